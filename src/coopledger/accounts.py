@@ -1,0 +1,107 @@
+"""The chart of accounts: where every taka and every gram of rice can be.
+
+Names follow Beancount's five roots so an export opens in Fava unchanged. Balances are
+signed the double-entry way: debits positive, credits negative; so assets and expenses are
+normally positive, savings owed to members and income normally negative.
+
+| account | commodity | what it holds |
+|---|---|---|
+| ``Assets:Cash`` | BDT | the cash box |
+| ``Assets:RiceStock`` | RICE | the pooled rice sack, in grams |
+| ``Assets:Receivable:M007`` | BDT | what member 7 owes for rice bought on credit |
+| ``Liabilities:Savings:Rice:M007`` | RICE | member 7's handful-of-rice savings |
+| ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
+| ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams in) against what it fetched (taka out) |
+| ``Income:Grants`` | BDT | grants and donations |
+| ``Income:Activities:Vermicompost`` | BDT | revenue of an income-generating activity |
+| ``Expenses:Activities:Vermicompost`` | BDT | costs of an income-generating activity |
+| ``Expenses:Stationery`` | BDT | other expenses, by category |
+"""
+
+from __future__ import annotations
+
+import re
+
+from coopledger.errors import InvalidInput
+
+CASH = "Assets:Cash"
+RICE_STOCK = "Assets:RiceStock"
+RECEIVABLE = "Assets:Receivable"
+RICE_SAVINGS = "Liabilities:Savings:Rice"
+CASH_SAVINGS = "Liabilities:Savings:Cash"
+RICE_CONVERSION = "Equity:Conversions:Rice"
+GRANTS = "Income:Grants"
+ACTIVITY_INCOME = "Income:Activities"
+ACTIVITY_COSTS = "Expenses:Activities"
+EXPENSES = "Expenses"
+
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def member_code(member_no: int) -> str:
+    """``7`` -> ``'M007'``: a member's part of an account name."""
+    return f"M{member_no:03d}"
+
+
+def member_of(account: str) -> int | None:
+    """The member number in a member account, or None."""
+    last = account.rsplit(":", 1)[-1]
+    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS)) and last[1:].isdigit():
+        return int(last[1:])
+    return None
+
+
+def check_slug(field: str, value: str) -> str:
+    """Activity names and expense categories are lower-case words joined by hyphens."""
+    if not isinstance(value, str) or not _SLUG.match(value) or len(value) > 40:
+        raise InvalidInput(field, value,
+                           "use lower-case letters, digits and hyphens, e.g. 'vermicompost'")
+    return value
+
+
+def component(slug: str) -> str:
+    """``'guard-wages'`` -> ``'Guard-Wages'`` (a valid Beancount account component)."""
+    return "-".join(part[:1].upper() + part[1:] for part in slug.split("-"))
+
+
+def receivable(member_no: int) -> str:
+    return f"{RECEIVABLE}:{member_code(member_no)}"
+
+
+def rice_savings(member_no: int) -> str:
+    return f"{RICE_SAVINGS}:{member_code(member_no)}"
+
+
+def cash_savings(member_no: int) -> str:
+    return f"{CASH_SAVINGS}:{member_code(member_no)}"
+
+
+def activity_income(activity: str) -> str:
+    return f"{ACTIVITY_INCOME}:{component(activity)}"
+
+
+def activity_costs(activity: str) -> str:
+    return f"{ACTIVITY_COSTS}:{component(activity)}"
+
+
+def expense(category: str) -> str:
+    return f"{EXPENSES}:{component(category)}"
+
+
+def activity_of(account: str) -> str | None:
+    """``'Income:Activities:Vermicompost'`` -> ``'vermicompost'``."""
+    for root in (ACTIVITY_INCOME, ACTIVITY_COSTS):
+        if account.startswith(root + ":"):
+            return account[len(root) + 1:].lower()
+    return None
+
+
+def is_guarded(account: str) -> bool:
+    """Accounts whose balance may never cross zero on any business date."""
+    return account in (CASH, RICE_STOCK) or account.startswith(
+        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":"))
+
+
+def normal_sign(account: str) -> int:
+    """+1 for accounts normally in debit (assets, expenses), -1 for the others."""
+    return 1 if account.startswith(("Assets", "Expenses")) else -1

@@ -1,0 +1,258 @@
+"""Commands: what a caller asks the ledger to record, as pydantic models.
+
+The same models check the Python API's arguments, the lines of an import file and (later)
+the web API's bodies; ``command_schema()`` is the JSON Schema of an import line, published
+as ``docs/schema/commands.schema.json``. Taka are decimals with at most two places (a JSON
+number or a string; a Python ``float`` is refused), rice is whole grams.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date as Date  # noqa: N812
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from coopledger.errors import InvalidInput
+
+
+def _no_float(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError("give taka as a decimal string such as \"12.50\", not a float")
+    return value
+
+
+Taka = Annotated[Decimal, BeforeValidator(_no_float),
+                 Field(gt=0, max_digits=14, decimal_places=2, description="taka, to the paisa")]
+TakaOrZero = Annotated[Decimal, BeforeValidator(_no_float),
+                       Field(ge=0, max_digits=14, decimal_places=2,
+                             description="taka, to the paisa")]
+Grams = Annotated[int, Field(gt=0, le=10_000_000, strict=True, description="grams of rice")]
+MemberNo = Annotated[int, Field(gt=0, strict=True, description="member number in the group")]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=40)]
+
+
+class Command(BaseModel):
+    """Fields every command has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    group: Annotated[str, Field(min_length=1, max_length=24,
+                                description="the group's code, e.g. JOBA")]
+    date: Annotated[Date, Field(description="business date, YYYY-MM-DD")]
+    key: Annotated[str | None, Field(
+        default=None, min_length=1, max_length=120,
+        description="idempotency key: the same key and content is recorded once")] = None
+    recorded_by: Annotated[str | None, Field(default=None, max_length=80)] = None
+
+    def fingerprint(self) -> str:
+        """Short hash of the command's content (not of its key or recorder)."""
+        content = self.model_dump(mode="json", exclude={"key", "recorded_by"})
+        content["group"] = content["group"].upper()
+        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+
+
+class FormGroup(Command):
+    """Form a new group (its code names it for ever)."""
+
+    command: Literal["form_group"] = "form_group"
+    name: Text
+    kind: Literal["women", "men", "mixed"]
+    meeting_day: Literal["monday", "tuesday", "wednesday", "thursday", "friday",
+                         "saturday", "sunday"]
+    division: str = ""
+    district: Text
+    upazila: Text
+    union: str = ""
+    village: Text
+    partner: str = ""
+    animator: str = ""
+
+
+class JoinMember(Command):
+    command: Literal["join_member"] = "join_member"
+    name: Text
+    household: Text
+    gender: Literal["female", "male", "other"]
+    community: str = ""
+    landless: bool
+    wellbeing: Literal["extreme-poor", "poor", "middle", "better-off"]
+
+
+class LeaveMember(Command):
+    command: Literal["leave_member"] = "leave_member"
+    member: MemberNo
+    reason: Text
+
+
+class AssignRole(Command):
+    command: Literal["assign_role"] = "assign_role"
+    member: MemberNo
+    role: Literal["leader", "cashier", "secretary", "cluster-representative",
+                  "female-mentor"]
+
+
+class EndRole(AssignRole):
+    command: Literal["end_role"] = "end_role"  # type: ignore[assignment]
+
+
+class DepositRice(Command):
+    command: Literal["deposit_rice"] = "deposit_rice"
+    member: MemberNo
+    grams: Grams
+
+
+class SellRice(Command):
+    command: Literal["sell_rice"] = "sell_rice"
+    buyer: MemberNo
+    grams: Grams
+    taka_per_kg: Taka
+    paid: Annotated[TakaOrZero | None, Field(
+        default=None, description="paid now; the rest is owed (default: all paid)")] = None
+
+
+class ReceivePayment(Command):
+    command: Literal["receive_payment"] = "receive_payment"
+    member: MemberNo
+    taka: Taka
+
+
+class SaveCash(Command):
+    command: Literal["save_cash"] = "save_cash"
+    member: MemberNo
+    taka: Taka
+
+
+class WithdrawCash(SaveCash):
+    command: Literal["withdraw_cash"] = "withdraw_cash"  # type: ignore[assignment]
+
+
+class ReceiveGrant(Command):
+    command: Literal["receive_grant"] = "receive_grant"
+    source: Text
+    purpose: Text
+    taka: Taka
+
+
+class PayExpense(Command):
+    command: Literal["pay_expense"] = "pay_expense"
+    category: Slug
+    payee: Text
+    taka: Taka
+    memo: str = ""
+
+
+class BookActivityCost(Command):
+    command: Literal["book_activity_cost"] = "book_activity_cost"
+    activity: Slug
+    taka: Taka
+    memo: str = ""
+
+
+class BookActivityRevenue(BookActivityCost):
+    command: Literal["book_activity_revenue"] = "book_activity_revenue"  # type: ignore[assignment]
+
+
+class Deposit(BaseModel):
+    """One member's rice weighed at a meeting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    member: MemberNo
+    grams: Grams
+
+
+class Sale(BaseModel):
+    """Rice sold to one member at a meeting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    buyer: MemberNo
+    grams: Grams
+    taka_per_kg: Taka
+    paid: TakaOrZero | None = None
+
+
+class CashLine(BaseModel):
+    """A member's payment, saving or withdrawal at a meeting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    member: MemberNo
+    taka: Taka
+
+
+class RecordMeeting(Command):
+    """A whole weekly meeting, recorded all-or-nothing in one transaction."""
+
+    command: Literal["record_meeting"] = "record_meeting"
+    attendance: list[MemberNo] = []
+    deposits: list[Deposit] = []
+    sales: list[Sale] = []
+    payments: list[CashLine] = []
+    savings: list[CashLine] = []
+    withdrawals: list[CashLine] = []
+    counted_cash: TakaOrZero | None = None
+    counted_rice_grams: Annotated[int | None, Field(ge=0, strict=True)] = None
+    notes: Annotated[str, Field(max_length=2000)] = ""
+
+
+class CorrectEntry(Command):
+    """Reverse (no ``changes``) or adjust the entry at stream position ``target``.
+
+    ``date`` is ignored for the books (a correction takes its target's business date) but
+    kept as the day the correction was decided.
+    """
+
+    command: Literal["correct_entry"] = "correct_entry"
+    target: Annotated[int, Field(gt=0, strict=True)]
+    reason: Text
+    changes: dict[str, Any] | None = None
+
+
+AnyCommand = Annotated[
+    FormGroup | JoinMember | LeaveMember | AssignRole | EndRole | DepositRice | SellRice
+    | ReceivePayment | SaveCash | WithdrawCash | ReceiveGrant | PayExpense | BookActivityCost
+    | BookActivityRevenue | RecordMeeting | CorrectEntry,
+    Field(discriminator="command"),
+]
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
+
+
+def parse_command(data: Any) -> Command:
+    """Validate one command (a dict with a ``command`` field); raises InvalidInput."""
+    try:
+        return _ADAPTER.validate_python(data)  # type: ignore[no-any-return]
+    except PydanticValidationError as e:
+        raise invalid(e) from None
+
+
+def invalid(error: PydanticValidationError) -> InvalidInput:
+    """The first problem of a pydantic error, as the ledger's InvalidInput."""
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-",)))
+    for name in ("form_group", "join_member", "leave_member", "assign_role", "end_role",
+                 "deposit_rice", "sell_rice", "receive_payment", "save_cash",
+                 "withdraw_cash", "receive_grant", "pay_expense", "book_activity_cost",
+                 "book_activity_revenue", "record_meeting", "correct_entry"):
+        field = field.removeprefix(name + ".")
+    return InvalidInput(field or "command", first.get("input"), first["msg"])
+
+
+def validated(model: type[Command], **fields: Any) -> Any:
+    """Build ``model`` from keyword arguments, raising InvalidInput on bad values."""
+    try:
+        return model(**fields)
+    except PydanticValidationError as e:
+        raise invalid(e) from None
+
+
+def command_schema() -> dict[str, Any]:
+    """JSON Schema of one line of an import file."""
+    schema = _ADAPTER.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "coopledger command (one line of an import file)"
+    return schema

@@ -1,0 +1,228 @@
+"""The event log's vocabulary: every fact the books record, as an immutable, versioned event.
+
+Each class here is one kind of fact a field worker would say aloud ("rice deposited",
+"rice sold", "meeting held"). A group's events form its own stream. Every event carries:
+
+* ``business_date`` - the day it happened (a meeting's Friday, say);
+* ``timestamp`` - when it was recorded (UTC, set by the ledger's clock);
+* ``recorded_by`` - who recorded it;
+* ``idempotency_key`` - the caller's key for the command that produced it (all events of one
+  command share it), with ``command_hash``, a short hash of that command's content.
+
+Stored events name their type by an explicit, stable topic (``coopledger/RiceDeposited``), not
+by Python module path, so the code can be reorganised without touching the log. A change to
+an event's fields raises its ``class_version`` and adds an ``upcast_vN_vN+1`` static method, so
+events stored in an older version stay readable (see ``docs/events.md``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
+
+TOPIC_PREFIX = "coopledger/"
+
+#: Every event class by its name, for the importer, the exports and the docs.
+EVENT_TYPES: dict[str, type[LedgerEvent]] = {}
+
+_BASE_FIELDS = frozenset({
+    "originator_id", "originator_version", "timestamp", "originator_topic",
+    "business_date", "recorded_by", "idempotency_key", "command_hash",
+})
+
+
+def _register(cls: type) -> None:
+    if "TOPIC" not in cls.__dict__:
+        cls.TOPIC = TOPIC_PREFIX + cls.__name__  # type: ignore[attr-defined]
+    register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
+    EVENT_TYPES[cls.__name__] = cls  # type: ignore[assignment]
+
+
+class LedgerEvent(Aggregate.Event):
+    """Base of every event in a group's stream."""
+
+    business_date: date
+    recorded_by: str
+    idempotency_key: str
+    command_hash: str
+
+    #: Whether the event moves taka or rice (and so can be corrected).
+    is_movement: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _register(cls)
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.when(self)
+
+    def content(self) -> dict[str, Any]:
+        """The event's own business fields (what a correction can replace)."""
+        return {k: v for k, v in vars(self).items() if k not in _BASE_FIELDS}
+
+    @property
+    def position(self) -> int:
+        """The event's place in its group's stream, counted from 1."""
+        return self.originator_version
+
+
+class GroupFormed(LedgerEvent, Aggregate.Created):
+    """A group (CBO) was formed: its name, place, kind and weekly meeting day."""
+
+    code: str
+    name: str
+    kind: str
+    meeting_day: str
+    division: str
+    district: str
+    upazila: str
+    union: str
+    village: str
+    partner: str
+    animator: str
+
+
+class MemberJoined(LedgerEvent):
+    """A person from one household joined the group and got the next member number."""
+
+    member_no: int
+    name: str
+    household: str
+    gender: str
+    community: str
+    landless: bool
+    wellbeing: str
+
+
+class MemberLeft(LedgerEvent):
+    """A member left the group."""
+
+    member_no: int
+    reason: str
+
+
+class RoleAssigned(LedgerEvent):
+    """A member took a role (leader, cashier, cluster representative, ...)."""
+
+    member_no: int
+    role: str
+
+
+class RoleEnded(LedgerEvent):
+    """A member's role ended."""
+
+    member_no: int
+    role: str
+
+
+class RiceDeposited(LedgerEvent):
+    """Handful-of-rice saving weighed at the meeting, credited to the member."""
+
+    is_movement = True
+    member_no: int
+    grams: int
+
+
+class RiceSold(LedgerEvent):
+    """Pooled rice sold to a member; ``value`` is fixed at the sale, ``paid`` now, rest owed."""
+
+    is_movement = True
+    buyer_no: int
+    grams: int
+    taka_per_kg: Decimal
+    value: Decimal
+    paid: Decimal
+
+
+class RicePaymentReceived(LedgerEvent):
+    """A member paid (part of) what she owed for rice bought earlier."""
+
+    is_movement = True
+    member_no: int
+    taka: Decimal
+
+
+class CashSaved(LedgerEvent):
+    """A member saved cash with the group."""
+
+    is_movement = True
+    member_no: int
+    taka: Decimal
+
+
+class CashWithdrawn(LedgerEvent):
+    """A member took cash out of her savings."""
+
+    is_movement = True
+    member_no: int
+    taka: Decimal
+
+
+class GrantReceived(LedgerEvent):
+    """A grant or donation reached the group's cash box."""
+
+    is_movement = True
+    source: str
+    purpose: str
+    taka: Decimal
+
+
+class ExpensePaid(LedgerEvent):
+    """The group paid an expense from its cash."""
+
+    is_movement = True
+    category: str
+    payee: str
+    taka: Decimal
+    memo: str
+
+
+class ActivityCostBooked(LedgerEvent):
+    """Cash spent on a collective income-generating activity (IGA)."""
+
+    is_movement = True
+    activity: str
+    taka: Decimal
+    memo: str
+
+
+class ActivityRevenueBooked(LedgerEvent):
+    """Cash earned by a collective income-generating activity (IGA)."""
+
+    is_movement = True
+    activity: str
+    taka: Decimal
+    memo: str
+
+
+class MeetingHeld(LedgerEvent):
+    """The weekly meeting: who attended and what the cash box and the rice sack held."""
+
+    attendance: list[int]
+    counted_cash: Decimal | None
+    counted_rice_grams: int | None
+    notes: str
+
+
+class EntryCorrected(LedgerEvent):
+    """An earlier event is reversed (``now`` is None) or adjusted (``now`` replaces ``was``).
+
+    ``business_date`` is the corrected event's own business date, so reports "as of" that
+    day change; the event's ``timestamp`` says when the correction was recorded.
+    """
+
+    target: int
+    target_type: str
+    reason: str
+    was: dict[str, Any]
+    now: dict[str, Any] | None
+
+
+#: Event types whose content a correction may replace.
+CORRECTABLE = frozenset(
+    name for name, cls in EVENT_TYPES.items() if cls.is_movement or cls is MeetingHeld
+)

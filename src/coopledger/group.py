@@ -1,0 +1,404 @@
+"""The group (CBO): the consistency boundary of its rice stock, its cash and its members.
+
+A :class:`Group` is an event-sourced aggregate. Its command methods check the rules of the
+books and trigger events; its ``_on_*`` methods evolve its state from events. The state is
+only what the rules need: members, and the day-by-day balances of the accounts that may never
+go below zero (cash, rice stock, each member's savings and what she owes). Because entries can
+be back-dated, a withdrawal on day D is refused if it would make any of those balances
+negative on D or on any later day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from coopledger import accounts as acc
+from coopledger import events as ev
+from coopledger.errors import InvalidInput, RuleBroken, UnknownMember
+from coopledger.money import RICE, format_grams, format_taka, sale_value, taka, to_taka
+from coopledger.postings import net, postings, postings_for
+
+GROUP_KINDS = ("women", "men", "mixed")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+GENDERS = ("female", "male", "other")
+WELLBEING = ("extreme-poor", "poor", "middle", "better-off")
+ROLES = ("leader", "cashier", "secretary", "cluster-representative", "female-mentor")
+#: Entries a member may still have after leaving: settling what she owes or is owed.
+SETTLEMENT = frozenset({"RicePaymentReceived", "CashWithdrawn"})
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://coopledger.org/groups")
+
+
+def group_id(code: str) -> UUID:
+    """The stream id of the group with this code (deterministic, so codes are unique)."""
+    return uuid5(_NAMESPACE, code.upper())
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """Who records a command, under which key, when, and what 'today' is for them."""
+
+    recorded_by: str
+    idempotency_key: str
+    command_hash: str
+    recorded_at: datetime
+    today: date
+
+    def fields(self) -> dict[str, Any]:
+        return {"recorded_by": self.recorded_by, "idempotency_key": self.idempotency_key,
+                "command_hash": self.command_hash, "timestamp": self.recorded_at}
+
+
+def _text(field: str, value: Any, *, required: bool = True, limit: int = 200) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(field, value, "must be text")
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(field, value, "must not be empty")
+    if len(value) > limit:
+        raise InvalidInput(field, value, f"is longer than {limit} characters")
+    return value
+
+
+def _choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidInput(field, value, "must be one of " + ", ".join(choices))
+    return str(value)
+
+
+def _positive_grams(field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(field, value, "must be a whole number of grams")
+    if value <= 0:
+        raise InvalidInput(field, value, "must be more than zero")
+    return value
+
+
+def _positive_taka(field: str, value: Any) -> Decimal:
+    amount = to_taka(value, field)
+    if amount <= 0:
+        raise InvalidInput(field, value, "must be more than zero")
+    return amount
+
+
+def _lowest_from(deltas: dict[str, int], day: str) -> int:
+    """Lowest running balance on ``day`` or any later day of a date -> delta timeline."""
+    running, at_day, lowest = 0, None, None
+    for d in sorted(deltas):
+        if d > day and at_day is None:
+            at_day = running
+        running += deltas[d]
+        if d >= day:
+            lowest = running if lowest is None else min(lowest, running)
+    if at_day is None:
+        at_day = running
+    return at_day if lowest is None else min(lowest, at_day)
+
+
+class Group(Aggregate):
+    """A savings group's stream of events and the state its rules need."""
+
+    # State, set from GroupFormed: code, name, kind, meeting_day, formed_on, profile
+    # (place, partner, animator), members (by str(member_no)), balances (guarded account ->
+    # ISO date -> paisa or grams), corrected (str(target position) -> latest correction).
+
+    # ------------------------------------------------------------------ creation
+    @classmethod
+    def form(cls, *, code: str, name: str, kind: str, meeting_day: str, division: str,
+             district: str, upazila: str, union: str, village: str, partner: str,
+             animator: str, on: date, stamp: Stamp) -> Group:
+        """Form a group; ``code`` (letters, digits, hyphens) names its stream for ever."""
+        code = _text("code", code, limit=24).upper()
+        if not all(c.isalnum() or c == "-" for c in code) or not code[0].isalpha():
+            raise InvalidInput("code", code, "use letters, digits and hyphens, starting "
+                               "with a letter")
+        if on > stamp.today:
+            raise InvalidInput("date", on, f"is in the future (today is {stamp.today})")
+        return cls._create(
+            ev.GroupFormed, id=group_id(code), business_date=on, **stamp.fields(),
+            code=code, name=_text("name", name), kind=_choice("kind", kind, GROUP_KINDS),
+            meeting_day=_choice("meeting_day", meeting_day, WEEKDAYS),
+            division=_text("division", division, required=False),
+            district=_text("district", district), upazila=_text("upazila", upazila),
+            union=_text("union", union, required=False), village=_text("village", village),
+            partner=_text("partner", partner, required=False),
+            animator=_text("animator", animator, required=False),
+        )
+
+    def when(self, event: ev.LedgerEvent) -> None:
+        getattr(self, "_on_" + type(event).__name__)(event)
+
+    def _on_GroupFormed(self, e: ev.GroupFormed) -> None:
+        self.code, self.name, self.kind = e.code, e.name, e.kind
+        self.meeting_day, self.formed_on = e.meeting_day, e.business_date
+        self.profile = {k: getattr(e, k) for k in
+                        ("division", "district", "upazila", "union", "village", "partner",
+                         "animator")}
+        self.members, self.balances, self.corrected = {}, {}, {}
+
+    # ------------------------------------------------------------------ checks
+    def _check_date(self, on: Any, today: date, field: str = "date") -> date:
+        if not isinstance(on, date) or isinstance(on, datetime):
+            raise InvalidInput(field, on, "must be a date (YYYY-MM-DD)")
+        if on < self.formed_on:
+            raise InvalidInput(field, on, f"is before group {self.code} was formed "
+                               f"({self.formed_on})")
+        if on > today:
+            raise InvalidInput(field, on, f"is in the future (today is {today})")
+        return on
+
+    def member(self, field: str, member_no: Any, on: date | None = None,
+               *, settling: bool = False) -> dict[str, Any]:
+        """The member with this number, refusing one who had not joined or had left by ``on``."""
+        if isinstance(member_no, bool) or not isinstance(member_no, int):
+            raise InvalidInput(field, member_no, "must be a member number")
+        m = self.members.get(str(member_no))
+        if m is None:
+            raise UnknownMember(field, member_no, self.code)
+        if on is not None:
+            if on < m["joined_on"]:
+                raise RuleBroken(field, member_no, f"{m['name']} joined only on "
+                                 f"{m['joined_on']}")
+            if m["left_on"] is not None and on >= m["left_on"] and not settling:
+                raise RuleBroken(field, member_no, f"{m['name']} left the group on "
+                                 f"{m['left_on']}")
+        return m
+
+    def balance(self, account: str, on: date | None = None) -> int:
+        """Balance of a guarded account (paisa or grams, debit positive) as of ``on``."""
+        deltas = self.balances.get(account, {})
+        if on is None:
+            return sum(deltas.values())
+        day = on.isoformat()
+        return sum(v for d, v in deltas.items() if d <= day)
+
+    def _check_balances(self, legs: dict[tuple[str, str], int], on: date, field: str,
+                        value: Any) -> None:
+        day = on.isoformat()
+        for (account, commodity), delta in legs.items():
+            if not acc.is_guarded(account):
+                continue
+            sign = acc.normal_sign(account)
+            if sign * delta >= 0:
+                continue
+            lowest = sign * _lowest_from(self.balances.get(account, {}), day)
+            if lowest + sign * delta < 0:
+                raise RuleBroken(field, value, self._shortfall(account, commodity, lowest,
+                                                               on))
+
+    def _shortfall(self, account: str, commodity: str, available: int, on: date) -> str:
+        shown = format_grams(available) if commodity == RICE else f"{format_taka(available)} Tk"
+        who = acc.member_of(account)
+        name = self.members[str(who)]["name"] if who is not None else ""
+        if account == acc.CASH:
+            return f"the cash box would go below zero: it holds {shown} from {on} on"
+        if account == acc.RICE_STOCK:
+            return f"not enough rice: the group holds {shown} from {on} on"
+        if account.startswith(acc.RECEIVABLE):
+            return f"{name} owes only {shown} for rice from {on} on"
+        if account.startswith(acc.CASH_SAVINGS):
+            return f"{name} has only {shown} of cash savings from {on} on"
+        return f"{name} has only {shown} of rice savings from {on} on"
+
+    # ------------------------------------------------------------------ members
+    def join(self, *, name: str, household: str, gender: str, community: str,
+             landless: bool, wellbeing: str, on: date, stamp: Stamp) -> int:
+        on = self._check_date(on, stamp.today)
+        if not isinstance(landless, bool):
+            raise InvalidInput("landless", landless, "must be true or false")
+        member_no = len(self.members) + 1
+        self.trigger_event(
+            ev.MemberJoined, business_date=on, **stamp.fields(), member_no=member_no,
+            name=_text("name", name), household=_text("household", household),
+            gender=_choice("gender", gender, GENDERS),
+            community=_text("community", community, required=False),
+            landless=landless, wellbeing=_choice("wellbeing", wellbeing, WELLBEING))
+        return member_no
+
+    def _on_MemberJoined(self, e: ev.MemberJoined) -> None:
+        self.members[str(e.member_no)] = {
+            "name": e.name, "household": e.household, "gender": e.gender,
+            "community": e.community, "landless": e.landless, "wellbeing": e.wellbeing,
+            "joined_on": e.business_date, "left_on": None, "roles": []}
+
+    def leave(self, *, member_no: int, reason: str, on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        self.member("member", member_no, on)
+        self.trigger_event(ev.MemberLeft, business_date=on, **stamp.fields(),
+                           member_no=member_no, reason=_text("reason", reason))
+
+    def _on_MemberLeft(self, e: ev.MemberLeft) -> None:
+        m = self.members[str(e.member_no)]
+        m["left_on"], m["roles"] = e.business_date, []
+
+    def assign_role(self, *, member_no: int, role: str, on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        m = self.member("member", member_no, on)
+        role = _choice("role", role, ROLES)
+        if role in m["roles"]:
+            raise RuleBroken("role", role, f"{m['name']} is already {role}")
+        self.trigger_event(ev.RoleAssigned, business_date=on, **stamp.fields(),
+                           member_no=member_no, role=role)
+
+    def _on_RoleAssigned(self, e: ev.RoleAssigned) -> None:
+        self.members[str(e.member_no)]["roles"].append(e.role)
+
+    def end_role(self, *, member_no: int, role: str, on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        m = self.member("member", member_no, on)
+        if role not in m["roles"]:
+            raise RuleBroken("role", role, f"{m['name']} is not {role}")
+        self.trigger_event(ev.RoleEnded, business_date=on, **stamp.fields(),
+                           member_no=member_no, role=role)
+
+    def _on_RoleEnded(self, e: ev.RoleEnded) -> None:
+        self.members[str(e.member_no)]["roles"].remove(e.role)
+
+    def holders(self, role: str) -> list[int]:
+        """Members who hold ``role`` now."""
+        return [int(no) for no, m in self.members.items() if role in m["roles"]]
+
+    # ------------------------------------------------------------------ movements
+    def valid_content(self, kind: str, f: dict[str, Any], on: date) -> dict[str, Any]:
+        """Check a movement's (or a meeting's) business fields; return them normalised."""
+        if kind == "RiceDeposited":
+            self.member("member", f["member_no"], on)
+            return {"member_no": f["member_no"], "grams": _positive_grams("grams", f["grams"])}
+        if kind == "RiceSold":
+            self.member("buyer", f["buyer_no"], on)
+            grams = _positive_grams("grams", f["grams"])
+            price = _positive_taka("taka_per_kg", f["taka_per_kg"])
+            value = sale_value(grams, price)
+            if value <= 0:
+                raise InvalidInput("grams", grams, "is worth less than one paisa")
+            paid = value if f.get("paid") is None else to_taka(f["paid"], "paid")
+            if paid < 0 or paid > value:
+                raise InvalidInput("paid", f.get("paid"),
+                                   f"must be between 0 and the sale's value, {value} Tk")
+            return {"buyer_no": f["buyer_no"], "grams": grams, "taka_per_kg": price,
+                    "value": value, "paid": paid}
+        if kind in ("RicePaymentReceived", "CashSaved", "CashWithdrawn"):
+            self.member("member", f["member_no"], on, settling=kind in SETTLEMENT)
+            return {"member_no": f["member_no"], "taka": _positive_taka("taka", f["taka"])}
+        if kind == "GrantReceived":
+            return {"source": _text("source", f["source"]),
+                    "purpose": _text("purpose", f["purpose"]),
+                    "taka": _positive_taka("taka", f["taka"])}
+        if kind == "ExpensePaid":
+            return {"category": acc.check_slug("category", f["category"]),
+                    "payee": _text("payee", f["payee"]),
+                    "taka": _positive_taka("taka", f["taka"]),
+                    "memo": _text("memo", f.get("memo", ""), required=False)}
+        if kind in ("ActivityCostBooked", "ActivityRevenueBooked"):
+            return {"activity": acc.check_slug("activity", f["activity"]),
+                    "taka": _positive_taka("taka", f["taka"]),
+                    "memo": _text("memo", f.get("memo", ""), required=False)}
+        if kind == "MeetingHeld":
+            attendance = f.get("attendance") or []
+            if not isinstance(attendance, list):
+                raise InvalidInput("attendance", attendance, "must be a list of members")
+            for i, no in enumerate(attendance):
+                self.member(f"attendance[{i}]", no, on)
+            if len(set(attendance)) != len(attendance):
+                raise InvalidInput("attendance", attendance, "lists a member twice")
+            cash = f.get("counted_cash")
+            if cash is not None:
+                cash = to_taka(cash, "counted_cash")
+                if cash < 0:
+                    raise InvalidInput("counted_cash", cash, "cannot be negative")
+            rice = f.get("counted_rice_grams")
+            if rice is not None and (isinstance(rice, bool) or not isinstance(rice, int)
+                                     or rice < 0):
+                raise InvalidInput("counted_rice_grams", rice,
+                                   "must be a whole number of grams, zero or more")
+            return {"attendance": sorted(attendance), "counted_cash": cash,
+                    "counted_rice_grams": rice,
+                    "notes": _text("notes", f.get("notes", ""), required=False, limit=2000)}
+        raise InvalidInput("kind", kind, "is not an entry that moves taka or rice")
+
+    def record(self, kind: str, fields: dict[str, Any], *, on: date, stamp: Stamp) -> int:
+        """Check and record one movement (or meeting); returns its stream position."""
+        on = self._check_date(on, stamp.today)
+        content = self.valid_content(kind, fields, on)
+        legs = net(postings_for(kind, content))
+        amount_field = next(k for k in ("grams", "taka", "attendance") if k in content)
+        self._check_balances(legs, on, amount_field, content[amount_field])
+        self.trigger_event(ev.EVENT_TYPES[kind], business_date=on, **stamp.fields(),
+                           **content)
+        return self.version
+
+    def _apply_postings(self, e: ev.LedgerEvent) -> None:
+        day = e.business_date.isoformat()
+        for p in postings(e):
+            if acc.is_guarded(p.account):
+                timeline = self.balances.setdefault(p.account, {})
+                timeline[day] = timeline.get(day, 0) + p.amount
+
+    _on_RiceDeposited = _on_RiceSold = _on_RicePaymentReceived = _apply_postings
+    _on_CashSaved = _on_CashWithdrawn = _on_GrantReceived = _on_ExpensePaid = _apply_postings
+    _on_ActivityCostBooked = _on_ActivityRevenueBooked = _apply_postings
+
+    def _on_MeetingHeld(self, e: ev.MeetingHeld) -> None:
+        pass
+
+    # ------------------------------------------------------------------ corrections
+    def correct(self, *, target: ev.LedgerEvent, current: dict[str, Any] | None,
+                reason: str, changes: dict[str, Any] | None, stamp: Stamp) -> int:
+        """Reverse (``changes`` None) or adjust an earlier entry with a new event.
+
+        ``current`` is the target's content as the books hold it now (after any earlier
+        adjustment), or None when it was already reversed.
+        """
+        kind = type(target).__name__
+        if kind not in ev.CORRECTABLE:
+            raise InvalidInput("target", target.position,
+                               f"a {kind} cannot be corrected, only entries that move taka "
+                               "or rice and meeting counts")
+        if current is None:
+            raise RuleBroken("target", target.position,
+                             "was already reversed; record a new entry instead")
+        reason = _text("reason", reason)
+        on = target.business_date
+        now: dict[str, Any] | None
+        if changes is None:
+            if kind == "MeetingHeld":
+                raise InvalidInput("changes", None, "a meeting is adjusted, not reversed")
+            now = None
+        else:
+            if not isinstance(changes, dict) or not changes:
+                raise InvalidInput("changes", changes, "give the fields to change")
+            for name in changes:
+                if name not in current or name == "value":
+                    raise InvalidInput(f"changes.{name}", changes[name],
+                                       f"is not a field of {kind} that can change")
+            base = dict(current)
+            if kind == "RiceSold" and "paid" not in changes:
+                # A sale paid in full stays paid in full at its new value.
+                base["paid"] = None if current["paid"] == current["value"] else current["paid"]
+            base.update(changes)
+            now = self.valid_content(kind, base, on)
+            if now == current:
+                raise InvalidInput("changes", changes, "change nothing")
+        legs = net([p.negated() for p in postings_for(kind, current)]
+                   + (postings_for(kind, now) if now is not None else []))
+        self._check_balances(legs, on, "target", target.position)
+        self.trigger_event(ev.EntryCorrected, business_date=on, **stamp.fields(),
+                           target=target.position, target_type=kind, reason=reason,
+                           was=current, now=now)
+        return self.version
+
+    def _on_EntryCorrected(self, e: ev.EntryCorrected) -> None:
+        self._apply_postings(e)
+        self.corrected[str(e.target)] = e.position
+
+    # ------------------------------------------------------------------ reading
+    def position_summary(self) -> dict[str, Any]:
+        """Cash and rice now (from the aggregate; reports use the projections)."""
+        return {"cash": taka(self.balance(acc.CASH)),
+                "rice_grams": self.balance(acc.RICE_STOCK)}

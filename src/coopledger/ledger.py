@@ -1,0 +1,485 @@
+"""The ledger: the one object an embedding program talks to.
+
+>>> from coopledger import Ledger
+>>> ledger = Ledger(":memory:")            # or a path, or a postgresql:// URL
+
+Writes go through command methods (``deposit_rice``, ``record_meeting``, ...) that check the
+command, load the group, apply the rules, and save the resulting events together with their
+projection rows in one transaction. Two writers on one group: the second save fails on the
+stream version and the command is re-run on the fresh state (up to ``retries`` times), so a
+conflict is retried or reported, never lost or doubled. Reads (reports) come from the
+projections; see :mod:`coopledger.reports`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from coopledger import commands as cmd
+from coopledger import events as ev
+from coopledger.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidInput,
+    LedgerError,
+    UnknownGroup,
+)
+from coopledger.group import Group, Stamp, group_id
+from coopledger.postings import DatedPosting, postings
+from coopledger.projections import Projector
+from coopledger.reports import Reports
+from coopledger.storage import Database, DateAsISO, StoreConfig
+
+#: Bangladesh Standard Time (no daylight saving): business dates are days in Dhaka.
+DHAKA = timezone(timedelta(hours=6), "BST")
+
+
+class LedgerApplication(Application[Any]):
+    """eventsourcing application holding the group streams."""
+
+    name = "coopledger"
+    snapshotting_intervals = {Group: 500}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a command recorded: the group, the stream positions, and its result."""
+
+    group: str
+    first: int
+    last: int
+    replayed: bool = False
+    result: Any = None
+
+    @property
+    def positions(self) -> range:
+        return range(self.first, self.last + 1)
+
+
+_MOVEMENTS: dict[type[cmd.Command], tuple[str, dict[str, str]]] = {
+    cmd.DepositRice: ("RiceDeposited", {"member": "member_no", "grams": "grams"}),
+    cmd.SellRice: ("RiceSold", {"buyer": "buyer_no", "grams": "grams",
+                                "taka_per_kg": "taka_per_kg", "paid": "paid"}),
+    cmd.ReceivePayment: ("RicePaymentReceived", {"member": "member_no", "taka": "taka"}),
+    cmd.SaveCash: ("CashSaved", {"member": "member_no", "taka": "taka"}),
+    cmd.WithdrawCash: ("CashWithdrawn", {"member": "member_no", "taka": "taka"}),
+    cmd.ReceiveGrant: ("GrantReceived", {"source": "source", "purpose": "purpose",
+                                         "taka": "taka"}),
+    cmd.PayExpense: ("ExpensePaid", {"category": "category", "payee": "payee",
+                                     "taka": "taka", "memo": "memo"}),
+    cmd.BookActivityCost: ("ActivityCostBooked", {"activity": "activity", "taka": "taka",
+                                                  "memo": "memo"}),
+    cmd.BookActivityRevenue: ("ActivityRevenueBooked", {"activity": "activity",
+                                                        "taka": "taka", "memo": "memo"}),
+}
+_MEETING_PARTS = (("deposits", cmd.DepositRice), ("sales", cmd.SellRice),
+                  ("payments", cmd.ReceivePayment), ("savings", cmd.SaveCash),
+                  ("withdrawals", cmd.WithdrawCash))
+
+
+def _prefixed(error: LedgerError, prefix: str) -> LedgerError:
+    """The same refusal, its field named inside a meeting (``sales[2].grams``)."""
+    error.field = f"{prefix}.{error.field}" if error.field else prefix
+    reason = getattr(error, "reason", None)
+    error.message = f"{error.field}={error.value!r}: {reason}" if reason else \
+        f"{prefix}: {error.message}"
+    error.args = (error.message,)
+    return error
+
+
+class Ledger:
+    """Books of savings groups, kept as events; the supported Python API."""
+
+    def __init__(self, db: str | None = None, *, user: str | None = None,
+                 clock: Callable[[], datetime] | None = None, retries: int = 8,
+                 cache_size: int = 256) -> None:
+        self.config = StoreConfig.parse(db)
+        env = dict(self.config.env)
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
+        self.app = LedgerApplication(env=env)
+        self.db = Database(self.config, self.app.recorder)
+        self.projector = Projector(self.db)
+        self.projector.create_tables()
+        self.reports = Reports(self.db, self.projector)
+        self.user = user or _default_user()
+        self.clock = clock or (lambda: datetime.now(tz=UTC))
+        self.retries = retries
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def today(self) -> date:
+        """Today's date in Bangladesh, by the ledger's clock."""
+        return self.clock().astimezone(DHAKA).date()
+
+    def _stamp(self, command: cmd.Command) -> Stamp:
+        key = command.key or f"auto-{uuid.uuid4().hex}"
+        return Stamp(recorded_by=command.recorded_by or self.user, idempotency_key=key,
+                     command_hash=command.fingerprint(), recorded_at=self.clock(),
+                     today=self.today())
+
+    def load(self, code: str) -> Group:
+        """The group with this code, as its events say now."""
+        try:
+            return self.app.repository.get(group_id(code))  # type: ignore[no-any-return]
+        except AggregateNotFoundError:
+            raise UnknownGroup(code) from None
+
+    def _prior(self, code: str, key: str | None, fingerprint: str) -> Receipt | None:
+        if key is None:
+            return None
+        rows = self.db.query(
+            f"SELECT command_hash, first_position, last_position FROM "
+            f"{self.projector.t('commands')} WHERE group_id = ? AND idempotency_key = ?",
+            (group_id(code).hex, key))
+        if not rows:
+            return None
+        if rows[0]["command_hash"] != fingerprint:
+            raise IdempotencyConflict(key)
+        first, last = rows[0]["first_position"], rows[0]["last_position"]
+        return Receipt(code.upper(), first, last, replayed=True,
+                       result=self._result(code, first, last))
+
+    def _result(self, code: str, first: int, last: int) -> Any:
+        event = self.event(code, first)
+        if isinstance(event, ev.MemberJoined):
+            return event.member_no
+        return event.code if isinstance(event, ev.GroupFormed) else last
+
+    def _save(self, group: Group) -> None:
+        batch = self.projector.batch(group.pending_events)  # type: ignore[arg-type]
+        self.app.save(group, projection=batch)
+
+    def _run(self, command: cmd.Command,
+             apply: Callable[[Group | None, Stamp], tuple[Group, Any]]) -> Receipt:
+        """Check idempotency, apply to fresh state, save; retry on a concurrent write."""
+        code = command.group.upper()
+        for _ in range(self.retries):
+            prior = self._prior(code, command.key, command.fingerprint())
+            if prior is not None:
+                return prior
+            stamp = self._stamp(command)
+            existing = None if isinstance(command, cmd.FormGroup) else self.load(code)
+            group, result = apply(existing, stamp)
+            pending = group.pending_events
+            first = pending[0].originator_version
+            last = pending[-1].originator_version
+            try:
+                self._save(group)
+            except IntegrityError:
+                continue  # another writer got there first: re-check on fresh state
+            return Receipt(code, first, last, result=result)
+        raise ConcurrencyConflict(code, self.retries)
+
+    # ------------------------------------------------------------------ commands
+    def execute(self, command: cmd.Command) -> Receipt:
+        """Record one command (a model from :mod:`coopledger.commands`)."""
+        return self._run(command, lambda g, s: self._apply(command, g, s))
+
+    def _apply(self, c: cmd.Command, group: Group | None, stamp: Stamp) -> tuple[Group, Any]:
+        if isinstance(c, cmd.FormGroup):
+            if group is None:
+                try:
+                    self.load(c.group)
+                except UnknownGroup:
+                    pass
+                else:
+                    raise InvalidInput("group", c.group.upper(),
+                                       "a group with this code exists")
+            formed = Group.form(code=c.group, name=c.name, kind=c.kind,
+                                meeting_day=c.meeting_day, division=c.division,
+                                district=c.district, upazila=c.upazila, union=c.union,
+                                village=c.village, partner=c.partner, animator=c.animator,
+                                on=c.date, stamp=stamp)
+            return formed, c.group.upper()
+        assert group is not None
+        result: Any = None
+        if isinstance(c, cmd.JoinMember):
+            result = group.join(name=c.name, household=c.household, gender=c.gender,
+                                community=c.community, landless=c.landless,
+                                wellbeing=c.wellbeing, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.LeaveMember):
+            group.leave(member_no=c.member, reason=c.reason, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.EndRole):
+            group.end_role(member_no=c.member, role=c.role, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.AssignRole):
+            group.assign_role(member_no=c.member, role=c.role, on=c.date, stamp=stamp)
+        elif type(c) in _MOVEMENTS:
+            result = self._movement(group, c, c.date, stamp)
+        elif isinstance(c, cmd.RecordMeeting):
+            result = self._meeting(group, c, stamp)
+        elif isinstance(c, cmd.CorrectEntry):
+            result = self._correct(group, c, stamp)
+        else:  # pragma: no cover - every command type is handled above
+            raise InvalidInput("command", type(c).__name__, "is not a known command")
+        return group, result
+
+    @staticmethod
+    def _movement(group: Group, c: Any, on: date, stamp: Stamp) -> int:
+        kind, names = _MOVEMENTS[type(c)]
+        fields = {event_name: getattr(c, name) for name, event_name in names.items()}
+        return group.record(kind, fields, on=on, stamp=stamp)
+
+    def _meeting(self, group: Group, c: cmd.RecordMeeting, stamp: Stamp) -> int:
+        for part, model in _MEETING_PARTS:
+            for i, line in enumerate(getattr(c, part)):
+                kind, names = _MOVEMENTS[model]
+                fields = {event_name: getattr(line, name) for name, event_name in
+                          names.items() if name in type(line).model_fields}
+                if kind == "RiceSold":
+                    fields.setdefault("paid", None)
+                try:
+                    group.record(kind, fields, on=c.date, stamp=stamp)
+                except LedgerError as e:
+                    raise _prefixed(e, f"{part}[{i}]") from None
+        return group.record("MeetingHeld", {
+            "attendance": list(c.attendance), "counted_cash": c.counted_cash,
+            "counted_rice_grams": c.counted_rice_grams, "notes": c.notes},
+            on=c.date, stamp=stamp)
+
+    def _correct(self, group: Group, c: cmd.CorrectEntry, stamp: Stamp) -> int:
+        if c.target > group.version:
+            raise InvalidInput("target", c.target,
+                               f"group {group.code} has only {group.version} events")
+        target = self.event(group.code, c.target)
+        current: dict[str, Any] | None = target.content()
+        latest = group.corrected.get(str(c.target))
+        if latest is not None:
+            correction = self.event(group.code, latest)
+            assert isinstance(correction, ev.EntryCorrected)
+            current = correction.now
+        return group.correct(target=target, current=current, reason=c.reason,
+                             changes=c.changes, stamp=stamp)
+
+    # Convenience methods: the same commands with keyword arguments.
+    def form_group(self, code: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.FormGroup, group=code, **fields))
+
+    def join_member(self, group: str, **fields: Any) -> int:
+        """Enrol a member; returns her member number."""
+        return int(self.execute(cmd.validated(cmd.JoinMember, group=group,
+                                              **fields)).result)
+
+    def leave_member(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.LeaveMember, group=group, **fields))
+
+    def assign_role(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.AssignRole, group=group, **fields))
+
+    def end_role(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.EndRole, group=group, **fields))
+
+    def deposit_rice(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.DepositRice, group=group, **fields))
+
+    def sell_rice(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.SellRice, group=group, **fields))
+
+    def receive_payment(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.ReceivePayment, group=group, **fields))
+
+    def save_cash(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.SaveCash, group=group, **fields))
+
+    def withdraw_cash(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.WithdrawCash, group=group, **fields))
+
+    def receive_grant(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.ReceiveGrant, group=group, **fields))
+
+    def pay_expense(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.PayExpense, group=group, **fields))
+
+    def book_activity_cost(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.BookActivityCost, group=group, **fields))
+
+    def book_activity_revenue(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.BookActivityRevenue, group=group, **fields))
+
+    def record_meeting(self, group: str, **fields: Any) -> Receipt:
+        """Record a whole meeting in one transaction: all of it, or nothing."""
+        return self.execute(cmd.validated(cmd.RecordMeeting, group=group, **fields))
+
+    def correct(self, group: str, **fields: Any) -> Receipt:
+        """Reverse or adjust an earlier entry (see :class:`~coopledger.commands.CorrectEntry`)."""
+        return self.execute(cmd.validated(cmd.CorrectEntry, group=group, **fields))
+
+    # ------------------------------------------------------------------ batches
+    def execute_all(self, commands: Sequence[cmd.Command]) -> list[Receipt]:
+        """Apply many commands: every group's commands are checked together first; if any
+        is refused nothing is written, else each group is saved in one transaction.
+
+        A refusal is raised as :class:`BatchRefused` listing (index, error) pairs.
+        """
+        by_group: dict[str, list[int]] = {}
+        for i, c in enumerate(commands):
+            by_group.setdefault(c.group.upper(), []).append(i)
+        for _ in range(self.retries):
+            receipts: dict[int, Receipt] = {}
+            staged: list[Group] = []
+            errors: list[tuple[int, Exception]] = []
+            for code, indexes in by_group.items():
+                group, group_errors = self._stage(code, [commands[i] for i in indexes],
+                                                  indexes, receipts)
+                errors += group_errors
+                if group is not None and group.pending_events:
+                    staged.append(group)
+            if errors:
+                raise BatchRefused(sorted(errors, key=lambda pair: pair[0]))
+            try:
+                for group in staged:
+                    self._save(group)
+            except IntegrityError:
+                continue
+            return [receipts[i] for i in range(len(commands))]
+        raise ConcurrencyConflict(",".join(by_group), self.retries)
+
+    def _stage(self, code: str, commands: list[cmd.Command], indexes: list[int],
+               receipts: dict[int, Receipt]) -> tuple[Group | None, list[tuple[int, Exception]]]:
+        errors: list[tuple[int, Exception]] = []
+        group: Group | None = None
+        try:
+            group = self.load(code)
+        except UnknownGroup:
+            group = None
+        seen: dict[str, tuple[str, Receipt]] = {}
+        for i, c in zip(indexes, commands, strict=True):
+            try:
+                if c.key in seen:
+                    fingerprint, receipt = seen[c.key]
+                    if fingerprint != c.fingerprint():
+                        raise IdempotencyConflict(c.key)
+                    receipts[i] = Receipt(receipt.group, receipt.first, receipt.last, True,
+                                          receipt.result)
+                    continue
+                prior = self._prior(code, c.key, c.fingerprint()) if group else None
+                if prior is not None:
+                    receipts[i] = prior
+                    continue
+                if group is None and not isinstance(c, cmd.FormGroup):
+                    raise UnknownGroup(c.group)
+                before = group.version if group is not None else 0
+                group, result = self._apply(c, group, self._stamp(c))
+                receipts[i] = Receipt(code, before + 1, group.version, result=result)
+                if c.key:
+                    seen[c.key] = (c.fingerprint(), receipts[i])
+            except Exception as e:  # noqa: BLE001 - every refusal is reported by line
+                if not hasattr(e, "field"):
+                    raise
+                errors.append((i, e))
+                if group is None:
+                    break
+        return group, errors
+
+    # ------------------------------------------------------------------ reading events
+    def event(self, code: str, position: int) -> ev.LedgerEvent:
+        """The event at ``position`` in a group's stream."""
+        found = list(self.app.events.get(group_id(code), gt=position - 1, lte=position))
+        if not found:
+            raise InvalidInput("position", position, f"group {code} has no such event")
+        return found[0]  # type: ignore[return-value]
+
+    def events(self, code: str, *, after: int = 0,
+               limit: int | None = None) -> list[ev.LedgerEvent]:
+        """A group's events in order (optionally a page of them)."""
+        self.load(code) if after == 0 and limit is None else None
+        return list(self.app.events.get(group_id(code), gt=after or None,  # type: ignore[arg-type]
+                                        limit=limit))
+
+    def all_events(self, batch: int = 2000) -> Iterator[ev.LedgerEvent]:
+        """Every event of every group, in the order recorded (the notification log)."""
+        start = 1
+        while True:
+            notes = self.app.recorder.select_notifications(start, batch)
+            if not notes:
+                return
+            for n in notes:
+                yield self.app.mapper.to_domain_event(n)  # type: ignore[misc]
+            start = notes[-1].id + 1
+
+    def postings(self, code: str, *, as_of: date | None = None) -> list[DatedPosting]:
+        """Every posting of a group, derived from its events (not stored)."""
+        out = []
+        for e in self.events(code):
+            if as_of is not None and e.business_date > as_of:
+                continue
+            out += [DatedPosting(e.business_date, e.position, p) for p in postings(e)]
+        return out
+
+    # ------------------------------------------------------------------ projections
+    def rebuild_projections(self, *, prefix: str | None = None, batch: int = 5000,
+                            progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild projection tables from the first event; returns the events replayed.
+
+        With ``prefix`` the rebuild goes into separate tables (a scratch area), leaving the
+        live ones untouched.
+        """
+        projector = Projector(self.db, prefix or self.projector.prefix)
+        projector.drop_tables()
+        projector.create_tables()
+        count = 0
+        pending: list[ev.LedgerEvent] = []
+
+        def flush() -> None:
+            with self.db.cursor(commit=True) as c:
+                projector.batch(pending).write(c)
+            pending.clear()
+
+        for e in self.all_events():
+            pending.append(e)
+            count += 1
+            if len(pending) >= batch:
+                flush()
+                if progress:
+                    progress(count)
+        if pending:
+            flush()
+        if progress:
+            progress(count)
+        return count
+
+    def projections_match_rebuild(self) -> bool:
+        """Rebuild into scratch tables and compare with the live projections."""
+        scratch = Projector(self.db, "cl_scratch_")
+        self.rebuild_projections(prefix="cl_scratch_")
+        try:
+            return self.projector.dump() == scratch.dump()
+        finally:
+            scratch.drop_tables()
+
+
+class BatchRefused(InvalidInput):
+    """Some commands of a batch were refused; nothing was written."""
+
+    def __init__(self, errors: Iterable[tuple[int, Exception]]) -> None:
+        self.errors = list(errors)
+        i, first = self.errors[0]
+        super().__init__(getattr(first, "field", "command"), getattr(first, "value", None),
+                         f"{len(self.errors)} command(s) refused, nothing written; "
+                         f"first (#{i + 1}): {first}")
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user in containers
+        return "unknown"

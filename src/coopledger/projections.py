@@ -1,0 +1,262 @@
+"""Projections: the tables reports read, derived from events and rebuildable from zero.
+
+Live, the rows a save implies are written in the same transaction as its events (see
+:mod:`coopledger.storage`). A rebuild replays the whole log through the same
+:class:`Projector` into empty tables. Amounts are integers: paisa for taka, grams for rice.
+
+| table | one row per |
+|---|---|
+| ``groups`` | group (directory, place, event count) |
+| ``members`` | member of a group |
+| ``roles`` | role a member held, from/until |
+| ``movements`` | group, account, commodity and business date: the day's net postings |
+| ``passbook`` | member and event touching her: rice saved, rice bought, paid, cash saved |
+| ``meetings`` | meeting, with the physical counts |
+| ``commands`` | idempotency key of a group: its command hash and stream positions |
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from coopledger import events as ev
+from coopledger.money import paisa
+from coopledger.postings import postings
+from coopledger.storage import Database
+
+TABLES = ("groups", "members", "roles", "movements", "passbook", "meetings", "commands")
+
+_DDL = {
+    "groups": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        kind TEXT NOT NULL, meeting_day TEXT NOT NULL, division TEXT NOT NULL,
+        district TEXT NOT NULL, upazila TEXT NOT NULL, union_name TEXT NOT NULL,
+        village TEXT NOT NULL, partner TEXT NOT NULL, animator TEXT NOT NULL,
+        formed_on TEXT NOT NULL, events INTEGER NOT NULL, last_recorded_at TEXT NOT NULL)""",
+    "members": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, member_no INTEGER NOT NULL, name TEXT NOT NULL,
+        household TEXT NOT NULL, gender TEXT NOT NULL, community TEXT NOT NULL,
+        landless INTEGER NOT NULL, wellbeing TEXT NOT NULL, joined_on TEXT NOT NULL,
+        left_on TEXT, PRIMARY KEY (group_id, member_no))""",
+    "roles": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, position INTEGER NOT NULL, member_no INTEGER NOT NULL,
+        role TEXT NOT NULL, since TEXT NOT NULL, until TEXT,
+        PRIMARY KEY (group_id, position))""",
+    "movements": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, account TEXT NOT NULL, commodity TEXT NOT NULL,
+        business_date TEXT NOT NULL, amount BIGINT NOT NULL,
+        PRIMARY KEY (group_id, account, commodity, business_date))""",
+    "passbook": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, member_no INTEGER NOT NULL, position INTEGER NOT NULL,
+        business_date TEXT NOT NULL, recorded_at TEXT NOT NULL, entry TEXT NOT NULL,
+        rice_saved BIGINT NOT NULL, rice_bought BIGINT NOT NULL, bought_value BIGINT NOT NULL,
+        paid BIGINT NOT NULL, cash_saved BIGINT NOT NULL, memo TEXT NOT NULL,
+        PRIMARY KEY (group_id, member_no, position))""",
+    "meetings": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, position INTEGER NOT NULL, meeting_date TEXT NOT NULL,
+        attended INTEGER NOT NULL, attendance TEXT NOT NULL, counted_cash BIGINT,
+        counted_rice BIGINT, notes TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        PRIMARY KEY (group_id, position))""",
+    "commands": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
+        first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
+        PRIMARY KEY (group_id, idempotency_key))""",
+}
+_INDEXES = {
+    "movements": "CREATE INDEX IF NOT EXISTS {n}_by_date ON {t} (group_id, business_date)",
+    "meetings": "CREATE INDEX IF NOT EXISTS {n}_by_date ON {t} (group_id, meeting_date)",
+}
+
+#: Passbook columns a movement can change, in order.
+_LINE = ("rice_saved", "rice_bought", "bought_value", "paid", "cash_saved")
+
+
+def passbook_lines(kind: str, f: Mapping[str, Any]) -> dict[int, tuple[int, ...]]:
+    """Per member, what an entry of ``kind`` adds to her passbook columns."""
+    if kind == "RiceDeposited":
+        return {f["member_no"]: (f["grams"], 0, 0, 0, 0)}
+    if kind == "RiceSold":
+        return {f["buyer_no"]: (0, f["grams"], paisa(Decimal(f["value"])),
+                                paisa(Decimal(f["paid"])), 0)}
+    if kind == "RicePaymentReceived":
+        return {f["member_no"]: (0, 0, 0, paisa(Decimal(f["taka"])), 0)}
+    if kind == "CashSaved":
+        return {f["member_no"]: (0, 0, 0, 0, paisa(Decimal(f["taka"])))}
+    if kind == "CashWithdrawn":
+        return {f["member_no"]: (0, 0, 0, 0, -paisa(Decimal(f["taka"])))}
+    return {}
+
+
+@dataclass
+class ProjectionBatch:
+    """Rows to write for some events: statements in event order, then summed movements."""
+
+    db: Database
+    prefix: str
+    steps: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    movements: dict[tuple[str, str, str, str], int] = field(
+        default_factory=lambda: defaultdict(int))
+    commands: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def t(self, name: str) -> str:
+        return self.db.table(self.prefix + name)
+
+    def add(self, statement: str, params: tuple[Any, ...]) -> None:
+        self.steps.append((statement, params))
+
+    def statements(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """Consecutive identical statements merged for ``executemany``."""
+        merged: list[tuple[str, list[tuple[Any, ...]]]] = []
+        for statement, params in self.steps:
+            if merged and merged[-1][0] == statement:
+                merged[-1][1].append(params)
+            else:
+                merged.append((statement, [params]))
+        if self.movements:
+            merged.append((
+                f"INSERT INTO {self.t('movements')} (group_id, account, commodity, "
+                "business_date, amount) VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, "
+                "account, commodity, business_date) DO UPDATE SET amount = "
+                f"{self.t('movements')}.amount + excluded.amount",
+                [(*k, v) for k, v in sorted(self.movements.items())]))
+        if self.commands:
+            merged.append((
+                f"INSERT INTO {self.t('commands')} (group_id, idempotency_key, command_hash,"
+                " first_position, last_position) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                "(group_id, idempotency_key) DO UPDATE SET last_position = "
+                "excluded.last_position",
+                [(*k, *v) for k, v in self.commands.items()]))
+        if self.heads:
+            merged.append((f"UPDATE {self.t('groups')} SET events = ?, last_recorded_at = ? "
+                           "WHERE group_id = ?",
+                           [(v, at, g) for g, (v, at) in self.heads.items()]))
+        return [(self.db.sql(s), p) for s, p in merged]
+
+    def write(self, cursor: Any) -> None:
+        for statement, params in self.statements():
+            if len(params) == 1:
+                cursor.execute(statement, params[0])
+            else:
+                cursor.executemany(statement, params)
+
+
+class Projector:
+    """Turns events into projection rows (live, or into another prefix for a rebuild)."""
+
+    def __init__(self, db: Database, prefix: str = "cl_") -> None:
+        self.db = db
+        self.prefix = prefix
+
+    def t(self, name: str) -> str:
+        return self.db.table(self.prefix + name)
+
+    def create_tables(self) -> None:
+        statements = [_DDL[n].format(t=self.t(n)) for n in TABLES]
+        statements += [ddl.format(t=self.t(n), n=self.prefix + n)
+                       for n, ddl in _INDEXES.items()]
+        self.db.execute(statements)
+
+    def drop_tables(self) -> None:
+        self.db.execute([f"DROP TABLE IF EXISTS {self.t(n)}" for n in TABLES])
+
+    def batch(self, events: Iterable[ev.LedgerEvent]) -> ProjectionBatch:
+        b = ProjectionBatch(self.db, self.prefix)
+        for e in events:
+            self._project(b, e)
+        return b
+
+    def _project(self, b: ProjectionBatch, e: ev.LedgerEvent) -> None:
+        gid = e.originator_id.hex
+        day = e.business_date.isoformat()
+        at = e.timestamp.isoformat()
+        kind = type(e).__name__
+        if isinstance(e, ev.GroupFormed):
+            b.add(f"INSERT INTO {self.t('groups')} (group_id, code, name, kind, meeting_day, "
+                  "division, district, upazila, union_name, village, partner, animator, "
+                  "formed_on, events, last_recorded_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (gid, e.code, e.name, e.kind, e.meeting_day, e.division, e.district,
+                   e.upazila, e.union, e.village, e.partner, e.animator, day, 1, at))
+        elif isinstance(e, ev.MemberJoined):
+            b.add(f"INSERT INTO {self.t('members')} (group_id, member_no, name, household, "
+                  "gender, community, landless, wellbeing, joined_on, left_on) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                  (gid, e.member_no, e.name, e.household, e.gender, e.community,
+                   int(e.landless), e.wellbeing, day))
+        elif isinstance(e, ev.MemberLeft):
+            b.add(f"UPDATE {self.t('members')} SET left_on = ? WHERE group_id = ? "
+                  "AND member_no = ?", (day, gid, e.member_no))
+            b.add(f"UPDATE {self.t('roles')} SET until = ? WHERE group_id = ? AND "
+                  "member_no = ? AND until IS NULL", (day, gid, e.member_no))
+        elif isinstance(e, ev.RoleAssigned):
+            b.add(f"INSERT INTO {self.t('roles')} (group_id, position, member_no, role, "
+                  "since, until) VALUES (?, ?, ?, ?, ?, NULL)",
+                  (gid, e.position, e.member_no, e.role, day))
+        elif isinstance(e, ev.RoleEnded):
+            b.add(f"UPDATE {self.t('roles')} SET until = ? WHERE group_id = ? AND "
+                  "member_no = ? AND role = ? AND until IS NULL",
+                  (day, gid, e.member_no, e.role))
+        elif isinstance(e, ev.MeetingHeld):
+            self._meeting(b, gid, e.position, day, e.content(), at, insert=True)
+        elif isinstance(e, ev.EntryCorrected):
+            if e.target_type == "MeetingHeld" and e.now is not None:
+                self._meeting(b, gid, e.target, day, e.now, at, insert=False)
+            lines: dict[int, list[int]] = defaultdict(lambda: [0] * len(_LINE))
+            for sign, content in ((-1, e.was), (1, e.now or {})):
+                for member, line in passbook_lines(e.target_type, content).items():
+                    for i, v in enumerate(line):
+                        lines[member][i] += sign * v
+            how = "adjusted" if e.now is not None else "reversed"
+            self._passbook(b, gid, e.position, day, at, kind, lines,
+                           f"#{e.target} {how}: {e.reason}")
+        if e.is_movement:
+            self._passbook(b, gid, e.position, day, at, kind,
+                           passbook_lines(kind, e.content()), "")
+        for p in postings(e):
+            b.movements[gid, p.account, p.commodity, day] += p.amount
+        key = (gid, e.idempotency_key)
+        if key in b.commands:
+            b.commands[key][2] = e.position
+        else:
+            b.commands[key] = [e.command_hash, e.position, e.position]
+        b.heads[gid] = (e.position, at)
+
+    def _passbook(self, b: ProjectionBatch, gid: str, position: int, day: str, at: str,
+                  kind: str, lines: Mapping[int, Sequence[int]], memo: str) -> None:
+        for member, line in sorted(lines.items()):
+            b.add(f"INSERT INTO {self.t('passbook')} (group_id, member_no, position, "
+                  "business_date, recorded_at, entry, rice_saved, rice_bought, bought_value, "
+                  "paid, cash_saved, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (gid, member, position, day, at, kind, *line, memo))
+
+    def _meeting(self, b: ProjectionBatch, gid: str, position: int, day: str,
+                 f: Mapping[str, Any], at: str, *, insert: bool) -> None:
+        cash = None if f["counted_cash"] is None else paisa(Decimal(f["counted_cash"]))
+        attendance = json.dumps(list(f["attendance"]))
+        if insert:
+            b.add(f"INSERT INTO {self.t('meetings')} (group_id, position, meeting_date, "
+                  "attended, attendance, counted_cash, counted_rice, notes, recorded_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (gid, position, day, len(f["attendance"]), attendance, cash,
+                   f["counted_rice_grams"], f["notes"], at))
+        else:
+            b.add(f"UPDATE {self.t('meetings')} SET attended = ?, attendance = ?, "
+                  "counted_cash = ?, counted_rice = ?, notes = ? WHERE group_id = ? AND "
+                  "position = ?", (len(f["attendance"]), attendance, cash,
+                                   f["counted_rice_grams"], f["notes"], gid, position))
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every projection row, sorted (zero movements dropped): for comparing rebuilds."""
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for name in TABLES:
+            rows = self.db.query(f"SELECT * FROM {self.t(name)}")
+            if name == "movements":
+                rows = [r for r in rows if r["amount"]]
+            out[name] = sorted(tuple(r[k] for k in sorted(r)) for r in rows)
+        return out

@@ -1,0 +1,335 @@
+"""Reports the books must answer, each "as of business date D", read from the projections.
+
+* :meth:`Reports.passbook` - a member's rice saved, rice bought, paid, owed and cash saved;
+* :meth:`Reports.position` - a group's rice stock, cash, receivables, savings owed, income
+  and costs per activity;
+* :meth:`Reports.trial_balance` - every account's balance per commodity (sums to zero);
+* :meth:`Reports.reconciliation` - each meeting's counted cash and rice against the books.
+
+Taka are :class:`~decimal.Decimal`, rice is grams (``int``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from coopledger import accounts as acc
+from coopledger.errors import UnknownGroup, UnknownMember
+from coopledger.group import group_id
+from coopledger.money import RICE, TAKA, taka
+
+if TYPE_CHECKING:
+    from coopledger.projections import Projector
+    from coopledger.storage import Database
+
+FAR_FUTURE = "9999-12-31"
+
+
+def _day(as_of: date | None) -> str:
+    return as_of.isoformat() if as_of else FAR_FUTURE
+
+
+def _value(commodity: str, amount: int) -> Decimal | int:
+    return taka(amount) if commodity == TAKA else amount
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One account's balance in one commodity (taka as Decimal, rice in grams)."""
+
+    account: str
+    commodity: str
+    balance: Decimal | int
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    group: str
+    as_of: date | None
+    rows: list[Balance]
+    totals: dict[str, Decimal | int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """An income-generating activity's costs, revenue and margin (taka)."""
+
+    name: str
+    costs: Decimal
+    revenue: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.costs
+
+
+@dataclass(frozen=True)
+class Position:
+    """A group's position on a business date."""
+
+    group: str
+    name: str
+    as_of: date | None
+    members: int
+    rice_stock_grams: int
+    cash: Decimal
+    receivables: Decimal
+    cash_savings_owed: Decimal
+    rice_savings_grams: int
+    rice_sold_grams: int
+    rice_sales: Decimal
+    grants: Decimal
+    expenses: dict[str, Decimal]
+    activities: list[Activity]
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for a, activity in zip(out["activities"], self.activities, strict=True):
+            a["margin"] = activity.margin
+        return out
+
+
+@dataclass(frozen=True)
+class PassbookLine:
+    position: int
+    business_date: date
+    recorded_at: str
+    entry: str
+    rice_saved_grams: int
+    rice_bought_grams: int
+    bought_value: Decimal
+    paid: Decimal
+    cash_saved: Decimal
+    memo: str
+    # running totals after this line
+    total_rice_saved_grams: int
+    owed: Decimal
+    cash_savings: Decimal
+
+
+@dataclass(frozen=True)
+class Passbook:
+    group: str
+    member_no: int
+    name: str
+    as_of: date | None
+    joined_on: date
+    left_on: date | None
+    lines: list[PassbookLine]
+    rice_saved_grams: int
+    rice_bought_grams: int
+    bought_value: Decimal
+    paid: Decimal
+    owed: Decimal
+    cash_savings: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MeetingCheck:
+    """A meeting's physical count against the books as of its day."""
+
+    position: int
+    meeting_date: date
+    attended: int
+    counted_cash: Decimal | None
+    book_cash: Decimal
+    cash_difference: Decimal | None
+    counted_rice_grams: int | None
+    book_rice_grams: int
+    rice_difference_grams: int | None
+
+    @property
+    def matches(self) -> bool:
+        return not self.cash_difference and not self.rice_difference_grams
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    group: str
+    as_of: date | None
+    meetings: list[MeetingCheck] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[MeetingCheck]:
+        return [m for m in self.meetings if not m.matches]
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for m, check in zip(out["meetings"], self.meetings, strict=True):
+            m["matches"] = check.matches
+        return out
+
+
+def to_json(data: Any) -> str:
+    """JSON with Decimals as strings and dates as ISO text (never floats)."""
+    def default(o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return str(o)
+        if isinstance(o, date):
+            return o.isoformat()
+        raise TypeError(type(o))
+    return json.dumps(data, default=default, indent=2, ensure_ascii=False)
+
+
+class Reports:
+    """Queries on the projection tables."""
+
+    def __init__(self, db: Database, projector: Projector) -> None:
+        self.db = db
+        self.p = projector
+
+    def _gid(self, code: str) -> str:
+        gid = group_id(code).hex
+        if not self.db.query(f"SELECT 1 FROM {self.p.t('groups')} WHERE group_id = ?", (gid,)):
+            raise UnknownGroup(code)
+        return gid
+
+    # ------------------------------------------------------------------ directory
+    def groups(self, **filters: str) -> list[dict[str, Any]]:
+        """Groups, optionally filtered by district, upazila, union_name, village or kind."""
+        where, params = [], []
+        for name in ("district", "upazila", "union_name", "village", "kind"):
+            if filters.get(name):
+                where.append(f"{name} = ?")
+                params.append(filters[name])
+        sql = f"SELECT * FROM {self.p.t('groups')}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self.db.query(sql + " ORDER BY district, upazila, village, code", params)
+
+    def members(self, code: str, *, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Members who had joined by ``as_of`` (with ``active`` telling if still in)."""
+        gid, day = self._gid(code), _day(as_of)
+        rows = self.db.query(
+            f"SELECT * FROM {self.p.t('members')} WHERE group_id = ? AND joined_on <= ? "
+            "ORDER BY member_no", (gid, day))
+        roles = self.db.query(
+            f"SELECT member_no, role FROM {self.p.t('roles')} WHERE group_id = ? AND "
+            "since <= ? AND (until IS NULL OR until > ?) ORDER BY position", (gid, day, day))
+        held: dict[int, list[str]] = defaultdict(list)
+        for r in roles:
+            held[r["member_no"]].append(r["role"])
+        for r in rows:
+            r["landless"] = bool(r["landless"])
+            r["active"] = r["left_on"] is None or r["left_on"] > day
+            r["roles"] = held[r["member_no"]]
+        return rows
+
+    # ------------------------------------------------------------------ balances
+    def balances(self, code: str | None, as_of: date | None) -> dict[tuple[str, str], int]:
+        """Raw balances (paisa / grams) by (account, commodity) as of a date."""
+        sql = (f"SELECT account, commodity, SUM(amount) AS total FROM {self.p.t('movements')} "
+               "WHERE business_date <= ?")
+        params: list[Any] = [_day(as_of)]
+        if code is not None:
+            sql += " AND group_id = ?"
+            params.append(self._gid(code))
+        rows = self.db.query(sql + " GROUP BY account, commodity", params)
+        return {(r["account"], r["commodity"]): int(r["total"]) for r in rows if r["total"]}
+
+    def trial_balance(self, code: str | None = None, *,
+                      as_of: date | None = None) -> TrialBalance:
+        """Every account's balance; per commodity the balances sum to zero."""
+        raw = self.balances(code, as_of)
+        rows = [Balance(a, c, _value(c, v)) for (a, c), v in sorted(raw.items())]
+        totals: dict[str, Decimal | int] = {}
+        for commodity in (TAKA, RICE):
+            totals[commodity] = _value(commodity, sum(
+                v for (_, c), v in raw.items() if c == commodity))
+        return TrialBalance(code.upper() if code else "*", as_of, rows, totals)
+
+    def position(self, code: str, *, as_of: date | None = None) -> Position:
+        raw = self.balances(code, as_of)
+        info = self.db.query(f"SELECT name FROM {self.p.t('groups')} WHERE group_id = ?",
+                             (group_id(code).hex,))[0]
+
+        def total(prefix: str, commodity: str) -> int:
+            return sum(v for (a, c), v in raw.items()
+                       if c == commodity and (a == prefix or a.startswith(prefix + ":")))
+
+        activities: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        expenses: dict[str, Decimal] = {}
+        for (account, commodity), v in raw.items():
+            name = acc.activity_of(account)
+            if name is not None:
+                activities[name][0 if account.startswith("Expenses") else 1] += v
+            elif account.startswith(acc.EXPENSES + ":") and commodity == TAKA:
+                expenses[account.split(":", 1)[1].lower()] = taka(v)
+        members = [m for m in self.members(code, as_of=as_of) if m["active"]]
+        return Position(
+            group=code.upper(), name=info["name"], as_of=as_of, members=len(members),
+            rice_stock_grams=total(acc.RICE_STOCK, RICE), cash=taka(total(acc.CASH, TAKA)),
+            receivables=taka(total(acc.RECEIVABLE, TAKA)),
+            cash_savings_owed=taka(-total(acc.CASH_SAVINGS, TAKA)),
+            rice_savings_grams=-total(acc.RICE_SAVINGS, RICE),
+            rice_sold_grams=total(acc.RICE_CONVERSION, RICE),
+            rice_sales=taka(-total(acc.RICE_CONVERSION, TAKA)),
+            grants=taka(-total(acc.GRANTS, TAKA)), expenses=dict(sorted(expenses.items())),
+            activities=[Activity(n, taka(c), taka(-r))
+                        for n, (c, r) in sorted(activities.items())])
+
+    # ------------------------------------------------------------------ passbook
+    def passbook(self, code: str, member: int, *, as_of: date | None = None) -> Passbook:
+        gid = self._gid(code)
+        found = self.db.query(f"SELECT * FROM {self.p.t('members')} WHERE group_id = ? AND "
+                              "member_no = ?", (gid, member))
+        if not found:
+            raise UnknownMember("member", member, code.upper())
+        m = found[0]
+        rows = self.db.query(
+            f"SELECT * FROM {self.p.t('passbook')} WHERE group_id = ? AND member_no = ? AND "
+            "business_date <= ? ORDER BY business_date, position", (gid, member, _day(as_of)))
+        lines, rice, bought, value, paid, cash = [], 0, 0, 0, 0, 0
+        for r in rows:
+            rice += r["rice_saved"]
+            bought += r["rice_bought"]
+            value += r["bought_value"]
+            paid += r["paid"]
+            cash += r["cash_saved"]
+            lines.append(PassbookLine(
+                r["position"], date.fromisoformat(r["business_date"]), r["recorded_at"],
+                r["entry"], r["rice_saved"], r["rice_bought"], taka(r["bought_value"]),
+                taka(r["paid"]), taka(r["cash_saved"]), r["memo"], rice, taka(value - paid),
+                taka(cash)))
+        return Passbook(code.upper(), member, m["name"], as_of,
+                        date.fromisoformat(m["joined_on"]),
+                        date.fromisoformat(m["left_on"]) if m["left_on"] else None, lines,
+                        rice, bought, taka(value), taka(paid), taka(value - paid), taka(cash))
+
+    # ------------------------------------------------------------------ meetings
+    def reconciliation(self, code: str, *, as_of: date | None = None) -> Reconciliation:
+        gid = self._gid(code)
+        meetings = self.db.query(
+            f"SELECT * FROM {self.p.t('meetings')} WHERE group_id = ? AND meeting_date <= ? "
+            "ORDER BY meeting_date, position", (gid, _day(as_of)))
+        books = self.db.query(
+            f"SELECT account, business_date, amount FROM {self.p.t('movements')} WHERE "
+            "group_id = ? AND account IN (?, ?) AND business_date <= ? "
+            "ORDER BY business_date", (gid, acc.CASH, acc.RICE_STOCK, _day(as_of)))
+        checks, cash, rice, i = [], 0, 0, 0
+        for m in meetings:
+            while i < len(books) and books[i]["business_date"] <= m["meeting_date"]:
+                if books[i]["account"] == acc.CASH:
+                    cash += books[i]["amount"]
+                else:
+                    rice += books[i]["amount"]
+                i += 1
+            counted_cash = None if m["counted_cash"] is None else taka(m["counted_cash"])
+            counted_rice = m["counted_rice"]
+            checks.append(MeetingCheck(
+                m["position"], date.fromisoformat(m["meeting_date"]), m["attended"],
+                counted_cash, taka(cash),
+                None if counted_cash is None else counted_cash - taka(cash),
+                counted_rice, rice, None if counted_rice is None else counted_rice - rice))
+        return Reconciliation(code.upper(), as_of, checks)
