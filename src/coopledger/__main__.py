@@ -1,0 +1,5 @@
+"""``python -m coopledger`` runs the command line."""
+
+from coopledger.cli import main
+
+main()

@@ -1,0 +1,313 @@
+"""The ``coopledger`` command line: demo, reports, import, rebuild.
+
+Every command takes ``--db`` (a path or a ``postgresql://`` URL; default ``COOPLEDGER_DB``,
+else ``coopledger.db``). A refused command prints what was wrong, naming the field and the
+value, and exits with status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from coopledger import demo as demo_module
+from coopledger.commands import command_schema
+from coopledger.errors import LedgerError
+from coopledger.importer import import_file
+from coopledger.ledger import BatchRefused, Ledger
+from coopledger.money import format_grams, format_taka
+from coopledger.reports import to_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Piped output (CI logs, files) gets a wide page instead of rich's 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, highlight=False)
+
+
+def refusals(func: F) -> F:
+    """Turn the ledger's refusals into a readable message and exit status 2."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BatchRefused as e:
+            err.print(f"[bold red]refused[/]: {len(e.errors)} problem(s); nothing was written")
+            for line, problem in e.errors:
+                err.print(f"  line {line + 1}: {problem}")
+            sys.exit(2)
+        except LedgerError as e:
+            err.print(f"[bold red]refused[/]: {e}; nothing was written")
+            sys.exit(2)
+    return wrapper  # type: ignore[return-value]
+
+
+def _open(ctx: click.Context) -> Ledger:
+    obj = ctx.ensure_object(dict)
+    if "ledger" not in obj:
+        obj["ledger"] = Ledger(obj.get("db"), user=obj.get("user"))
+        ctx.call_on_close(obj["ledger"].close)
+    return obj["ledger"]  # type: ignore[no-any-return]
+
+
+@click.group()
+@click.option("--db", envvar="COOPLEDGER_DB", default=None, metavar="PATH|URL",
+              help="SQLite file or postgresql:// URL (default: coopledger.db).")
+@click.option("--user", envvar="COOPLEDGER_USER", default=None,
+              help="Who is recording (default: your login name).")
+@click.version_option(package_name="coopledger")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, user: str | None) -> None:
+    """coopledger: books of savings groups and cluster platforms, kept as events."""
+    ctx.ensure_object(dict).update(db=db, user=user)
+
+
+@main.command()
+@click.option("--fresh", is_flag=True, help="Delete an existing SQLite file first.")
+@click.pass_context
+@refusals
+def demo(ctx: click.Context, fresh: bool) -> None:
+    """Build the demo ledger (four Chirirbandar groups, a year of Friday meetings)."""
+    db = ctx.obj.get("db")
+    if fresh and not (db or "").startswith("postgres"):
+        path = Path(db or "coopledger.db")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    ledger = _open(ctx)
+    with out.status("Recording a year of weekly meetings ...") as status:
+        counts = demo_module.build(ledger, progress=lambda c: status.update(f"{c} recorded"))
+    out.print(f"Demo ledger in [bold]{ledger.config.display}[/]: "
+              f"{sum(counts.values()):,} events in {len(counts)} groups.\n")
+    _positions_table(ledger, None)
+
+
+def _positions_table(ledger: Ledger, as_of: date | None) -> None:
+    table = Table(title="Group positions" + (f" as of {as_of}" if as_of else ""))
+    for col in ("group", "village", "members", "rice stock", "cash in hand (Tk)",
+                "owed for rice (Tk)", "cash savings (Tk)", "rice saved", "IGA margin (Tk)"):
+        table.add_column(col, justify="left" if col in ("group", "village") else "right")
+    for g in ledger.reports.groups():
+        p = ledger.reports.position(g["code"], as_of=as_of)
+        margin = sum((a.margin for a in p.activities), Decimal(0))
+        table.add_row(f"{p.group} {p.name}", g["village"], str(p.members),
+                      format_grams(p.rice_stock_grams), format_taka(p.cash),
+                      format_taka(p.receivables), format_taka(p.cash_savings_owed),
+                      format_grams(p.rice_savings_grams), format_taka(margin))
+    out.print(table)
+
+
+@main.command()
+@click.option("--district")
+@click.option("--upazila")
+@click.option("--village")
+@click.option("--kind")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@refusals
+def groups(ctx: click.Context, fmt: str, **filters: str) -> None:
+    """List groups."""
+    rows = _open(ctx).reports.groups(**{k: v for k, v in filters.items() if v})
+    if fmt == "json":
+        click.echo(to_json(rows))
+        return
+    table = Table(title="Groups")
+    for col in ("code", "name", "village", "union", "upazila", "district", "formed", "events"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["code"], r["name"], r["village"], r["union_name"], r["upazila"],
+                      r["district"], r["formed_on"], str(r["events"]))
+    out.print(table)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["passbook", "group", "trial-balance",
+                                           "reconciliation", "members"]))
+@click.option("--group", "code", help="Group code (all groups when omitted, where allowed).")
+@click.option("--member", type=int, help="Member number (passbook).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Business date YYYY-MM-DD (default: everything recorded).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@refusals
+def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
+           as_of: Any, fmt: str) -> None:
+    """Print a report as of a business date."""
+    ledger = _open(ctx)
+    day = as_of.date() if as_of else None
+    if kind == "passbook":
+        _need(code, "--group")
+        _need(member, "--member")
+        assert code is not None and member is not None
+        _passbook(ledger, code, member, day, fmt)
+    elif kind == "group":
+        if code is None:
+            if fmt == "json":
+                click.echo(to_json([ledger.reports.position(g["code"], as_of=day).as_dict()
+                                    for g in ledger.reports.groups()]))
+            else:
+                _positions_table(ledger, day)
+            return
+        _position(ledger, code, day, fmt)
+    elif kind == "trial-balance":
+        _trial_balance(ledger, code, day, fmt)
+    elif kind == "members":
+        _need(code, "--group")
+        assert code is not None
+        rows = ledger.reports.members(code, as_of=day)
+        if fmt == "json":
+            click.echo(to_json(rows))
+            return
+        table = Table(title=f"Members of {code.upper()}")
+        for col in ("no", "name", "household", "community", "well-being", "joined", "left",
+                    "roles"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(str(r["member_no"]), r["name"], r["household"], r["community"],
+                          r["wellbeing"], r["joined_on"], r["left_on"] or "",
+                          ", ".join(r["roles"]))
+        out.print(table)
+    else:
+        _need(code, "--group")
+        assert code is not None
+        _reconciliation(ledger, code, day, fmt)
+
+
+def _need(value: Any, option: str) -> None:
+    if value is None:
+        raise click.UsageError(f"this report needs {option}")
+
+
+def _passbook(ledger: Ledger, code: str, member: int, day: date | None, fmt: str) -> None:
+    book = ledger.reports.passbook(code, member, as_of=day)
+    if fmt == "json":
+        click.echo(to_json(book.as_dict()))
+        return
+    table = Table(title=f"Passbook of {book.name} (member {member}, {book.group})"
+                  + (f" as of {day}" if day else ""))
+    for col in ("date", "#", "entry", "rice saved", "rice bought", "value", "paid", "owed",
+                "cash saved", "savings", "memo"):
+        table.add_column(col, justify="right" if col not in ("date", "entry", "memo")
+                         else "left")
+    for ln in book.lines:
+        table.add_row(str(ln.business_date), str(ln.position), ln.entry,
+                      format_grams(ln.rice_saved_grams) if ln.rice_saved_grams else "",
+                      format_grams(ln.rice_bought_grams) if ln.rice_bought_grams else "",
+                      format_taka(ln.bought_value) if ln.bought_value else "",
+                      format_taka(ln.paid) if ln.paid else "", format_taka(ln.owed),
+                      format_taka(ln.cash_saved) if ln.cash_saved else "",
+                      format_taka(ln.cash_savings), ln.memo)
+    out.print(table)
+    out.print(f"Rice saved {format_grams(book.rice_saved_grams)}; rice bought "
+              f"{format_grams(book.rice_bought_grams)} for {format_taka(book.bought_value)} "
+              f"Tk, paid {format_taka(book.paid)}, owes {format_taka(book.owed)} Tk; "
+              f"cash savings {format_taka(book.cash_savings)} Tk.")
+
+
+def _position(ledger: Ledger, code: str, day: date | None, fmt: str) -> None:
+    p = ledger.reports.position(code, as_of=day)
+    if fmt == "json":
+        click.echo(to_json(p.as_dict()))
+        return
+    table = Table(title=f"{p.group} {p.name}" + (f" as of {day}" if day else ""),
+                  show_header=False)
+    table.add_column("what")
+    table.add_column("amount", justify="right")
+    for label, value in (
+            ("members", str(p.members)), ("rice in stock", format_grams(p.rice_stock_grams)),
+            ("cash in hand (Tk)", format_taka(p.cash)),
+            ("owed by members for rice (Tk)", format_taka(p.receivables)),
+            ("cash savings owed to members (Tk)", format_taka(p.cash_savings_owed)),
+            ("rice savings of members", format_grams(p.rice_savings_grams)),
+            ("rice sold", format_grams(p.rice_sold_grams)),
+            ("rice sales (Tk)", format_taka(p.rice_sales)),
+            ("grants and donations (Tk)", format_taka(p.grants))):
+        table.add_row(label, value)
+    for name, amount in p.expenses.items():
+        table.add_row(f"expense: {name} (Tk)", format_taka(amount))
+    for a in p.activities:
+        table.add_row(f"{a.name}: costs / revenue / margin (Tk)",
+                      f"{format_taka(a.costs)} / {format_taka(a.revenue)} / "
+                      f"{format_taka(a.margin)}")
+    out.print(table)
+
+
+def _trial_balance(ledger: Ledger, code: str | None, day: date | None, fmt: str) -> None:
+    tb = ledger.reports.trial_balance(code, as_of=day)
+    if fmt == "json":
+        click.echo(to_json(tb.as_dict()))
+        return
+    table = Table(title=f"Trial balance {tb.group}" + (f" as of {day}" if day else ""))
+    table.add_column("account")
+    table.add_column("BDT", justify="right")
+    table.add_column("RICE (g)", justify="right")
+    for row in tb.rows:
+        bdt = format_taka(row.balance) if row.commodity == "BDT" else ""
+        rice = f"{row.balance:,}" if row.commodity == "RICE" else ""
+        table.add_row(row.account, bdt, rice)
+    table.add_row("[bold]total[/]", format_taka(tb.totals["BDT"]), f"{tb.totals['RICE']:,}")
+    out.print(table)
+
+
+def _reconciliation(ledger: Ledger, code: str, day: date | None, fmt: str) -> None:
+    rec = ledger.reports.reconciliation(code, as_of=day)
+    if fmt == "json":
+        click.echo(to_json(rec.as_dict()))
+        return
+    table = Table(title=f"Meeting counts against the books, {rec.group}")
+    for col in ("meeting", "attended", "cash counted", "cash in books", "difference",
+                "rice counted", "rice in books", "difference", ""):
+        table.add_column(col, justify="right")
+    for m in rec.meetings:
+        table.add_row(
+            str(m.meeting_date), str(m.attended),
+            "" if m.counted_cash is None else format_taka(m.counted_cash),
+            format_taka(m.book_cash),
+            "" if m.cash_difference is None else format_taka(m.cash_difference),
+            "" if m.counted_rice_grams is None else format_grams(m.counted_rice_grams),
+            format_grams(m.book_rice_grams),
+            "" if m.rice_difference_grams is None else format_grams(m.rice_difference_grams),
+            "" if m.matches else "[bold red]CHECK[/]")
+    out.print(table)
+    out.print(f"{len(rec.flagged)} of {len(rec.meetings)} meetings differ from the books.")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@refusals
+def import_(ctx: click.Context, file: Path) -> None:
+    """Record the commands in a JSON Lines FILE (all checked first; all or nothing)."""
+    receipts = import_file(_open(ctx), file)
+    new = sum(1 for r in receipts if not r.replayed)
+    out.print(f"{len(receipts)} command(s) read: {new} recorded, "
+              f"{len(receipts) - new} already recorded before (same key and content).")
+
+
+@main.command()
+@click.pass_context
+@refusals
+def rebuild(ctx: click.Context) -> None:
+    """Rebuild every projection from the first event."""
+    ledger = _open(ctx)
+    with out.status("Replaying events ..."):
+        count = ledger.rebuild_projections()
+    out.print(f"Rebuilt the projections from {count:,} events.")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of one line of an import file."""
+    click.echo(json.dumps(command_schema(), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

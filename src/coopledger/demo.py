@@ -1,0 +1,269 @@
+"""A realistic, deterministic demo ledger built from the first field report.
+
+Four women's groups (51 members: Hindu, Muslim and indigenous, all landless) in Mohalbari,
+Surail and Damoir villages of Chirirbandar upazila, Dinajpur, trained on 2-3 November 2015,
+meet every Friday for a year from 6 November 2015. Each member brings about fourteen
+handfuls of rice a week (100-150 g a handful, depending on the household); the pooled rice is
+sold among the members at the going price for coarse rice, some of it on credit paid back in
+the following weeks. From January 2016 each group runs a vermicompost pit financed by a
+grant the partner NGO channels from the project; the cash box and the rice sack are counted
+at every meeting, and a few counts do not match the books.
+
+Everything goes through the public API, with deterministic idempotency keys: building the
+demo twice records it once. Unions are illustrative.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from coopledger import commands as cmd
+from coopledger.ledger import Ledger
+from coopledger.money import sale_value
+
+FIRST_MEETING = date(2015, 11, 6)
+WEEKS = 53
+SEED = 20151106
+
+PARTNER = "SUSTAIN (partner of ALRD)"
+
+
+@dataclass(frozen=True)
+class DemoGroup:
+    code: str
+    name: str
+    village: str
+    union: str
+    animator: str
+    members: tuple[tuple[str, str, str], ...]  # (name, community, well-being)
+    cash_savings: bool
+
+
+GROUPS = (
+    DemoGroup("SHAPLA", "Shapla Mohila Dal", "Mohalbari", "Alokdihi", "animator.shirin", (
+        ("Rina Rani Roy", "Hindu", "poor"), ("Amena Begum", "Muslim", "extreme-poor"),
+        ("Sabitri Hembrom", "Santal", "extreme-poor"), ("Jahanara Khatun", "Muslim", "poor"),
+        ("Mala Rani Das", "Hindu", "poor"), ("Rokeya Begum", "Muslim", "middle"),
+        ("Lokkhi Murmu", "Santal", "extreme-poor"), ("Fatema Bibi", "Muslim", "poor"),
+        ("Kalpana Rani", "Hindu", "poor"), ("Nasima Akter", "Muslim", "extreme-poor"),
+        ("Shefali Soren", "Santal", "poor"), ("Parul Bala", "Hindu", "extreme-poor"),
+        ("Morjina Begum", "Muslim", "poor")), cash_savings=True),
+    DemoGroup("JOBA", "Joba Nari Unnayan Dal", "Mohalbari", "Alokdihi", "animator.shirin", (
+        ("Anjali Tigga", "Oraon", "extreme-poor"), ("Hasina Begum", "Muslim", "poor"),
+        ("Sumitra Rani", "Hindu", "poor"), ("Khadiza Khatun", "Muslim", "extreme-poor"),
+        ("Basanti Kujur", "Oraon", "poor"), ("Rahima Bibi", "Muslim", "poor"),
+        ("Jyotsna Rani Roy", "Hindu", "middle"), ("Shahida Begum", "Muslim", "extreme-poor"),
+        ("Moni Minz", "Oraon", "poor"), ("Nurjahan Begum", "Muslim", "poor"),
+        ("Gita Rani Das", "Hindu", "extreme-poor"), ("Rupali Ekka", "Oraon", "poor"),
+        ("Tahmina Akter", "Muslim", "poor")), cash_savings=False),
+    DemoGroup("KAKOLI", "Kakoli Mohila Samity", "Surail", "Punotti", "animator.delowar", (
+        ("Shilpi Rani", "Hindu", "poor"), ("Ayesha Siddika", "Muslim", "poor"),
+        ("Maloti Hasda", "Santal", "extreme-poor"), ("Salma Begum", "Muslim", "extreme-poor"),
+        ("Dipali Rani Sarkar", "Hindu", "poor"), ("Kohinur Begum", "Muslim", "middle"),
+        ("Sonamoni Tudu", "Santal", "poor"), ("Beauty Akter", "Muslim", "poor"),
+        ("Arati Rani", "Hindu", "extreme-poor"), ("Jamila Khatun", "Muslim", "poor"),
+        ("Champa Marandi", "Santal", "extreme-poor"), ("Laily Begum", "Muslim", "poor"),
+        ("Swapna Rani", "Hindu", "poor")), cash_savings=True),
+    DemoGroup("EKOTA", "Ekota Nari Dal", "Damoir", "Punotti", "animator.delowar", (
+        ("Sondhya Rani", "Hindu", "poor"), ("Marium Begum", "Muslim", "extreme-poor"),
+        ("Phulmoni Baskey", "Santal", "poor"), ("Rehana Parvin", "Muslim", "poor"),
+        ("Bina Rani Roy", "Hindu", "extreme-poor"), ("Sahera Khatun", "Muslim", "poor"),
+        ("Malati Lakra", "Oraon", "extreme-poor"), ("Jharna Begum", "Muslim", "middle"),
+        ("Kanchan Rani", "Hindu", "poor"), ("Mukta Begum", "Muslim", "poor"),
+        ("Durga Tirkey", "Oraon", "poor"), ("Asma Khatun", "Muslim", "extreme-poor")),
+        cash_savings=False),
+)
+
+
+def price_on(day: date) -> Decimal:
+    """Coarse rice, taka per kg: cheaper after the Aman and Boro harvests."""
+    by_month = {11: "30", 12: "29", 1: "30", 2: "31", 3: "33", 4: "34", 5: "31", 6: "30",
+                7: "31", 8: "32", 9: "33", 10: "34"}
+    return Decimal(by_month[day.month])
+
+
+def _at(day: date, hour: int = 12) -> datetime:
+    """Meetings are written up the same evening (18:00 in Dhaka = 12:00 UTC)."""
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = _at(FIRST_MEETING)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Record the demo into ``ledger`` (idempotent); returns events per group."""
+    clock = _Clock()
+    saved_clock = ledger.clock
+    ledger.clock = clock
+    try:
+        for g in GROUPS:
+            _build_group(ledger, g, clock)
+            if progress:
+                progress(g.code)
+    finally:
+        ledger.clock = saved_clock
+    return {g.code: ledger.load(g.code).version for g in GROUPS}
+
+
+def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: C901
+    rng = random.Random(f"{SEED}-{g.code}")
+    formed = date(2015, 11, 3)
+    clock.now = _at(formed)
+    by = g.animator
+
+    def run(c: cmd.Command) -> int:
+        return int(ledger.execute(c).result)
+
+    ledger.execute(cmd.FormGroup(group=g.code, date=formed, key=f"{g.code}-formed", recorded_by=by,
+                      name=g.name, kind="women", meeting_day="friday", division="Rangpur",
+                      district="Dinajpur", upazila="Chirirbandar", union=g.union,
+                      village=g.village, partner=PARTNER, animator=by))
+    handful: dict[int, int] = {}
+    for i, (name, community, wellbeing) in enumerate(g.members, start=1):
+        surname = name.split()[-1]
+        no = run(cmd.JoinMember(group=g.code, date=formed, key=f"{g.code}-join-{i}",
+                                recorded_by=by, name=name, household=f"{surname} household, "
+                                f"{g.village} para {1 + i % 4}", gender="female",
+                                community=community, landless=True, wellbeing=wellbeing))
+        handful[no] = rng.randint(100, 150)
+    ledger.execute(cmd.AssignRole(group=g.code, date=formed, key=f"{g.code}-leader",
+                                  recorded_by=by, member=1, role="leader"))
+    ledger.execute(cmd.AssignRole(group=g.code, date=formed, key=f"{g.code}-cashier",
+                                  recorded_by=by, member=2, role="cashier"))
+
+    stock = 0
+    cash = Decimal(0)
+    owed: dict[int, Decimal] = {}
+    savings: dict[int, Decimal] = {}
+    active = set(handful)
+    leaver = 13 if g.code == "SHAPLA" else None
+    discrepancies = {17: ("cash", Decimal("-20.00")), 38: ("rice", -150)} \
+        if g.code in ("SHAPLA", "KAKOLI") else {29: ("cash", Decimal("-10.00"))}
+    for week in range(WEEKS):
+        day = FIRST_MEETING + timedelta(weeks=week)
+        clock.now = _at(day)
+        key = f"{g.code}-{day.isoformat()}"
+        present = sorted(m for m in active if rng.random() < 0.9)
+        deposits = []
+        for m in present:
+            handfuls = 14 - rng.choice((0, 0, 0, 1, 2))
+            grams = round(handfuls * (handful[m] + rng.randint(-8, 8)), -1)
+            deposits.append(cmd.Deposit(member=m, grams=grams))
+            stock += grams
+        payments = []
+        for m in sorted(owed):
+            if m in present and owed[m] > 0 and rng.random() < 0.6:
+                pay = owed[m] if rng.random() < 0.7 else (owed[m] / 2).quantize(Decimal("1"))
+                payments.append(cmd.CashLine(member=m, taka=pay))
+                owed[m] -= pay
+                cash += pay
+        sales = []
+        price = price_on(day)
+        to_sell = stock * rng.randint(80, 95) // 100
+        buyers = rng.sample(present, k=min(len(present), rng.randint(3, 5)))
+        for b_i, buyer in enumerate(buyers):
+            grams = to_sell // len(buyers) if b_i < len(buyers) - 1 else \
+                to_sell - (to_sell // len(buyers)) * (len(buyers) - 1)
+            grams = grams // 10 * 10
+            if grams <= 0:
+                continue
+            value = sale_value(grams, price)
+            on_credit = rng.random() < 0.25
+            paid = (value / 2).quantize(Decimal("1")) if on_credit else None
+            sales.append(cmd.Sale(buyer=buyer, grams=grams, taka_per_kg=price, paid=paid))
+            stock -= grams
+            cash += paid if paid is not None else value
+            if paid is not None:
+                owed[buyer] = owed.get(buyer, Decimal(0)) + value - paid
+        saved = []
+        if g.cash_savings:
+            for m in present:
+                if rng.random() < 0.7:
+                    amount = Decimal(rng.choice((5, 10, 10, 10, 20)))
+                    saved.append(cmd.CashLine(member=m, taka=amount))
+                    savings[m] = savings.get(m, Decimal(0)) + amount
+                    cash += amount
+        withdrawals = []
+        if leaver is not None and week == 40 and leaver in active:
+            if savings.get(leaver):
+                withdrawals.append(cmd.CashLine(member=leaver, taka=savings[leaver]))
+                cash -= savings.pop(leaver)
+        counted_cash, counted_rice = cash, stock
+        if week in discrepancies:
+            what, diff = discrepancies[week]
+            if what == "cash":
+                counted_cash += Decimal(diff)
+            else:
+                counted_rice += int(diff)
+        ledger.execute(cmd.RecordMeeting(
+            group=g.code, date=day, key=key, recorded_by=by, attendance=present,
+            deposits=deposits, sales=sales, payments=payments, savings=saved,
+            withdrawals=withdrawals, counted_cash=counted_cash,
+            counted_rice_grams=counted_rice,
+            notes="count differs from the books" if week in discrepancies else ""))
+        if week == 40 and leaver is not None and leaver in active and not owed.get(leaver):
+            ledger.execute(cmd.LeaveMember(group=g.code, date=day, key=f"{key}-leave",
+                                           recorded_by=by, member=leaver,
+                                           reason="moved to her husband's village"))
+            active.discard(leaver)
+        cash = _vermicompost(ledger, g, rng, week, day, key, cash, clock)
+        if week == 6:
+            # The scale was misread at the last meeting: adjust the first deposit.
+            clock.now = _at(day, 13)
+            last_meeting = ledger.load(g.code).version
+            prior = next(e for e in reversed(ledger.events(g.code, after=last_meeting - 40))
+                         if type(e).__name__ == "RiceDeposited")
+            ledger.execute(cmd.CorrectEntry(
+                group=g.code, date=day, key=f"{key}-fix", recorded_by=by,
+                target=prior.position, reason="scale misread; reweighed after the meeting",
+                changes={"grams": prior.content()["grams"] - 100}))
+            stock -= 100
+
+
+def _vermicompost(ledger: Ledger, g: DemoGroup, rng: random.Random, week: int, day: date,
+                  key: str, cash: Decimal, clock: _Clock) -> Decimal:
+    """The vermicompost pit: a grant in January, inputs, then monthly sales from May."""
+    clock.now = _at(day, 13)
+    by = g.animator
+    if week == 9:  # 8 January 2016
+        ledger.execute(cmd.ReceiveGrant(
+            group=g.code, date=day, key=f"{key}-grant", recorded_by=by,
+            source="Procasur / IFAD innovation plan, channelled by ALRD",
+            purpose="vermicompost inputs", taka=Decimal("6000.00")))
+        cash += Decimal("6000.00")
+        for what, amount in (("earthworms (2 kg)", "1800.00"), ("four concrete rings",
+                                                                "2400.00"),
+                             ("shade and tin sheet", "650.00")):
+            ledger.execute(cmd.BookActivityCost(
+                group=g.code, date=day, key=f"{key}-cost-{what}", recorded_by=by,
+                activity="vermicompost", taka=Decimal(amount), memo=what))
+            cash -= Decimal(amount)
+        ledger.execute(cmd.PayExpense(group=g.code, date=day, key=f"{key}-register",
+                                      recorded_by=by, category="stationery",
+                                      payee="Chirirbandar bazar stationer",
+                                      taka=Decimal("120.00"), memo="register and passbooks"))
+        cash -= Decimal("120.00")
+    if week >= 10 and week % 4 == 2:
+        dung = Decimal(rng.choice((150, 200, 250)))
+        if cash >= dung:
+            ledger.execute(cmd.BookActivityCost(
+                group=g.code, date=day, key=f"{key}-dung", recorded_by=by,
+                activity="vermicompost", taka=dung, memo="cow dung"))
+            cash -= dung
+    if week >= 26 and week % 4 == 0:
+        kg = rng.randint(60, 120)
+        value = Decimal(kg * 12)
+        ledger.execute(cmd.BookActivityRevenue(
+            group=g.code, date=day, key=f"{key}-compost-sale", recorded_by=by,
+            activity="vermicompost", taka=value, memo=f"{kg} kg at 12 Tk/kg"))
+        cash += value
+    return cash
