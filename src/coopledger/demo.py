@@ -153,12 +153,16 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: 
         clock.now = _at(day)
         key = f"{g.code}-{day.isoformat()}"
         present = sorted(m for m in active if rng.random() < 0.9)
+        cash = _vermicompost(ledger, g, rng, week, day, key, cash, clock)
+        clock.now = _at(day)
         deposits = []
         for m in present:
             handfuls = 14 - rng.choice((0, 0, 0, 1, 2))
             grams = round(handfuls * (handful[m] + rng.randint(-8, 8)), -1)
-            deposits.append(cmd.Deposit(member=m, grams=grams))
             stock += grams
+            if week == 6 and not deposits:
+                grams += 100  # misread on the scale: the count will show it
+            deposits.append(cmd.Deposit(member=m, grams=grams))
         payments = []
         for m in sorted(owed):
             if m in present and owed[m] > 0 and rng.random() < 0.6:
@@ -215,10 +219,10 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: 
                                            recorded_by=by, member=leaver,
                                            reason="moved to her husband's village"))
             active.discard(leaver)
-        cash = _vermicompost(ledger, g, rng, week, day, key, cash, clock)
         if week == 6:
-            # The scale was misread at the last meeting: adjust the first deposit.
-            clock.now = _at(day, 13)
+            # The sack weighed 100 g less than the books: the first deposit had been
+            # misread. A correction, recorded the next morning, adjusts it.
+            clock.now = _at(day + timedelta(days=1), 4)
             last_meeting = ledger.load(g.code).version
             prior = next(e for e in reversed(ledger.events(g.code, after=last_meeting - 40))
                          if type(e).__name__ == "RiceDeposited")
@@ -226,13 +230,15 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: 
                 group=g.code, date=day, key=f"{key}-fix", recorded_by=by,
                 target=prior.position, reason="scale misread; reweighed after the meeting",
                 changes={"grams": prior.content()["grams"] - 100}))
-            stock -= 100
 
 
 def _vermicompost(ledger: Ledger, g: DemoGroup, rng: random.Random, week: int, day: date,
                   key: str, cash: Decimal, clock: _Clock) -> Decimal:
-    """The vermicompost pit: a grant in January, inputs, then monthly sales from May."""
-    clock.now = _at(day, 13)
+    """The vermicompost pit: a grant in January, inputs, then monthly sales from May.
+
+    Booked at the meeting, before the cash box is counted.
+    """
+    clock.now = _at(day)
     by = g.animator
     if week == 9:  # 8 January 2016
         ledger.execute(cmd.ReceiveGrant(

@@ -36,7 +36,7 @@ from coopledger.group import Group, Stamp, group_id
 from coopledger.postings import DatedPosting, postings
 from coopledger.projections import Projector
 from coopledger.reports import Reports
-from coopledger.storage import Database, DateAsISO, StoreConfig
+from coopledger.storage import Database, DateAsISO, StoreConfig, prepare
 
 #: Bangladesh Standard Time (no daylight saving): business dates are days in Dhaka.
 DHAKA = timezone(timedelta(hours=6), "BST")
@@ -106,6 +106,7 @@ class Ledger:
                  clock: Callable[[], datetime] | None = None, retries: int = 8,
                  cache_size: int = 256) -> None:
         self.config = StoreConfig.parse(db)
+        prepare(self.config)
         env = dict(self.config.env)
         env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
         self.app = LedgerApplication(env=env)

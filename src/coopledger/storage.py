@@ -129,6 +129,19 @@ class StoreConfig:
         return cls("postgres", env, schema=schema, display=shown)
 
 
+def prepare(config: StoreConfig) -> None:
+    """Create the PostgreSQL schema a URL names, before eventsourcing creates its tables."""
+    if config.dialect != "postgres" or not config.schema:
+        return
+    import psycopg  # noqa: PLC0415 - only needed for PostgreSQL (the 'postgres' extra)
+
+    env = config.env
+    with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                         port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"], autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"')
+
+
 class Database:
     """Plain SQL on the same connection pool as the event store (projection tables)."""
 
