@@ -87,13 +87,14 @@ def _positive_taka(field: str, value: Any) -> Decimal:
     return amount
 
 
-def _lowest_from(deltas: dict[str, int], day: str) -> int:
-    """Lowest running balance on ``day`` or any later day of a date -> delta timeline."""
+def _lowest_from(deltas: dict[str, int], day: str, sign: int = 1) -> int:
+    """Lowest running balance (times ``sign``) on ``day`` or any later day of a
+    date -> delta timeline."""
     running, at_day, lowest = 0, None, None
     for d in sorted(deltas):
         if d > day and at_day is None:
             at_day = running
-        running += deltas[d]
+        running += sign * deltas[d]
         if d >= day:
             lowest = running if lowest is None else min(lowest, running)
     if at_day is None:
@@ -187,7 +188,7 @@ class Group(Aggregate):
             sign = acc.normal_sign(account)
             if sign * delta >= 0:
                 continue
-            lowest = sign * _lowest_from(self.balances.get(account, {}), day)
+            lowest = _lowest_from(self.balances.get(account, {}), day, sign)
             if lowest + sign * delta < 0:
                 raise RuleBroken(field, value, self._shortfall(account, commodity, lowest,
                                                                on))

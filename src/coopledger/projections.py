@@ -208,7 +208,9 @@ class Projector:
             if e.target_type == "MeetingHeld" and e.now is not None:
                 self._meeting(b, gid, e.target, day, e.now, at, insert=False)
             lines: dict[int, list[int]] = defaultdict(lambda: [0] * len(_LINE))
-            for sign, content in ((-1, e.was), (1, e.now or {})):
+            for sign, content in ((-1, e.was), (1, e.now)):
+                if content is None:
+                    continue
                 for member, line in passbook_lines(e.target_type, content).items():
                     for i, v in enumerate(line):
                         lines[member][i] += sign * v
@@ -258,5 +260,5 @@ class Projector:
             rows = self.db.query(f"SELECT * FROM {self.t(name)}")
             if name == "movements":
                 rows = [r for r in rows if r["amount"]]
-            out[name] = sorted(tuple(r[k] for k in sorted(r)) for r in rows)
+            out[name] = sorted((tuple(r[k] for k in sorted(r)) for r in rows), key=repr)
         return out
