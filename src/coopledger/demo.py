@@ -208,7 +208,7 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: 
                 counted_cash += Decimal(diff)
             else:
                 counted_rice += int(diff)
-        ledger.execute(cmd.RecordMeeting(
+        meeting = ledger.execute(cmd.RecordMeeting(
             group=g.code, date=day, key=key, recorded_by=by, attendance=present,
             deposits=deposits, sales=sales, payments=payments, savings=saved,
             withdrawals=withdrawals, counted_cash=counted_cash,
@@ -223,13 +223,11 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: 
             # The sack weighed 100 g less than the books: the first deposit had been
             # misread. A correction, recorded the next morning, adjusts it.
             clock.now = _at(day + timedelta(days=1), 4)
-            last_meeting = ledger.load(g.code).version
-            prior = next(e for e in reversed(ledger.events(g.code, after=last_meeting - 40))
-                         if type(e).__name__ == "RiceDeposited")
             ledger.execute(cmd.CorrectEntry(
                 group=g.code, date=day, key=f"{key}-fix", recorded_by=by,
-                target=prior.position, reason="scale misread; reweighed after the meeting",
-                changes={"grams": prior.content()["grams"] - 100}))
+                target=meeting.first,  # a meeting's deposits come first
+                reason="scale misread; the sack was 100 g short at the count",
+                changes={"grams": deposits[0].grams - 100}))
 
 
 def _vermicompost(ledger: Ledger, g: DemoGroup, rng: random.Random, week: int, day: date,

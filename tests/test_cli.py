@@ -1,0 +1,131 @@
+"""The coopledger command line, end to end on a file."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coopledger.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    db = str(tmp_path_factory.mktemp("cli") / "demo.db")
+    result = CliRunner().invoke(main, ["--db", db, "demo"])
+    assert result.exit_code == 0, result.output
+    assert "Group positions" in result.output and "SHAPLA" in result.output
+    return db
+
+
+def run(*args: str, db: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--db", db, *args])
+    return result.exit_code, result.output
+
+
+def test_trial_balance_json_sums_to_zero_for_taka_and_rice(demo_db: str) -> None:
+    code, out = run("report", "trial-balance", "--format", "json", db=demo_db)
+    assert code == 0
+    tb = json.loads(out)
+    assert tb["totals"] == {"BDT": "0.00", "RICE": 0}
+    assert sum(Decimal(r["balance"]) for r in tb["rows"] if r["commodity"] == "BDT") == 0
+    assert sum(r["balance"] for r in tb["rows"] if r["commodity"] == "RICE") == 0
+
+
+def test_passbook_and_group_reports_with_as_of(demo_db: str) -> None:
+    code, out = run("report", "passbook", "--group", "joba", "--member", "3",
+                    "--as-of", "2016-01-01", "--format", "json", db=demo_db)
+    assert code == 0
+    book = json.loads(out)
+    assert book["as_of"] == "2016-01-01"
+    assert all(line["business_date"] <= "2016-01-01" for line in book["lines"])
+    code, out = run("report", "group", "--group", "JOBA", "--as-of", "2016-01-01",
+                    db=demo_db)
+    assert code == 0 and "rice in stock" in out
+    code, out = run("report", "passbook", "--group", "JOBA", "--member", "3", db=demo_db)
+    assert code == 0 and "Passbook of" in out
+    code, out = run("report", "reconciliation", "--group", "SHAPLA", db=demo_db)
+    assert code == 0 and "CHECK" in out
+
+
+def test_unknown_group_exits_non_zero_naming_it(demo_db: str) -> None:
+    code, out = run("report", "group", "--group", "NOPE", db=demo_db)
+    assert code == 2
+    assert "group='NOPE'" in out
+
+
+def test_import_is_validated_whole_and_applied_all_or_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "books.db")
+    good = [
+        {"command": "form_group", "group": "DOEL", "date": "2016-01-01", "key": "f",
+         "name": "Doel Nari Dal", "kind": "women", "meeting_day": "friday",
+         "district": "Dinajpur", "upazila": "Chirirbandar", "village": "Surail"},
+        {"command": "join_member", "group": "DOEL", "date": "2016-01-01", "key": "j1",
+         "name": "Rina", "household": "H1", "gender": "female", "landless": True,
+         "wellbeing": "poor"},
+        {"command": "record_meeting", "group": "DOEL", "date": "2016-01-08", "key": "m1",
+         "attendance": [1], "deposits": [{"member": 1, "grams": 1400}],
+         "sales": [{"buyer": 1, "grams": 1000, "taka_per_kg": 30.5}],
+         "counted_cash": "30.50", "counted_rice_grams": 400},
+    ]
+    bad = [*good, {"command": "deposit_rice", "group": "DOEL", "date": "2016-01-08",
+                   "member": 2, "grams": 100},
+           {"command": "deposit_rice", "group": "DOEL", "date": "2016-01-08",
+            "member": 1, "grams": 0}]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(c) for c in bad) + "\n")
+    code, out = run("import", str(path), db=db)
+    assert code == 2
+    assert "line 5" in out and "grams" in out
+    assert "nothing was written" in out
+    code, out = run("groups", "--format", "json", db=db)
+    assert json.loads(out) == []
+
+    path.write_text("\n".join(json.dumps(c) for c in good[:3]) + "\n")
+    code, out = run("import", str(path), db=db)
+    assert code == 0, out
+    assert "3 recorded" in out
+    code, out = run("import", str(path), db=db)  # a re-run import records nothing twice
+    assert code == 0 and "0 recorded" in out
+    code, out = run("report", "group", "--group", "DOEL", "--format", "json", db=db)
+    position = json.loads(out)
+    assert position["cash"] == "30.50" and position["rice_stock_grams"] == 400
+
+
+def test_import_reports_rule_breaks_by_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "books.db")
+    lines = [
+        {"command": "form_group", "group": "DOEL", "date": "2016-01-01",
+         "name": "Doel Nari Dal", "kind": "women", "meeting_day": "friday",
+         "district": "Dinajpur", "upazila": "Chirirbandar", "village": "Surail"},
+        {"command": "join_member", "group": "DOEL", "date": "2016-01-01", "name": "Rina",
+         "household": "H1", "gender": "female", "landless": True, "wellbeing": "poor"},
+        {"command": "sell_rice", "group": "DOEL", "date": "2016-01-08", "buyer": 1,
+         "grams": 500, "taka_per_kg": "30"},
+        "not json",
+    ]
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines))
+    code, out = run("import", str(path), db=db)
+    assert code == 2 and "line 4" in out
+    path.write_text("\n".join(json.dumps(x) for x in lines[:3]))
+    code, out = run("import", str(path), db=db)
+    assert code == 2 and "line 3" in out and "not enough rice" in out
+    assert json.loads(run("groups", "--format", "json", db=db)[1]) == []
+
+
+def test_rebuild_and_schema_commands(demo_db: str) -> None:
+    code, out = run("rebuild", db=demo_db)
+    assert code == 0 and "Rebuilt" in out
+    code, out = run("schema", db=demo_db)
+    assert json.loads(out)["title"].startswith("coopledger command")
+
+
+def test_db_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COOPLEDGER_DB", str(tmp_path / "env.db"))
+    result = CliRunner().invoke(main, ["groups"])
+    assert result.exit_code == 0
+    assert (tmp_path / "env.db").exists()

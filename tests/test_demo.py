@@ -1,0 +1,77 @@
+"""The demo ledger: the four Chirirbandar groups of the first field report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from coopledger import Ledger, demo
+from coopledger.testing import assert_books_balance, assert_passbooks_add_up
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Ledger:
+    ledger = Ledger(str(tmp_path_factory.mktemp("demo") / "demo.db"))
+    demo.build(ledger)
+    return ledger
+
+
+def test_four_womens_groups_in_three_villages_with_51_members(demo_ledger: Ledger) -> None:
+    groups = demo_ledger.reports.groups()
+    assert len(groups) == 4
+    assert {g["village"] for g in groups} == {"Mohalbari", "Surail", "Damoir"}
+    assert {g["upazila"] for g in groups} == {"Chirirbandar"}
+    assert {g["district"] for g in groups} == {"Dinajpur"}
+    assert {g["kind"] for g in groups} == {"women"}
+    members = [m for g in groups for m in demo_ledger.reports.members(g["code"])]
+    assert len(members) == 51
+    assert all(m["landless"] and m["gender"] == "female" for m in members)
+    assert {m["community"] for m in members} >= {"Hindu", "Muslim", "Santal", "Oraon"}
+
+
+def test_a_year_of_friday_meetings_from_november_2015(demo_ledger: Ledger) -> None:
+    for g in demo_ledger.reports.groups():
+        meetings = demo_ledger.reports.reconciliation(g["code"]).meetings
+        assert len(meetings) == 53
+        assert meetings[0].meeting_date == date(2015, 11, 6)
+        assert all(m.meeting_date.weekday() == 4 for m in meetings)  # Friday
+
+
+def test_rice_deposits_are_about_fourteen_handfuls(demo_ledger: Ledger) -> None:
+    weekly = [e.content()["grams"] for e in demo_ledger.events("SHAPLA")
+              if type(e).__name__ == "RiceDeposited"]
+    assert 11 * 90 <= min(weekly) and max(weekly) <= 14 * 160
+    assert len(weekly) > 500
+
+
+def test_sales_on_credit_vermicompost_grant_and_a_few_real_discrepancies(
+        demo_ledger: Ledger) -> None:
+    kinds: Counter[str] = Counter()
+    flagged = 0
+    for g in demo_ledger.reports.groups():
+        kinds.update(type(e).__name__ for e in demo_ledger.events(g["code"]))
+        position = demo_ledger.reports.position(g["code"])
+        assert position.grants > 0
+        assert [a.name for a in position.activities] == ["vermicompost"]
+        assert position.activities[0].revenue > 0 and position.activities[0].costs > 0
+        flagged += len(demo_ledger.reports.reconciliation(g["code"]).flagged)
+        assert_books_balance(demo_ledger, g["code"])
+        assert_passbooks_add_up(demo_ledger, g["code"])
+    assert kinds["RicePaymentReceived"] > 20  # rice bought on credit, paid later
+    assert kinds["EntryCorrected"] == 4
+    assert 2 <= flagged <= 10
+    assert_books_balance(demo_ledger)
+
+
+def test_the_demo_is_deterministic_and_idempotent(demo_ledger: Ledger,
+                                                  tmp_path: Path) -> None:
+    with Ledger(str(tmp_path / "again.db")) as again:
+        demo.build(again)
+        first = [(e.originator_version, vars(e)) for e in demo_ledger.events("KAKOLI")]
+        assert [(e.originator_version, vars(e)) for e in again.events("KAKOLI")] == first
+        before = again.load("KAKOLI").version
+        demo.build(again)  # every command carries its key: nothing is recorded twice
+        assert again.load("KAKOLI").version == before

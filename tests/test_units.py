@@ -1,0 +1,92 @@
+"""Taka to the paisa and rice to the gram; every kind of entry posts balanced."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coopledger import InvalidInput
+from coopledger import accounts as acc
+from coopledger.money import format_grams, format_taka, paisa, sale_value, taka, to_taka
+from coopledger.postings import imbalance, postings_for
+
+
+def test_taka_are_read_exactly() -> None:
+    assert to_taka("12.5") == Decimal("12.50")
+    assert to_taka(Decimal("1,234.05".replace(",", ""))) == Decimal("1234.05")
+    assert to_taka(7) == Decimal("7.00")
+
+
+@pytest.mark.parametrize("bad", [12.5, "1.005", "abc", "NaN", True])
+def test_floats_and_fractions_of_a_paisa_are_refused(bad: object) -> None:
+    with pytest.raises(InvalidInput) as info:
+        to_taka(bad, "taka")
+    assert info.value.field == "taka"
+
+
+def test_a_sale_is_rounded_half_up_to_the_paisa() -> None:
+    assert sale_value(1234, Decimal("30.50")) == Decimal("37.64")  # 37.637
+    assert sale_value(1, Decimal("5.00")) == Decimal("0.01")  # 0.005 rounds up
+
+
+def test_formats() -> None:
+    assert format_taka(Decimal("1234.5")) == "1,234.50"
+    assert format_taka(123450) == "1,234.50"
+    assert format_grams(12345) == "12.345 kg"
+    assert format_grams(-50) == "-0.050 kg"
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12))
+def test_paisa_and_taka_round_trip(amount: int) -> None:
+    assert paisa(taka(amount)) == amount
+
+
+def test_account_names_are_beancount_components() -> None:
+    assert acc.component("guard-wages") == "Guard-Wages"
+    assert acc.receivable(7) == "Assets:Receivable:M007"
+    assert acc.member_of("Liabilities:Savings:Rice:M012") == 12
+    assert acc.activity_of("Expenses:Activities:Vermicompost") == "vermicompost"
+
+
+taka_st = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999"), places=2)
+CONTENTS = {
+    "RiceDeposited": st.fixed_dictionaries({"member_no": st.integers(1, 99),
+                                            "grams": st.integers(1, 10**6)}),
+    "RicePaymentReceived": st.fixed_dictionaries({"member_no": st.integers(1, 99),
+                                                  "taka": taka_st}),
+    "CashSaved": st.fixed_dictionaries({"member_no": st.integers(1, 99), "taka": taka_st}),
+    "CashWithdrawn": st.fixed_dictionaries({"member_no": st.integers(1, 99),
+                                            "taka": taka_st}),
+    "GrantReceived": st.fixed_dictionaries({"source": st.just("ALRD"),
+                                            "purpose": st.just("x"), "taka": taka_st}),
+    "ExpensePaid": st.fixed_dictionaries({"category": st.just("stationery"),
+                                          "payee": st.just("shop"), "taka": taka_st,
+                                          "memo": st.just("")}),
+    "ActivityCostBooked": st.fixed_dictionaries({"activity": st.just("fish"),
+                                                 "taka": taka_st, "memo": st.just("")}),
+    "ActivityRevenueBooked": st.fixed_dictionaries({"activity": st.just("fish"),
+                                                    "taka": taka_st, "memo": st.just("")}),
+}
+
+
+@given(st.sampled_from(sorted(CONTENTS)).flatmap(
+    lambda kind: st.tuples(st.just(kind), CONTENTS[kind])))
+def test_every_kind_of_entry_balances_per_commodity(entry: tuple[str, dict]) -> None:
+    kind, content = entry
+    legs = postings_for(kind, content)
+    assert legs and imbalance(legs) == {}
+
+
+@given(st.integers(1, 10**6), st.decimals(min_value=Decimal("0.01"),
+                                          max_value=Decimal("500"), places=2),
+       st.integers(0, 100))
+def test_a_sale_balances_whatever_part_is_paid(grams: int, price: Decimal,
+                                               percent: int) -> None:
+    value = sale_value(grams, price)
+    paid = (value * percent / 100).quantize(Decimal("0.01"))
+    legs = postings_for("RiceSold", {"buyer_no": 1, "grams": grams, "taka_per_kg": price,
+                                     "value": value, "paid": paid})
+    assert imbalance(legs) == {}
