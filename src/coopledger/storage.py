@@ -12,6 +12,7 @@ projections can never disagree with the log.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,7 +94,8 @@ class StoreConfig:
                 raise InvalidInput("db", setting, f"folder {parent} does not exist")
             path = str(Path(path).expanduser())
         else:
-            path = "file::memory:?mode=memory&cache=shared"
+            # A private in-memory database per Ledger (shared by its own connections).
+            path = f"file:coopledger-{uuid.uuid4().hex}?mode=memory&cache=shared"
         return cls("sqlite", {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
