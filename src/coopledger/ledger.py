@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from coopledger import commands as cmd
@@ -32,7 +32,7 @@ from coopledger.errors import (
     LedgerError,
     UnknownGroup,
 )
-from coopledger.group import Group, Stamp, group_id
+from coopledger.group import Group, Stamp, group_id, project
 from coopledger.postings import DatedPosting, postings
 from coopledger.projections import Projector
 from coopledger.reports import Reports
@@ -51,6 +51,23 @@ class LedgerApplication(Application[Any]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[Any]) -> None:
+        """Snapshot the group just saved when its events crossed an interval.
+
+        eventsourcing would rebuild the aggregate at the exact version from the previous
+        snapshot; the aggregate in hand already is that state (a few events later).
+        """
+        if self.snapshots is None:
+            return
+        for aggregate in processing_event.aggregates.values():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None:
+                continue
+            first = min(e.originator_version for e in processing_event.events
+                        if e.originator_id == aggregate.id)
+            if (first - 1) // interval != aggregate.version // interval:
+                self.snapshots.put([Group.Snapshot.take(aggregate)])
 
 
 @dataclass(frozen=True)
@@ -141,7 +158,8 @@ class Ledger:
     def load(self, code: str) -> Group:
         """The group with this code, as its events say now."""
         try:
-            return self.app.repository.get(group_id(code))  # type: ignore[no-any-return]
+            return self.app.repository.get(  # type: ignore[no-any-return]
+                group_id(code), projector_func=project)
         except AggregateNotFoundError:
             raise UnknownGroup(code) from None
 
@@ -169,6 +187,10 @@ class Ledger:
     def _save(self, group: Group) -> None:
         batch = self.projector.batch(group.pending_events)  # type: ignore[arg-type]
         self.app.save(group, projection=batch)
+        cache = self.app.repository.cache
+        if cache is not None:
+            # The saved state is the newest: the next command need not re-read its events.
+            cache.put(group.id, group)
 
     def _run(self, command: cmd.Command,
              apply: Callable[[Group | None, Stamp], tuple[Group, Any]]) -> Receipt:
