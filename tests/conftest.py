@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from coopledger import Ledger
-from coopledger.testing import fixed_clock
+pytest.register_assert_rewrite("coopledger.testing")
+
+from coopledger import Ledger  # noqa: E402
+from coopledger.testing import fixed_clock  # noqa: E402
 
 PG_URL = os.environ.get("COOPLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

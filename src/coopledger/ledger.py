@@ -14,6 +14,8 @@ projections; see :mod:`coopledger.reports`.
 from __future__ import annotations
 
 import getpass
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -196,7 +198,7 @@ class Ledger:
              apply: Callable[[Group | None, Stamp], tuple[Group, Any]]) -> Receipt:
         """Check idempotency, apply to fresh state, save; retry on a concurrent write."""
         code = command.group.upper()
-        for _ in range(self.retries):
+        for attempt in range(self.retries):
             prior = self._prior(code, command.key, command.fingerprint())
             if prior is not None:
                 return prior
@@ -209,7 +211,10 @@ class Ledger:
             try:
                 self._save(group)
             except IntegrityError:
-                continue  # another writer got there first: re-check on fresh state
+                # Another writer got there first: re-check on fresh state, after a short,
+                # growing, random pause so that colliding writers spread out.
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
+                continue
             return Receipt(code, first, last, result=result)
         raise ConcurrencyConflict(code, self.retries)
 
@@ -353,10 +358,15 @@ class Ledger:
 
         A refusal is raised as :class:`BatchRefused` listing (index, error) pairs.
         """
+        # Keyless commands get a key for this batch, so a retry after a conflict
+        # cannot record again a group that was already saved.
+        batch_id = uuid.uuid4().hex
+        commands = [c if c.key else c.model_copy(update={"key": f"batch-{batch_id}-{i}"})
+                    for i, c in enumerate(commands)]
         by_group: dict[str, list[int]] = {}
         for i, c in enumerate(commands):
             by_group.setdefault(c.group.upper(), []).append(i)
-        for _ in range(self.retries):
+        for attempt in range(self.retries):
             receipts: dict[int, Receipt] = {}
             staged: list[Group] = []
             errors: list[tuple[int, Exception]] = []
@@ -372,6 +382,8 @@ class Ledger:
                 for group in staged:
                     self._save(group)
             except IntegrityError:
+                # Groups saved before the conflict now replay by their keys.
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                 continue
             return [receipts[i] for i in range(len(commands))]
         raise ConcurrencyConflict(",".join(by_group), self.retries)

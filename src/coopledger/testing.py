@@ -376,7 +376,7 @@ class LedgerContract:
             t.start()
         for t in threads:
             t.join()
-        assert errors == []
+        assert errors == [], errors
         assert ledger.reports.position("JOBA").rice_stock_grams == 3000
         assert ledger.projections_match_rebuild()
 
