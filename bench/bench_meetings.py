@@ -14,13 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import FixedClock, machine, meeting, new_group, store, summary
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from coopledger import Ledger
 from coopledger.storage import StoreConfig, prepare
-
-from common import FixedClock, machine, meeting, new_group, store, summary  # noqa: I001
 
 
 class Plain(Aggregate):

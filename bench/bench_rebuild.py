@@ -17,9 +17,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from coopledger import Ledger, demo
+from common import FixedClock, machine, meeting, new_group, store
 
-from common import FixedClock, machine, meeting, new_group, store  # noqa: I001
+from coopledger import Ledger, demo
 
 
 def main() -> None:

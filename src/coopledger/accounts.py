@@ -11,7 +11,7 @@ normally positive, savings owed to members and income normally negative.
 | ``Assets:Receivable:M007`` | BDT | what member 7 owes for rice bought on credit |
 | ``Liabilities:Savings:Rice:M007`` | RICE | member 7's handful-of-rice savings |
 | ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
-| ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams in) against what it fetched (taka out) |
+| ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams) against what it fetched (taka) |
 | ``Income:Grants`` | BDT | grants and donations |
 | ``Income:Activities:Vermicompost`` | BDT | revenue of an income-generating activity |
 | ``Expenses:Activities:Vermicompost`` | BDT | costs of an income-generating activity |

@@ -113,7 +113,7 @@ def _positions_table(ledger: Ledger, as_of: date | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 @refusals
-def groups(ctx: click.Context, fmt: str, **filters: str) -> None:
+def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
     """List groups."""
     rows = _open(ctx).reports.groups(**{k: v for k, v in filters.items() if v})
     if fmt == "json":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date as Date  # noqa: N812
+from datetime import date as Date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 

@@ -39,7 +39,7 @@ def _register(cls: type) -> None:
     if "TOPIC" not in cls.__dict__:
         cls.TOPIC = TOPIC_PREFIX + cls.__name__  # type: ignore[attr-defined]
     register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
-    EVENT_TYPES[cls.__name__] = cls  # type: ignore[assignment]
+    EVENT_TYPES[cls.__name__] = cls
 
 
 class LedgerEvent(Aggregate.Event):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -63,7 +63,7 @@ def _text(field: str, value: Any, *, required: bool = True, limit: int = 200) ->
         raise InvalidInput(field, value, "must not be empty")
     if len(value) > limit:
         raise InvalidInput(field, value, f"is longer than {limit} characters")
-    return value
+    return str(value)
 
 
 def _choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
@@ -144,7 +144,7 @@ class Group(Aggregate):
         """A working copy for one command (much faster than a generic deep copy)."""
         other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
-        other._pending_events = list(self._pending_events)  # noqa: SLF001
+        other._pending_events = list(self._pending_events)
         if hasattr(self, "members"):
             other.members = {no: {**m, "roles": list(m["roles"])}
                              for no, m in self.members.items()}
@@ -162,7 +162,9 @@ class Group(Aggregate):
         self.profile = {k: getattr(e, k) for k in
                         ("division", "district", "upazila", "union", "village", "partner",
                          "animator")}
-        self.members, self.balances, self.corrected = {}, {}, {}
+        self.members: dict[str, dict[str, Any]] = {}
+        self.balances: dict[str, dict[str, int]] = {}
+        self.corrected: dict[str, int] = {}
 
     # ------------------------------------------------------------------ checks
     def _check_date(self, on: Any, today: date, field: str = "date") -> date:
@@ -190,7 +192,7 @@ class Group(Aggregate):
             if m["left_on"] is not None and on >= m["left_on"] and not settling:
                 raise RuleBroken(field, member_no, f"{m['name']} left the group on "
                                  f"{m['left_on']}")
-        return m
+        return cast("dict[str, Any]", m)
 
     def balance(self, account: str, on: date | None = None) -> int:
         """Balance of a guarded account (paisa or grams, debit positive) as of ``on``."""

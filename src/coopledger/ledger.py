@@ -160,7 +160,7 @@ class Ledger:
     def load(self, code: str) -> Group:
         """The group with this code, as its events say now."""
         try:
-            return self.app.repository.get(  # type: ignore[no-any-return]
+            return self.app.repository.get(
                 group_id(code), projector_func=project)
         except AggregateNotFoundError:
             raise UnknownGroup(code) from None
@@ -213,7 +213,7 @@ class Ledger:
             except IntegrityError:
                 # Another writer got there first: re-check on fresh state, after a short,
                 # growing, random pause so that colliding writers spread out.
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
             return Receipt(code, first, last, result=result)
         raise ConcurrencyConflict(code, self.retries)
@@ -383,7 +383,7 @@ class Ledger:
                     self._save(group)
             except IntegrityError:
                 # Groups saved before the conflict now replay by their keys.
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
             return [receipts[i] for i in range(len(commands))]
         raise ConcurrencyConflict(",".join(by_group), self.retries)
@@ -417,7 +417,7 @@ class Ledger:
                 receipts[i] = Receipt(code, before + 1, group.version, result=result)
                 if c.key:
                     seen[c.key] = (c.fingerprint(), receipts[i])
-            except Exception as e:  # noqa: BLE001 - every refusal is reported by line
+            except Exception as e:
                 if not hasattr(e, "field"):
                     raise
                 errors.append((i, e))

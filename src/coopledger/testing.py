@@ -292,8 +292,8 @@ class LedgerContract:
         ledger.correct("JOBA", target=target, reason="price was 31", date=D2,
                        changes={"taka_per_kg": "31"})
         book = ledger.reports.passbook("JOBA", 2)
-        assert (book.bought_value, book.paid, book.owed) == (Decimal("62.00"),
-                                                             Decimal("62.00"), 0)
+        assert (book.bought_value, book.paid, book.owed) == (
+            Decimal("62.00"), Decimal("62.00"), Decimal("0.00"))
         ledger.correct("JOBA", target=target, reason="and 1.5 kg", date=D2,
                        changes={"grams": 1500})
         assert ledger.reports.position("JOBA").rice_stock_grams == 1500
@@ -368,7 +368,7 @@ class LedgerContract:
                                         key=f"w{member}-{i}")
                     ledger.deposit_rice("JOBA", member=member, grams=100, date=D1,
                                         key=f"w{member}-{i}")  # a double submit
-            except BaseException as e:  # noqa: BLE001 - reported below
+            except BaseException as e:
                 errors.append(e)
 
         threads = [threading.Thread(target=write, args=(m,)) for m in (1, 2, 3)]
