@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -192,7 +192,7 @@ class Group(Aggregate):
             if m["left_on"] is not None and on >= m["left_on"] and not settling:
                 raise RuleBroken(field, member_no, f"{m['name']} left the group on "
                                  f"{m['left_on']}")
-        return cast("dict[str, Any]", m)
+        return m
 
     def balance(self, account: str, on: date | None = None) -> int:
         """Balance of a guarded account (paisa or grams, debit positive) as of ``on``."""
