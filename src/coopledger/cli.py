@@ -29,6 +29,7 @@ from coopledger.money import format_grams, format_taka
 from coopledger.reports import to_json
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 # Piped output (CI logs, files) gets a wide page instead of rich's 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, highlight=False)
@@ -144,10 +145,7 @@ def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
     ledger = _open(ctx)
     day = as_of.date() if as_of else None
     if kind == "passbook":
-        _need(code, "--group")
-        _need(member, "--member")
-        assert code is not None and member is not None
-        _passbook(ledger, code, member, day, fmt)
+        _passbook(ledger, _need(code, "--group"), _need(member, "--member"), day, fmt)
     elif kind == "group":
         if code is None:
             if fmt == "json":
@@ -160,8 +158,7 @@ def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
     elif kind == "members":
-        _need(code, "--group")
-        assert code is not None
+        code = _need(code, "--group")
         rows = ledger.reports.members(code, as_of=day)
         if fmt == "json":
             click.echo(to_json(rows))
@@ -176,14 +173,13 @@ def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
                           ", ".join(r["roles"]))
         out.print(table)
     else:
-        _need(code, "--group")
-        assert code is not None
-        _reconciliation(ledger, code, day, fmt)
+        _reconciliation(ledger, _need(code, "--group"), day, fmt)
 
 
-def _need(value: Any, option: str) -> None:
+def _need(value: T | None, option: str) -> T:
     if value is None:
         raise click.UsageError(f"this report needs {option}")
+    return value
 
 
 def _passbook(ledger: Ledger, code: str, member: int, day: date | None, fmt: str) -> None:

@@ -70,6 +70,7 @@ class FormGroup(Command):
     district: Text
     upazila: Text
     union: str = ""
+    ward: str = ""
     village: Text
     partner: str = ""
     animator: str = ""

@@ -7,7 +7,9 @@ Each class here is one kind of fact a field worker would say aloud ("rice deposi
 * ``timestamp`` - when it was recorded (UTC, set by the ledger's clock);
 * ``recorded_by`` - who recorded it;
 * ``idempotency_key`` - the caller's key for the command that produced it (all events of one
-  command share it), with ``command_hash``, a short hash of that command's content.
+  command share it), with ``command_hash``, a short hash of that command's content;
+* ``chain_hash`` - SHA-256 over the event and the previous event's hash (see
+  :mod:`coopledger.integrity`).
 
 Stored events name their type by an explicit, stable topic (``coopledger/RiceDeposited``), not
 by Python module path, so the code can be reorganised without touching the log. A change to
@@ -31,7 +33,7 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {}
 
 _BASE_FIELDS = frozenset({
     "originator_id", "originator_version", "timestamp", "originator_topic",
-    "business_date", "recorded_by", "idempotency_key", "command_hash",
+    "business_date", "recorded_by", "idempotency_key", "command_hash", "chain_hash",
 })
 
 
@@ -49,6 +51,7 @@ class LedgerEvent(Aggregate.Event):
     recorded_by: str
     idempotency_key: str
     command_hash: str
+    chain_hash: str
 
     #: Whether the event moves taka or rice (and so can be corrected).
     is_movement: ClassVar[bool] = False
@@ -71,8 +74,13 @@ class LedgerEvent(Aggregate.Event):
 
 
 class GroupFormed(LedgerEvent, Aggregate.Created):
-    """A group (CBO) was formed: its name, place, kind and weekly meeting day."""
+    """A group (CBO) was formed: its name, place, kind and weekly meeting day.
 
+    Version 2 added ``ward`` (the union ward a cluster lies in); version 1 events are read
+    with an empty ward.
+    """
+
+    class_version = 2
     code: str
     name: str
     kind: str
@@ -81,9 +89,14 @@ class GroupFormed(LedgerEvent, Aggregate.Created):
     district: str
     upazila: str
     union: str
+    ward: str
     village: str
     partner: str
     animator: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["ward"] = ""
 
 
 class MemberJoined(LedgerEvent):

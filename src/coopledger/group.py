@@ -17,10 +17,12 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from coopledger import accounts as acc
 from coopledger import events as ev
 from coopledger.errors import InvalidInput, RuleBroken, UnknownMember
+from coopledger.integrity import GENESIS, chain_hash
 from coopledger.money import RICE, format_grams, format_taka, sale_value, taka, to_taka
 from coopledger.postings import net, postings, postings_for
 
@@ -87,6 +89,18 @@ def _positive_taka(field: str, value: Any) -> Decimal:
     return amount
 
 
+def _chained(event_class: Any, stream: UUID, position: int, prev: str,
+             base: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
+    """An event's keyword arguments with its chain hash (over what will be stored)."""
+    data = {**base, **content}
+    version = getattr(event_class, "class_version", 1)
+    if version > 1:
+        data["class_version"] = version
+    data["chain_hash"] = chain_hash(stream, position, event_class.TOPIC, data, prev)
+    data.pop("class_version", None)
+    return data
+
+
 def project(group: Group | None, events: Any) -> Group | None:
     """Apply stored events to a group (eventsourcing's projector without its per-event
     runtime protocol check, which dominated the cost of loading long streams)."""
@@ -121,7 +135,7 @@ class Group(Aggregate):
     @classmethod
     def form(cls, *, code: str, name: str, kind: str, meeting_day: str, division: str,
              district: str, upazila: str, union: str, village: str, partner: str,
-             animator: str, on: date, stamp: Stamp) -> Group:
+             animator: str, on: date, stamp: Stamp, ward: str = "") -> Group:
         """Form a group; ``code`` (letters, digits, hyphens) names its stream for ever."""
         code = _text("code", code, limit=24).upper()
         if not all(c.isalnum() or c == "-" for c in code) or not code[0].isalpha():
@@ -129,16 +143,29 @@ class Group(Aggregate):
                                "with a letter")
         if on > stamp.today:
             raise InvalidInput("date", on, f"is in the future (today is {stamp.today})")
+        fields = {"business_date": on, **stamp.fields(), "originator_topic": get_topic(cls)}
         return cls._create(
-            ev.GroupFormed, id=group_id(code), business_date=on, **stamp.fields(),
-            code=code, name=_text("name", name), kind=_choice("kind", kind, GROUP_KINDS),
-            meeting_day=_choice("meeting_day", meeting_day, WEEKDAYS),
-            division=_text("division", division, required=False),
-            district=_text("district", district), upazila=_text("upazila", upazila),
-            union=_text("union", union, required=False), village=_text("village", village),
-            partner=_text("partner", partner, required=False),
-            animator=_text("animator", animator, required=False),
-        )
+            ev.GroupFormed, id=group_id(code), **_chained(ev.GroupFormed, group_id(code), 1,
+                                                           GENESIS, fields, {
+            "code": code, "name": _text("name", name),
+            "kind": _choice("kind", kind, GROUP_KINDS),
+            "meeting_day": _choice("meeting_day", meeting_day, WEEKDAYS),
+            "division": _text("division", division, required=False),
+            "district": _text("district", district), "upazila": _text("upazila", upazila),
+            "union": _text("union", union, required=False),
+            "ward": _text("ward", ward, required=False), "village": _text("village", village),
+            "partner": _text("partner", partner, required=False),
+            "animator": _text("animator", animator, required=False)}))
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Every event is hashed into the group's chain as it is created."""
+        content = {k: v for k, v in kwargs.items()
+                   if k not in ("business_date", "recorded_by", "idempotency_key",
+                                "command_hash", "timestamp")}
+        base = {k: kwargs[k] for k in ("business_date", "recorded_by", "idempotency_key",
+                                       "command_hash", "timestamp")}
+        super().trigger_event(event_class, **_chained(
+            event_class, self.id, self.version + 1, self.chain_head, base, content))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Group:
         """A working copy for one command (much faster than a generic deep copy)."""
@@ -155,13 +182,14 @@ class Group(Aggregate):
 
     def when(self, event: ev.LedgerEvent) -> None:
         getattr(self, "_on_" + type(event).__name__)(event)
+        self.chain_head = event.chain_hash
 
     def _on_GroupFormed(self, e: ev.GroupFormed) -> None:
         self.code, self.name, self.kind = e.code, e.name, e.kind
         self.meeting_day, self.formed_on = e.meeting_day, e.business_date
         self.profile = {k: getattr(e, k) for k in
-                        ("division", "district", "upazila", "union", "village", "partner",
-                         "animator")}
+                        ("division", "district", "upazila", "union", "ward", "village",
+                         "partner", "animator")}
         self.members: dict[str, dict[str, Any]] = {}
         self.balances: dict[str, dict[str, int]] = {}
         self.corrected: dict[str, int] = {}

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import getpass
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
@@ -122,7 +123,7 @@ class Ledger:
     """Books of savings groups, kept as events; the supported Python API."""
 
     def __init__(self, db: str | None = None, *, user: str | None = None,
-                 clock: Callable[[], datetime] | None = None, retries: int = 8,
+                 clock: Callable[[], datetime] | None = None, retries: int = 20,
                  cache_size: int = 256) -> None:
         self.config = StoreConfig.parse(db)
         prepare(self.config)
@@ -136,6 +137,10 @@ class Ledger:
         self.user = user or _default_user()
         self.clock = clock or (lambda: datetime.now(tz=UTC))
         self.retries = retries
+        # Writers in this process queue per group instead of colliding; writers in other
+        # processes are caught by the stream version and retried.
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -194,10 +199,19 @@ class Ledger:
             # The saved state is the newest: the next command need not re-read its events.
             cache.put(group.id, group)
 
+    def _lock(self, code: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(code, threading.Lock())
+
     def _run(self, command: cmd.Command,
              apply: Callable[[Group | None, Stamp], tuple[Group, Any]]) -> Receipt:
         """Check idempotency, apply to fresh state, save; retry on a concurrent write."""
         code = command.group.upper()
+        with self._lock(code):
+            return self._attempts(code, command, apply)
+
+    def _attempts(self, code: str, command: cmd.Command,
+                  apply: Callable[[Group | None, Stamp], tuple[Group, Any]]) -> Receipt:
         for attempt in range(self.retries):
             prior = self._prior(code, command.key, command.fingerprint())
             if prior is not None:
@@ -213,7 +227,7 @@ class Ledger:
             except IntegrityError:
                 # Another writer got there first: re-check on fresh state, after a short,
                 # growing, random pause so that colliding writers spread out.
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                _backoff(attempt)
                 continue
             return Receipt(code, first, last, result=result)
         raise ConcurrencyConflict(code, self.retries)
@@ -236,10 +250,12 @@ class Ledger:
             formed = Group.form(code=c.group, name=c.name, kind=c.kind,
                                 meeting_day=c.meeting_day, division=c.division,
                                 district=c.district, upazila=c.upazila, union=c.union,
+                                ward=c.ward,
                                 village=c.village, partner=c.partner, animator=c.animator,
                                 on=c.date, stamp=stamp)
             return formed, c.group.upper()
-        assert group is not None
+        if group is None:
+            raise UnknownGroup(c.group)
         result: Any = None
         if isinstance(c, cmd.JoinMember):
             result = group.join(name=c.name, household=c.household, gender=c.gender,
@@ -292,8 +308,7 @@ class Ledger:
         current: dict[str, Any] | None = target.content()
         latest = group.corrected.get(str(c.target))
         if latest is not None:
-            correction = self.event(group.code, latest)
-            assert isinstance(correction, ev.EntryCorrected)
+            correction = cast("ev.EntryCorrected", self.event(group.code, latest))
             current = correction.now
         return group.correct(target=target, current=current, reason=c.reason,
                              changes=c.changes, stamp=stamp)
@@ -383,7 +398,7 @@ class Ledger:
                     self._save(group)
             except IntegrityError:
                 # Groups saved before the conflict now replay by their keys.
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                _backoff(attempt)
                 continue
             return [receipts[i] for i in range(len(commands))]
         raise ConcurrencyConflict(",".join(by_group), self.retries)
@@ -511,6 +526,11 @@ class BatchRefused(InvalidInput):
         super().__init__(getattr(first, "field", "command"), getattr(first, "value", None),
                          f"{len(self.errors)} command(s) refused, nothing written; "
                          f"first (#{i + 1}): {first}")
+
+
+def _backoff(attempt: int) -> None:
+    """Sleep up to 2 ms, 4 ms, 8 ms ... (at most 100 ms) before retrying."""
+    time.sleep(random.uniform(0, min(0.1, 0.002 * 2 ** attempt)))  # noqa: S311
 
 
 def _default_user() -> str:

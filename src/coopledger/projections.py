@@ -36,7 +36,7 @@ _DDL = {
         group_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
         kind TEXT NOT NULL, meeting_day TEXT NOT NULL, division TEXT NOT NULL,
         district TEXT NOT NULL, upazila TEXT NOT NULL, union_name TEXT NOT NULL,
-        village TEXT NOT NULL, partner TEXT NOT NULL, animator TEXT NOT NULL,
+        ward TEXT NOT NULL, village TEXT NOT NULL, partner TEXT NOT NULL, animator TEXT NOT NULL,
         formed_on TEXT NOT NULL, events INTEGER NOT NULL, last_recorded_at TEXT NOT NULL)""",
     "members": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, member_no INTEGER NOT NULL, name TEXT NOT NULL,
@@ -178,11 +178,11 @@ class Projector:
         kind = type(e).__name__
         if isinstance(e, ev.GroupFormed):
             b.add(f"INSERT INTO {self.t('groups')} (group_id, code, name, kind, meeting_day, "
-                  "division, district, upazila, union_name, village, partner, animator, "
+                  "division, district, upazila, union_name, ward, village, partner, animator, "
                   "formed_on, events, last_recorded_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   (gid, e.code, e.name, e.kind, e.meeting_day, e.division, e.district,
-                   e.upazila, e.union, e.village, e.partner, e.animator, day, 1, at))
+                   e.upazila, e.union, e.ward, e.village, e.partner, e.animator, day, 1, at))
         elif isinstance(e, ev.MemberJoined):
             b.add(f"INSERT INTO {self.t('members')} (group_id, member_no, name, household, "
                   "gender, community, landless, wellbeing, joined_on, left_on) "

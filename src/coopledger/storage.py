@@ -81,6 +81,7 @@ class StoreConfig:
     env: dict[str, str]
     schema: str = ""
     display: str = ""
+    setting: str = ""  # as given (may hold a password: never print it)
 
     @classmethod
     def parse(cls, db: str | os.PathLike[str] | None = None) -> StoreConfig:
@@ -101,7 +102,7 @@ class StoreConfig:
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
             "APPLICATION_RECORDER_TOPIC": "coopledger.storage:SQLiteLedgerRecorder",
-        }, display=setting)
+        }, display=setting, setting=setting)
 
     @classmethod
     def _postgres(cls, url: str) -> StoreConfig:
@@ -128,7 +129,7 @@ class StoreConfig:
         if schema:
             env["POSTGRES_SCHEMA"] = schema
         shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url
-        return cls("postgres", env, schema=schema, display=shown)
+        return cls("postgres", env, schema=schema, display=shown, setting=url)
 
 
 def prepare(config: StoreConfig) -> None:
