@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
 from pathlib import Path
@@ -18,13 +18,22 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
+from coopledger import audit
 from coopledger import demo as demo_module
 from coopledger.commands import command_schema
 from coopledger.errors import LedgerError
 from coopledger.importer import import_file
-from coopledger.ledger import BatchRefused, Ledger
+from coopledger.integrity import seal
+from coopledger.ledger import DHAKA, BatchRefused, Ledger
 from coopledger.money import format_grams, format_taka
 from coopledger.reports import to_json
 
@@ -136,14 +145,21 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.option("--member", type=int, help="Member number (passbook).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Business date YYYY-MM-DD (default: everything recorded).")
+@click.option("--as-recorded", "recorded", default=None, metavar="TIME",
+              help="Only what was recorded by this time (ISO 8601, e.g. 2016-03-01T18:00+06:00).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 @refusals
 def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
-           as_of: Any, fmt: str) -> None:
-    """Print a report as of a business date."""
+           as_of: Any, recorded: str | None, fmt: str) -> None:
+    """Print a report as of a business date (and, with --as-recorded, as the books stood
+    at a recording time)."""
     ledger = _open(ctx)
     day = as_of.date() if as_of else None
+    if recorded is not None:
+        view = audit.as_recorded(ledger, _recording_time(recorded))
+        ctx.call_on_close(view.close)
+        ledger = _View(ledger, view)  # type: ignore[assignment]
     if kind == "passbook":
         _passbook(ledger, _need(code, "--group"), _need(member, "--member"), day, fmt)
     elif kind == "group":
@@ -174,6 +190,23 @@ def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
         out.print(table)
     else:
         _reconciliation(ledger, _need(code, "--group"), day, fmt)
+
+
+class _View:
+    """A ledger whose reports come from an as-recorded copy."""
+
+    def __init__(self, ledger: Ledger, reports: Any) -> None:
+        self.config = ledger.config
+        self.reports = reports
+
+
+def _recording_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise LedgerError(f"as-recorded={text!r}: give an ISO 8601 time, e.g. "
+                          "2016-03-01T18:00+06:00", field="as-recorded", value=text) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=DHAKA)
 
 
 def _need(value: T | None, option: str) -> T:
@@ -297,6 +330,66 @@ def rebuild(ctx: click.Context) -> None:
     with out.status("Replaying events ..."):
         count = ledger.rebuild_projections()
     out.print(f"Rebuilt the projections from {count:,} events.")
+
+
+def _progress(description: str) -> Progress:
+    """A progress bar on a terminal; nothing when piped."""
+    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=err, disable=not err.is_terminal,
+                    transient=True)
+
+
+@main.command()
+@click.option("--group", "code", help="Replay one group (default: every group).")
+@click.pass_context
+@refusals
+def replay(ctx: click.Context, code: str | None) -> None:
+    """Rebuild the projections from the first event into scratch tables and compare."""
+    ledger = _open(ctx)
+    with _progress("replaying") as bar:
+        task = bar.add_task("replay", total=None)
+        result = audit.replay(ledger, code, progress=lambda n, total: bar.update(
+            task, completed=n, total=total))
+    if result.ok:
+        out.print(f"{result.events:,} events replayed: every projection matches.")
+        return
+    out.print(f"{result.events:,} events replayed: [bold red]{len(result.differences)} "
+              "projection row(s) differ[/]")
+    for d in result.differences[:50]:
+        out.print(f"  {d.table} ({d.side}): {d.row}")
+    if len(result.differences) > 50:
+        out.print(f"  ... and {len(result.differences) - 50} more")
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--group", "code", help="Verify one group (default: every group).")
+@click.option("--seal", "seal_code", help="A seal from the paper minutes to prove.")
+@click.pass_context
+@refusals
+def verify(ctx: click.Context, code: str | None, seal_code: str | None) -> None:
+    """Re-walk the hash chains; report the first event changed, removed, reordered or
+    inserted. With --seal, prove that nothing up to the sealed point changed."""
+    ledger = _open(ctx)
+    with _progress("verifying") as bar:
+        task = bar.add_task("verify", total=None)
+        result = audit.verify(ledger, code, seal_code, progress=lambda n, total: bar.update(
+            task, completed=n, total=total))
+    for check in result.checks:
+        if check.ok:
+            out.print(f"group {check.group}: {check.events:,} events, chain intact, "
+                      f"head seal {seal(check.head)}")
+        else:
+            out.print(f"[bold red]TAMPERED[/] {check.finding}")
+    if result.seal:
+        if result.sealed_position is not None:
+            out.print(f"seal {result.seal}: group {result.sealed_group}, position "
+                      f"{result.sealed_position}: nothing recorded up to there has changed.")
+        else:
+            out.print(f"[bold red]seal {result.seal} matches no event[/]: the history up "
+                      "to the sealed point was changed, or the seal was copied wrongly.")
+    if not result.ok:
+        sys.exit(1)
 
 
 @main.command()

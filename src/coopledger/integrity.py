@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -91,3 +92,111 @@ def normalise_seal(code: str) -> str:
         raise InvalidInput("seal", code, f"a seal is {SEAL_LENGTH} characters from "
                            f"{SEAL_ALPHABET}, e.g. K7QM-2XHP")
     return f"{raw[:4]}-{raw[4:]}"
+
+
+# ---------------------------------------------------------------------- verification
+PROBLEMS = {
+    "removed": "an event is missing: removed after it was recorded",
+    "reordered": "events were swapped: reordered after they were recorded",
+    "inserted": "an event was inserted after the fact",
+    "changed": "this event (or the recorded hash of the one before it) was changed "
+               "after it was recorded",
+    "unreadable": "the stored event cannot be read: it was changed after it was recorded",
+    "out-of-order": "this event was stored after events that follow it: inserted or "
+                    "reordered after the fact",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The first problem found in one group's chain."""
+
+    group: str
+    stream: str
+    position: int
+    business_date: str | None
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        day = f" ({self.business_date})" if self.business_date else ""
+        return (f"group {self.group}, position {self.position}{day}: {self.kind}: "
+                f"{self.detail}")
+
+
+@dataclass(frozen=True)
+class StreamCheck:
+    """One group's chain, walked from its first event."""
+
+    group: str
+    stream: str
+    events: int
+    head: str  # the last verified hash (GENESIS when none)
+    finding: Finding | None
+    seals: dict[str, int] = field(default_factory=dict)  # seal -> position (verified)
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """An event as the store holds it: decoded, but not upcast or otherwise interpreted."""
+
+    notification_id: int
+    position: int
+    topic: str
+    data: dict[str, Any] | None  # None when it cannot be decoded
+
+
+def walk(stream: str, rows: Sequence[StoredRow], *, want_seals: bool = False) -> StreamCheck:
+    """Re-walk one stream's chain (rows ordered by position)."""
+    group = stream
+    if rows and rows[0].data is not None:
+        group = str(rows[0].data.get("code", stream))
+    prev, expected = GENESIS, 1
+    seals: dict[str, int] = {}
+
+    def found(row: StoredRow, kind: str, position: int | None = None) -> StreamCheck:
+        day = row.data.get("business_date") if row.data else None
+        finding = Finding(group, stream, position or row.position,
+                          _day_text(day), kind, PROBLEMS[kind])
+        return StreamCheck(group, stream, len(rows), prev, finding, seals)
+
+    for i, row in enumerate(rows):
+        if row.position != expected:
+            return found(row, "removed", expected)
+        if i and row.notification_id < rows[i - 1].notification_id:
+            return found(row, "out-of-order")
+        if row.data is None:
+            return found(row, "unreadable")
+        stored = row.data.get("chain_hash")
+        if chain_hash(stream, row.position, row.topic, row.data, prev) != stored:
+            return found(row, _diagnose(stream, rows, i, prev))
+        prev = str(stored)
+        if want_seals:
+            seals[seal(prev)] = row.position
+        expected += 1
+    return StreamCheck(group, stream, len(rows), prev, None, seals)
+
+
+def _diagnose(stream: str, rows: Sequence[StoredRow], i: int, prev: str) -> str:
+    """Name what happened at the first row whose hash does not follow."""
+    row = rows[i]
+    data = row.data or {}
+    nxt = rows[i + 1] if i + 1 < len(rows) else None
+    if nxt is not None and nxt.data is not None and chain_hash(
+            stream, row.position + 1, row.topic, data, str(nxt.data.get("chain_hash"))
+    ) == data.get("chain_hash"):
+        return "reordered"
+    if nxt is not None and nxt.data is not None and chain_hash(
+            stream, row.position, nxt.topic, nxt.data, prev) == nxt.data.get("chain_hash"):
+        return "inserted"
+    return "changed"
+
+
+def _day_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)

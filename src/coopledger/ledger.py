@@ -36,6 +36,7 @@ from coopledger.errors import (
     UnknownGroup,
 )
 from coopledger.group import Group, Stamp, group_id, project
+from coopledger.integrity import seal
 from coopledger.postings import DatedPosting, postings
 from coopledger.projections import Projector
 from coopledger.reports import Reports
@@ -82,10 +83,16 @@ class Receipt:
     last: int
     replayed: bool = False
     result: Any = None
+    head: str = ""  # the group's chain hash after the command
 
     @property
     def positions(self) -> range:
         return range(self.first, self.last + 1)
+
+    @property
+    def seal(self) -> str:
+        """The chain head as a short seal, to write in the paper minutes."""
+        return seal(self.head) if self.head else ""
 
 
 _MOVEMENTS: dict[type[cmd.Command], tuple[str, dict[str, str]]] = {
@@ -130,7 +137,7 @@ class Ledger:
         env = dict(self.config.env)
         env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
         self.app = LedgerApplication(env=env)
-        self.db = Database(self.config, self.app.recorder)
+        self.db = Database(self.config, self.app.recorder.datastore)  # type: ignore[attr-defined]
         self.projector = Projector(self.db)
         self.projector.create_tables()
         self.reports = Reports(self.db, self.projector)
@@ -183,7 +190,8 @@ class Ledger:
             raise IdempotencyConflict(key)
         first, last = rows[0]["first_position"], rows[0]["last_position"]
         return Receipt(code.upper(), first, last, replayed=True,
-                       result=self._result(code, first, last))
+                       result=self._result(code, first, last),
+                       head=self.event(code, last).chain_hash)
 
     def _result(self, code: str, first: int, last: int) -> Any:
         event = self.event(code, first)
@@ -229,7 +237,7 @@ class Ledger:
                 # growing, random pause so that colliding writers spread out.
                 _backoff(attempt)
                 continue
-            return Receipt(code, first, last, result=result)
+            return Receipt(code, first, last, result=result, head=group.chain_head)
         raise ConcurrencyConflict(code, self.retries)
 
     # ------------------------------------------------------------------ commands
@@ -419,7 +427,7 @@ class Ledger:
                     if fingerprint != c.fingerprint():
                         raise IdempotencyConflict(c.key)
                     receipts[i] = Receipt(receipt.group, receipt.first, receipt.last, True,
-                                          receipt.result)
+                                          receipt.result, receipt.head)
                     continue
                 prior = self._prior(code, c.key, c.fingerprint()) if group else None
                 if prior is not None:
@@ -429,7 +437,8 @@ class Ledger:
                     raise UnknownGroup(c.group)
                 before = group.version if group is not None else 0
                 group, result = self._apply(c, group, self._stamp(c))
-                receipts[i] = Receipt(code, before + 1, group.version, result=result)
+                receipts[i] = Receipt(code, before + 1, group.version, result=result,
+                                      head=group.chain_head)
                 if c.key:
                     seen[c.key] = (c.fingerprint(), receipts[i])
             except Exception as e:

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from coopledger import events as ev
+from coopledger.integrity import seal
 from coopledger.money import paisa
 from coopledger.postings import postings
 from coopledger.storage import Database
@@ -61,7 +62,7 @@ _DDL = {
         group_id TEXT NOT NULL, position INTEGER NOT NULL, meeting_date TEXT NOT NULL,
         attended INTEGER NOT NULL, attendance TEXT NOT NULL, counted_cash BIGINT,
         counted_rice BIGINT, notes TEXT NOT NULL, recorded_at TEXT NOT NULL,
-        PRIMARY KEY (group_id, position))""",
+        seal TEXT NOT NULL, PRIMARY KEY (group_id, position))""",
     "commands": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
@@ -203,7 +204,8 @@ class Projector:
                   "member_no = ? AND role = ? AND until IS NULL",
                   (day, gid, e.member_no, e.role))
         elif isinstance(e, ev.MeetingHeld):
-            self._meeting(b, gid, e.position, day, e.content(), at, insert=True)
+            self._meeting(b, gid, e.position, day, e.content(), at, insert=True,
+                          sealed=seal(e.chain_hash))
         elif isinstance(e, ev.EntryCorrected):
             if e.target_type == "MeetingHeld" and e.now is not None:
                 self._meeting(b, gid, e.target, day, e.now, at, insert=False)
@@ -238,15 +240,15 @@ class Projector:
                   (gid, member, position, day, at, kind, *line, memo))
 
     def _meeting(self, b: ProjectionBatch, gid: str, position: int, day: str,
-                 f: Mapping[str, Any], at: str, *, insert: bool) -> None:
+                 f: Mapping[str, Any], at: str, *, insert: bool, sealed: str = "") -> None:
         cash = None if f["counted_cash"] is None else paisa(Decimal(f["counted_cash"]))
         attendance = json.dumps(list(f["attendance"]))
         if insert:
             b.add(f"INSERT INTO {self.t('meetings')} (group_id, position, meeting_date, "
-                  "attended, attendance, counted_cash, counted_rice, notes, recorded_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "attended, attendance, counted_cash, counted_rice, notes, recorded_at, seal) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   (gid, position, day, len(f["attendance"]), attendance, cash,
-                   f["counted_rice_grams"], f["notes"], at))
+                   f["counted_rice_grams"], f["notes"], at, sealed))
         else:
             b.add(f"UPDATE {self.t('meetings')} SET attended = ?, attendance = ?, "
                   "counted_cash = ?, counted_rice = ?, notes = ? WHERE group_id = ? AND "

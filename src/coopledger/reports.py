@@ -148,6 +148,7 @@ class MeetingCheck:
     counted_rice_grams: int | None
     book_rice_grams: int
     rice_difference_grams: int | None
+    seal: str = ""
 
     @property
     def matches(self) -> bool:
@@ -331,5 +332,6 @@ class Reports:
                 m["position"], date.fromisoformat(m["meeting_date"]), m["attended"],
                 counted_cash, taka(cash),
                 None if counted_cash is None else counted_cash - taka(cash),
-                counted_rice, rice, None if counted_rice is None else counted_rice - rice))
+                counted_rice, rice, None if counted_rice is None else counted_rice - rice,
+                m["seal"]))
         return Reconciliation(code.upper(), as_of, checks)

@@ -148,10 +148,10 @@ def prepare(config: StoreConfig) -> None:
 class Database:
     """Plain SQL on the same connection pool as the event store (projection tables)."""
 
-    def __init__(self, config: StoreConfig, recorder: Any) -> None:
+    def __init__(self, config: StoreConfig, datastore: Any) -> None:
         self.config = config
         self.dialect = config.dialect
-        self.datastore = recorder.datastore
+        self.datastore = datastore
         self.schema = config.schema or ("public" if self.dialect == "postgres" else "")
 
     def table(self, name: str) -> str:
