@@ -87,16 +87,19 @@ def new_group(ledger: Ledger, code: str, members: int = 30) -> None:
                            gender="female", landless=True, wellbeing="poor", date=START)
 
 
-def meeting(code: str, week: int, members: int = 30, key: str | None = None) -> RecordMeeting:
+def meeting(code: str, week: int, members: int = 30, key: str | None = None,
+            *, busy: bool = False) -> RecordMeeting:
     """A weekly meeting of about 70 entries: 30 deposits, 15 sales (5 on credit),
-    10 payments, 14 cash savings, and the meeting itself."""
+    5 payments, 14 cash savings, and the meeting itself. ``busy``: about 115 entries
+    (every member saves cash, 30 sales, more payments)."""
     day = START + timedelta(weeks=week)
     everyone = list(range(1, members + 1))
     deposits = [Deposit(member=m, grams=1400 + 10 * ((m * 7 + week) % 11)) for m in everyone]
     total = sum(d.grams for d in deposits)
     sales = []
-    share = total * 9 // 10 // 15 // 10 * 10
-    for i in range(15):
+    n_sales = 40 if busy else 15
+    share = total * 9 // 10 // n_sales // 10 * 10
+    for i in range(n_sales):
         buyer = everyone[(week + i * 2) % members]
         sales.append(Sale(buyer=buyer, grams=share, taka_per_kg=Decimal("32"),
                           paid=Decimal("10") if i % 3 == 0 else None))
@@ -106,8 +109,12 @@ def meeting(code: str, week: int, members: int = 30, key: str | None = None) -> 
             if i % 2 == 0:
                 buyer = everyone[(week - 1 + (i // 2) * 6) % members]
                 payments.append(CashLine(member=buyer, taka=Decimal("1")))
-    payments = payments[:10]
-    savings = [CashLine(member=m, taka=Decimal("10")) for m in everyone[:14]]
+    if busy and week > 0:
+        payments = [CashLine(member=everyone[(week - 1 + i * 2) % members], taka=Decimal("1"))
+                    for i in range(0, 30, 3)] + payments
+        payments = list({p.member: p for p in payments}.values())
+    savings = [CashLine(member=m, taka=Decimal("10"))
+               for m in (everyone if busy else everyone[:14])]
     return RecordMeeting(group=code, date=day, key=key or f"{code}-{day}",
                          attendance=everyone, deposits=deposits, sales=sales,
                          payments=payments, savings=savings)

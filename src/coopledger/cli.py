@@ -27,7 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from coopledger import audit
+from coopledger import audit, exports
 from coopledger import demo as demo_module
 from coopledger.commands import command_schema
 from coopledger.errors import LedgerError
@@ -390,6 +390,40 @@ def verify(ctx: click.Context, code: str | None, seal_code: str | None) -> None:
                       "to the sealed point was changed, or the seal was copied wrongly.")
     if not result.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "beancount"]),
+              required=True)
+@click.option("--group", "code", help="One group (default: every group).")
+@click.option("--out", "target", type=click.Path(path_type=Path), default=None,
+              help="File (jsonl, beancount; default: standard output) or folder (csv).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="CSV reports as of this business date.")
+@click.pass_context
+@refusals
+def export(ctx: click.Context, fmt: str, code: str | None, target: Path | None,
+           as_of: Any) -> None:
+    """Export the event log (jsonl), every report (csv) or the postings (beancount)."""
+    ledger = _open(ctx)
+    if code is not None:
+        ledger.load(code)  # refuses an unknown group
+    if fmt == "csv":
+        folder = target or Path("coopledger-reports")
+        files = exports.export_csv(ledger, folder, as_of=as_of.date() if as_of else None)
+        err.print(f"{len(files)} CSV files written to {folder}/")
+        return
+    handle = target.open("w", encoding="utf-8") if target else sys.stdout
+    try:
+        if fmt == "jsonl":
+            heads = exports.export_jsonl(ledger, handle, code)
+            for group, head in sorted(heads.items()):
+                err.print(f"group {group}: head seal {head}")
+        else:
+            exports.export_beancount(ledger, handle, code)
+    finally:
+        if target:
+            handle.close()
 
 
 @main.command()

@@ -460,9 +460,11 @@ class Ledger:
     def events(self, code: str, *, after: int = 0,
                limit: int | None = None) -> list[ev.LedgerEvent]:
         """A group's events in order (optionally a page of them)."""
-        self.load(code) if after == 0 and limit is None else None
-        return list(self.app.events.get(group_id(code), gt=after or None,  # type: ignore[arg-type]
-                                        limit=limit))
+        found = cast("list[ev.LedgerEvent]", list(self.app.events.get(
+            group_id(code), gt=after or None, limit=limit)))
+        if not found and after == 0:
+            raise UnknownGroup(code)
+        return found
 
     def all_events(self, batch: int = 2000) -> Iterator[ev.LedgerEvent]:
         """Every event of every group, in the order recorded (the notification log)."""

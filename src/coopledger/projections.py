@@ -153,9 +153,14 @@ class Projector:
     def __init__(self, db: Database, prefix: str = "cl_") -> None:
         self.db = db
         self.prefix = prefix
+        self._names = {n: db.table(prefix + n) for n in TABLES}
+        self._passbook_sql = (
+            f"INSERT INTO {self._names['passbook']} (group_id, member_no, position, "
+            "business_date, recorded_at, entry, rice_saved, rice_bought, bought_value, "
+            "paid, cash_saved, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
     def t(self, name: str) -> str:
-        return self.db.table(self.prefix + name)
+        return self._names[name]
 
     def create_tables(self) -> None:
         statements = [_DDL[n].format(t=self.t(n)) for n in TABLES]
@@ -234,10 +239,7 @@ class Projector:
     def _passbook(self, b: ProjectionBatch, gid: str, position: int, day: str, at: str,
                   kind: str, lines: Mapping[int, Sequence[int]], memo: str) -> None:
         for member, line in sorted(lines.items()):
-            b.add(f"INSERT INTO {self.t('passbook')} (group_id, member_no, position, "
-                  "business_date, recorded_at, entry, rice_saved, rice_bought, bought_value, "
-                  "paid, cash_saved, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  (gid, member, position, day, at, kind, *line, memo))
+            b.add(self._passbook_sql, (gid, member, position, day, at, kind, *line, memo))
 
     def _meeting(self, b: ProjectionBatch, gid: str, position: int, day: str,
                  f: Mapping[str, Any], at: str, *, insert: bool, sealed: str = "") -> None:
