@@ -293,7 +293,7 @@ def _reconciliation(ledger: Ledger, code: str, day: date | None, fmt: str) -> No
         return
     table = Table(title=f"Meeting counts against the books, {rec.group}")
     for col in ("meeting", "attended", "cash counted", "cash in books", "difference",
-                "rice counted", "rice in books", "difference", ""):
+                "rice counted", "rice in books", "difference", "seal", ""):
         table.add_column(col, justify="right")
     for m in rec.meetings:
         table.add_row(
@@ -304,7 +304,7 @@ def _reconciliation(ledger: Ledger, code: str, day: date | None, fmt: str) -> No
             "" if m.counted_rice_grams is None else format_grams(m.counted_rice_grams),
             format_grams(m.book_rice_grams),
             "" if m.rice_difference_grams is None else format_grams(m.rice_difference_grams),
-            "" if m.matches else "[bold red]CHECK[/]")
+            m.seal, "" if m.matches else "[bold red]CHECK[/]")
     out.print(table)
     out.print(f"{len(rec.flagged)} of {len(rec.meetings)} meetings differ from the books.")
 
