@@ -280,6 +280,21 @@ class Reports:
             activities=[Activity(n, taka(c), taka(-r))
                         for n, (c, r) in sorted(activities.items())])
 
+    def trend(self, code: str, prefix: str, commodity: str, *,
+              as_of: date | None = None) -> list[tuple[date, int]]:
+        """Day-by-day running balance (paisa or grams, debit positive) of the accounts
+        named ``prefix`` or under it, on each day they moved."""
+        rows = self.db.query(
+            f"SELECT business_date, SUM(amount) AS total FROM {self.p.t('movements')} "
+            "WHERE group_id = ? AND commodity = ? AND (account = ? OR account LIKE ?) AND "
+            "business_date <= ? GROUP BY business_date ORDER BY business_date",
+            (self._gid(code), commodity, prefix, prefix + ":%", _day(as_of)))
+        running, out = 0, []
+        for r in rows:
+            running += int(r["total"])
+            out.append((date.fromisoformat(r["business_date"]), running))
+        return out
+
     # ------------------------------------------------------------------ passbook
     def passbook(self, code: str, member: int, *, as_of: date | None = None) -> Passbook:
         gid = self._gid(code)

@@ -1,5 +1,31 @@
 """coopweb: the staff web front end of coopledger (Litestar, Jinja2, htmx).
 
-Not built yet: the web issue adds the application factory here. It will hold no business
-rules; every write goes through :class:`coopledger.Ledger`.
+It holds no business rules: every write goes through :class:`coopledger.Ledger`.
+``create_app(ledger)`` builds the application; plugins add views through the hooks in
+:mod:`coopweb.hookspecs` (see ``docs/plugins.md``).
 """
+
+from __future__ import annotations
+
+from coopweb.accounts import Accounts, User
+from coopweb.app import create_app
+from coopweb.hookspecs import hookimpl
+from coopweb.panels import Panel
+
+__all__ = ["Accounts", "Panel", "User", "create_app", "demo_accounts", "hookimpl"]
+
+DEMO_PASSWORD = "coopledger-demo"
+
+
+def demo_accounts(accounts: Accounts, partner: str) -> list[tuple[str, str]]:
+    """Sign-ins for the demo ledger (one per role); returns (username, role) pairs."""
+    made = [("animator.shirin", "animator", ["SHAPLA", "JOBA"]),
+            ("animator.delowar", "animator", ["KAKOLI", "EKOTA"]),
+            ("manager.sustain", "manager", []),
+            ("auditor", "auditor", []),
+            ("admin", "admin", [])]
+    for username, role, groups in made:
+        if accounts.user(username) is None:
+            accounts.save(username, role=role, password=DEMO_PASSWORD, groups=groups,
+                          partner=partner if role == "manager" else "")
+    return [(u, r) for u, r, _ in made]

@@ -1,0 +1,147 @@
+"""Staff accounts, roles and who may read or write which group's books.
+
+| role | reads | writes |
+|---|---|---|
+| ``animator`` | the groups assigned to her | the groups assigned to her |
+| ``manager`` | every group of her partner organisation | the same |
+| ``auditor`` | everything | nothing |
+| ``admin`` | everything | accounts and assignments (not the books) |
+
+Passwords are hashed with Argon2id (argon2-cffi). API tokens are random and stored as their
+SHA-256. Accounts live in the ledger's database (tables ``cw_accounts``, ``cw_tokens``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from coopledger.errors import InvalidInput
+from coopledger.storage import Database
+
+ROLES = ("animator", "manager", "auditor", "admin")
+_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in member of staff."""
+
+    username: str
+    role: str
+    partner: str = ""
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+    def can_read(self, group: dict[str, Any]) -> bool:
+        if self.role in ("auditor", "admin"):
+            return True
+        return self.can_write(group)
+
+    def can_write(self, group: dict[str, Any]) -> bool:
+        if self.role == "animator":
+            return str(group["code"]).upper() in self.groups
+        if self.role == "manager":
+            return bool(self.partner) and group["partner"] == self.partner
+        return False
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Community, well-being and household are shown only to roles that work with them."""
+        return self.role in ("animator", "manager", "auditor")
+
+
+class Accounts:
+    """Accounts and API tokens, in the ledger's database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.db.execute([
+            "CREATE TABLE IF NOT EXISTS " + db.table("cw_accounts") + " ("
+            "username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, "
+            "partner TEXT NOT NULL, groups TEXT NOT NULL, active INTEGER NOT NULL, "
+            "created_at TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS " + db.table("cw_tokens") + " ("
+            "token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_at TEXT NOT NULL)",
+        ])
+
+    def save(self, username: str, *, role: str, password: str | None = None,
+             partner: str = "", groups: list[str] | None = None, active: bool = True) -> User:
+        """Create or update an account (a new account needs a password)."""
+        username = username.strip()
+        if not username or len(username) > 60 or any(c.isspace() for c in username):
+            raise InvalidInput("username", username, "one word, at most 60 characters")
+        if role not in ROLES:
+            raise InvalidInput("role", role, "must be one of " + ", ".join(ROLES))
+        if role == "manager" and not partner.strip():
+            raise InvalidInput("partner", partner, "a manager needs a partner organisation")
+        codes = sorted({g.strip().upper() for g in groups or [] if g.strip()})
+        existing = self._row(username)
+        if password is not None and len(password) < 8:
+            raise InvalidInput("password", "***", "use at least 8 characters")
+        if existing is None and password is None:
+            raise InvalidInput("password", None, "a new account needs a password")
+        hashed = _HASHER.hash(password) if password is not None else existing["password_hash"]  # type: ignore[index]
+        t = self.db.table("cw_accounts")
+        with self.db.cursor(commit=True) as c:
+            c.execute(self.db.sql(f"DELETE FROM {t} WHERE username = ?"), (username,))
+            c.execute(self.db.sql(
+                f"INSERT INTO {t} (username, password_hash, role, partner, groups, active, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                (username, hashed, role, partner.strip(), json.dumps(codes), int(active),
+                 existing["created_at"] if existing else datetime.now(tz=UTC).isoformat()))
+        return User(username, role, partner.strip(), frozenset(codes))
+
+    def _row(self, username: str) -> dict[str, Any] | None:
+        rows = self.db.query(f"SELECT * FROM {self.db.table('cw_accounts')} WHERE "
+                             "username = ?", (username,))
+        return rows[0] if rows else None
+
+    def user(self, username: str) -> User | None:
+        row = self._row(username)
+        if row is None or not row["active"]:
+            return None
+        return User(row["username"], row["role"], row["partner"],
+                    frozenset(json.loads(row["groups"])))
+
+    def all(self) -> list[dict[str, Any]]:
+        rows = self.db.query(f"SELECT username, role, partner, groups, active FROM "
+                             f"{self.db.table('cw_accounts')} ORDER BY username")
+        for r in rows:
+            r["groups"] = json.loads(r["groups"])
+        return rows
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user, if the password is right (constant-time; Argon2id)."""
+        row = self._row(username.strip())
+        if row is None or not row["active"]:
+            _HASHER.hash("spend-the-same-time")  # do not reveal which usernames exist
+            return None
+        try:
+            _HASHER.verify(row["password_hash"], password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return self.user(row["username"])
+
+    def issue_token(self, user: User) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.db.cursor(commit=True) as c:
+            c.execute(self.db.sql(f"INSERT INTO {self.db.table('cw_tokens')} (token_hash, "
+                                  "username, created_at) VALUES (?, ?, ?)"),
+                      (_digest(token), user.username, datetime.now(tz=UTC).isoformat()))
+        return token
+
+    def by_token(self, token: str) -> User | None:
+        rows = self.db.query(f"SELECT username FROM {self.db.table('cw_tokens')} WHERE "
+                             "token_hash = ?", (_digest(token),))
+        return self.user(rows[0]["username"]) if rows else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,203 @@
+"""The JSON API under ``/api/v1``: the same reads and writes as the pages.
+
+Authenticate with ``POST /api/v1/tokens`` (username and password) and send the token as
+``Authorization: Bearer <token>``. Bodies are checked by pydantic models; a refusal comes back
+as ``application/problem+json`` naming the field and the value. Taka are decimal strings,
+rice whole grams.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from litestar import Request, Router, get, post
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from coopledger import Ledger, LedgerError, parse_command
+from coopledger.commands import invalid
+from coopledger.integrity import seal
+from coopledger.reports import to_json
+from coopweb.accounts import User
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    token: str
+    username: str
+    role: str
+
+
+class ReceiptOut(BaseModel):
+    group: str
+    first: int
+    last: int
+    replayed: bool
+    seal: str
+    result: Any = None
+
+
+def _plain(value: Any) -> Any:
+    """Reports as JSON values: Decimals as strings, never floats."""
+    return json.loads(to_json(value))
+
+
+def _user(request: Request[Any, Any, Any]) -> User:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = request.app.state.accounts.by_token(token.strip()) \
+        if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        raise NotAuthorizedException("send Authorization: Bearer <token> "
+                                     "(POST /api/v1/tokens)")
+    return user
+
+
+def _group(request: Request[Any, Any, Any], code: str, *, write: bool = False
+           ) -> tuple[User, dict[str, Any]]:
+    from coopweb.app import find_group  # noqa: PLC0415
+
+    user = _user(request)
+    group = find_group(request.app.state.ledger, code)
+    if not user.can_read(group) or (write and not user.can_write(group)):
+        raise PermissionDeniedException(
+            f"{user.username} may not {'record for' if write else 'see'} group {code.upper()}")
+    return user, group
+
+
+def _as_of(request: Request[Any, Any, Any]) -> Any:
+    from coopweb.app import as_of_param  # noqa: PLC0415
+
+    return as_of_param(request)
+
+
+@post("/tokens", status_code=201, summary="Sign in: get an API token")
+async def issue_token(request: Request[Any, Any, Any], data: JSONBody[Credentials]) -> TokenOut:
+    accounts = request.app.state.accounts
+    user = accounts.authenticate(data.username, data.password)
+    if user is None:
+        raise NotAuthorizedException("that username and password do not match")
+    return TokenOut(token=accounts.issue_token(user), username=user.username, role=user.role)
+
+
+@get("/groups", summary="Groups this account may read")
+async def list_groups(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    user = _user(request)
+    return [_plain(g) for g in request.app.state.ledger.reports.groups() if user.can_read(g)]
+
+
+@get("/groups/{code:str}", summary="A group's position (as_of=YYYY-MM-DD)")
+async def group_position(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _group(request, code)
+    ledger: Ledger = request.app.state.ledger
+    return _plain(ledger.reports.position(code, as_of=_as_of(request)).as_dict())
+
+
+@get("/groups/{code:str}/members", summary="A group's members")
+async def group_members(request: Request[Any, Any, Any], code: FromPath[str]) -> list[dict[str, Any]]:
+    user, _ = _group(request, code)
+    rows = request.app.state.ledger.reports.members(code, as_of=_as_of(request))
+    if not user.sees_personal_data:
+        for r in rows:
+            for private in ("household", "community", "wellbeing", "landless"):
+                r.pop(private, None)
+    return _plain(rows)  # type: ignore[no-any-return]
+
+
+@get("/groups/{code:str}/members/{member:int}/passbook", summary="A member's passbook")
+async def passbook(request: Request[Any, Any, Any], code: FromPath[str], member: FromPath[int]) -> dict[str, Any]:
+    _group(request, code)
+    book = request.app.state.ledger.reports.passbook(code, member, as_of=_as_of(request))
+    return _plain(book.as_dict())  # type: ignore[no-any-return]
+
+
+@get("/groups/{code:str}/trial-balance", summary="Trial balance")
+async def trial_balance(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _group(request, code)
+    tb = request.app.state.ledger.reports.trial_balance(code, as_of=_as_of(request))
+    return _plain(tb.as_dict())  # type: ignore[no-any-return]
+
+
+@get("/groups/{code:str}/reconciliation", summary="Meeting counts against the books")
+async def reconciliation(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _group(request, code)
+    rec = request.app.state.ledger.reports.reconciliation(code, as_of=_as_of(request))
+    return _plain(rec.as_dict())  # type: ignore[no-any-return]
+
+
+@get("/groups/{code:str}/events", summary="A page of the group's events, with seals")
+async def events(request: Request[Any, Any, Any], code: FromPath[str], after: FromQuery[int] = 0,
+                 limit: FromQuery[int] = 100) -> list[dict[str, Any]]:
+    _group(request, code)
+    limit = max(1, min(limit, 1000))
+    found = request.app.state.ledger.events(code, after=max(0, after), limit=limit)
+    return [_plain({"position": e.position, "type": type(e).__name__,
+                    "business_date": e.business_date, "recorded_at": e.timestamp,
+                    "recorded_by": e.recorded_by, "hash": e.chain_hash,
+                    "seal": seal(e.chain_hash), "data": e.content()}) for e in found]
+
+
+async def _record(request: Request[Any, Any, Any], code: str, body: dict[str, Any],
+                  allowed: set[str] | None = None) -> ReceiptOut:
+    user, group = _group(request, code, write=True)
+    if "group" in body and str(body["group"]).upper() != group["code"]:
+        raise LedgerError(f"group={body['group']!r}: the body names another group than "
+                          f"the URL", field="group", value=body["group"])
+    command_name = body.get("command")
+    if allowed is not None and command_name not in allowed:
+        raise LedgerError(f"command={command_name!r}: use one of {', '.join(sorted(allowed))}",
+                          field="command", value=command_name)
+    command = parse_command({**body, "group": group["code"], "recorded_by": user.username})
+    receipt = request.app.state.ledger.execute(command)
+    return ReceiptOut(group=receipt.group, first=receipt.first, last=receipt.last,
+                      replayed=receipt.replayed, seal=receipt.seal,
+                      result=_plain(receipt.result))
+
+
+async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        data = json.loads(raw or b"null", parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise LedgerError("body: is not JSON", field="body", value=None) from None
+    if not isinstance(data, dict):
+        raise LedgerError("body: send a JSON object", field="body", value=None)
+    return data
+
+
+ENTRY_COMMANDS = {"join_member", "leave_member", "assign_role", "end_role", "deposit_rice",
+                  "sell_rice", "receive_payment", "save_cash", "withdraw_cash",
+                  "receive_grant", "pay_expense", "book_activity_cost",
+                  "book_activity_revenue", "correct_entry"}
+
+
+@post("/groups/{code:str}/meetings", status_code=201,
+      summary="Record a weekly meeting (one transaction; idempotent on its key)")
+async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
+    body = await _body(request)
+    body.setdefault("command", "record_meeting")
+    return await _record(request, code, body, {"record_meeting"})
+
+
+@post("/groups/{code:str}/entries", status_code=201,
+      summary="Record one entry: any command of docs/schema/commands.schema.json")
+async def record_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
+    return await _record(request, code, await _body(request), ENTRY_COMMANDS)
+
+
+def api_router() -> Router:
+    return Router(path="/api/v1", route_handlers=[
+        issue_token, list_groups, group_position, group_members, passbook, trial_balance,
+        reconciliation, events, record_meeting, record_entry], tags=["coopledger"])
+
+
+__all__ = ["PydanticValidationError", "api_router", "invalid"]

@@ -1,0 +1,59 @@
+"""The core's own dashboard panels and navigation, registered through the plugin hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from coopledger import accounts as acc
+from coopledger.money import RICE, TAKA, format_grams, format_taka
+from coopweb.charts import line_chart
+from coopweb.hookspecs import hookimpl
+from coopweb.panels import Panel
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def coopweb_template_dirs() -> list[Path]:
+    return [HERE / "templates"]
+
+
+@hookimpl
+def coopweb_static_dirs() -> list[tuple[str, Path]]:
+    return [("coopweb", HERE / "static")]
+
+
+@hookimpl
+def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
+    items = [("Groups", "/groups")]
+    if user is not None and user.role == "admin":
+        items.append(("Accounts", "/admin/accounts"))
+    return items
+
+
+@hookimpl
+def coopweb_group_panels(ledger: Any, group: dict[str, Any], user: Any, as_of: Any,
+                         render: Any) -> list[Panel]:
+    code = group["code"]
+    position = ledger.reports.position(code, as_of=as_of)
+    rice = ledger.reports.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
+    saved = [(d, -v) for d, v in ledger.reports.trend(code, acc.RICE_SAVINGS, RICE,
+                                                      as_of=as_of)]
+    cash = ledger.reports.trend(code, acc.CASH, TAKA, as_of=as_of)
+    meetings = ledger.reports.reconciliation(code, as_of=as_of).meetings[-8:][::-1]
+    suffix = f"?as_of={as_of}" if as_of else ""
+    return [
+        Panel("position", "Position", render("partials/position.html", p=position),
+              order=10, refresh=f"/groups/{code}/panels/position{suffix}"),
+        Panel("trend", "Savings and stock", render(
+            "partials/trend.html",
+            rice=line_chart({"rice saved by members": saved, "rice in stock": rice},
+                            label="rice over time", fmt=format_grams),
+            cash=line_chart({"cash in hand": cash}, label="cash over time",
+                            fmt=lambda v: format_taka(v) + " Tk")),
+              order=20, refresh=f"/groups/{code}/panels/trend{suffix}"),
+        Panel("meetings", "Recent meetings", render("partials/meetings.html",
+                                                    meetings=meetings, code=code),
+              order=30, refresh=f"/groups/{code}/panels/meetings{suffix}"),
+    ]

@@ -1,0 +1,122 @@
+"""The weekly meeting form: from what was typed to a ``RecordMeeting`` command and back.
+
+No business rules here: this only reads text into numbers and remembers which input each
+field of the command came from, so that the ledger's refusal can be shown next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+SALE_ROWS = 6
+PAYMENT_ROWS = 4
+
+
+@dataclass
+class MeetingForm:
+    """What was typed, what it means, and what went wrong where."""
+
+    values: dict[str, str]
+    command: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # command field -> input name
+    errors: dict[str, str] = field(default_factory=dict)  # input name -> message
+
+    def error_for(self, command_field: str, message: str) -> None:
+        name = self.inputs.get(command_field)
+        if name is None:  # e.g. "sales[1]" for a whole row, or an unknown field
+            prefix = command_field.split(".", maxsplit=1)[0]
+            name = self.inputs.get(prefix, "form")
+        self.errors[name] = message
+
+
+def _grams(form: MeetingForm, name: str) -> int | None:
+    text = form.values.get(name, "").strip().replace(",", "")
+    if not text:
+        return None
+    if not text.lstrip("-").isdigit():
+        form.errors[name] = f"{text!r} is not a whole number of grams"
+        return None
+    return int(text)
+
+
+def _taka(form: MeetingForm, name: str) -> Decimal | None:
+    text = form.values.get(name, "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        form.errors[name] = f"{text!r} is not an amount of taka"
+        return None
+
+
+def _member(form: MeetingForm, name: str) -> int | None:
+    text = form.values.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        form.errors[name] = f"{text!r} is not a member number"
+        return None
+    return int(text)
+
+
+def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
+    """Build the command from the form's fields (see ``templates/partials/meeting_form``)."""
+    form = MeetingForm({k: str(v) for k, v in values.items()})
+    f = form.values
+    cmd: dict[str, Any] = {"date": f.get("date", "").strip(), "key": f.get("key") or None,
+                           "notes": f.get("notes", "").strip()}
+    form.inputs.update(date="date", key="form", notes="notes",
+                       counted_cash="counted_cash", counted_rice_grams="counted_rice_grams")
+    attendance, deposits, savings = [], [], []
+    for m in members:
+        if f.get(f"present_{m}"):
+            attendance.append(m)
+            form.inputs[f"attendance[{len(attendance) - 1}]"] = f"present_{m}"
+        grams = _grams(form, f"grams_{m}")
+        if grams is not None:
+            i = len(deposits)
+            deposits.append({"member": m, "grams": grams})
+            form.inputs[f"deposits[{i}].grams"] = form.inputs[f"deposits[{i}].member"] = \
+                form.inputs[f"deposits[{i}]"] = f"grams_{m}"
+        saved = _taka(form, f"save_{m}")
+        if saved is not None:
+            i = len(savings)
+            savings.append({"member": m, "taka": saved})
+            form.inputs[f"savings[{i}].taka"] = form.inputs[f"savings[{i}].member"] = \
+                form.inputs[f"savings[{i}]"] = f"save_{m}"
+    sales = []
+    for row in range(SALE_ROWS):
+        buyer = _member(form, f"sale_buyer_{row}")
+        grams = _grams(form, f"sale_grams_{row}")
+        price = _taka(form, f"sale_price_{row}")
+        paid = _taka(form, f"sale_paid_{row}")
+        if buyer is None and grams is None and price is None and paid is None:
+            continue
+        i = len(sales)
+        sale: dict[str, Any] = {"buyer": buyer, "grams": grams, "taka_per_kg": price}
+        if paid is not None:
+            sale["paid"] = paid
+        sales.append(sale)
+        for part, name in (("buyer", "buyer"), ("grams", "grams"), ("taka_per_kg", "price"),
+                           ("paid", "paid")):
+            form.inputs[f"sales[{i}].{part}"] = f"sale_{name}_{row}"
+        form.inputs[f"sales[{i}]"] = f"sale_grams_{row}"
+    payments = []
+    for row in range(PAYMENT_ROWS):
+        member = _member(form, f"pay_member_{row}")
+        amount = _taka(form, f"pay_taka_{row}")
+        if member is None and amount is None:
+            continue
+        i = len(payments)
+        payments.append({"member": member, "taka": amount})
+        form.inputs[f"payments[{i}].member"] = f"pay_member_{row}"
+        form.inputs[f"payments[{i}].taka"] = form.inputs[f"payments[{i}]"] = f"pay_taka_{row}"
+    cmd.update(attendance=attendance, deposits=deposits, sales=sales, payments=payments,
+               savings=savings, counted_cash=_taka(form, "counted_cash"),
+               counted_rice_grams=_grams(form, "counted_rice_grams"))
+    form.command = cmd
+    return form
