@@ -406,7 +406,7 @@ def create_app(ledger: Ledger, *, accounts: Accounts | None = None,
     plugin_dirs = [str(d) for d in template_dirs if Path(d) != core]
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(plugin_dirs), FileSystemLoader(str(core)),
-                             PrefixLoader({"default": FileSystemLoader(str(core))})]),
+                             PrefixLoader({"default": FileSystemLoader(str(core))}, delimiter=":")]),
         autoescape=select_autoescape(["html", "xml"]))
     env.filters["taka"] = format_taka
     env.filters["kg"] = format_grams
