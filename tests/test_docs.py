@@ -47,3 +47,16 @@ def test_published_command_schema_is_current() -> None:
     published = json.loads((ROOT / "docs" / "schema" / "commands.schema.json").read_text())
     assert published == command_schema(), (
         "regenerate: coopledger schema > docs/schema/commands.schema.json")
+
+
+def test_every_web_hook_is_documented_with_its_signature() -> None:
+    import inspect  # noqa: PLC0415
+
+    from coopweb import hookspecs  # noqa: PLC0415
+
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    hooks = [n for n in dir(hookspecs) if n.startswith("coopweb_")]
+    assert hooks
+    for name in hooks:
+        params = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert f"### {name}({params})" in text, f"docs/plugins.md lacks {name}({params})"

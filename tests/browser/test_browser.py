@@ -1,0 +1,141 @@
+"""The staff pages in a real browser: Playwright driving Debian's chromium.
+
+Without chromium these tests skip with a reason; under CI=true they must run (.ci/run
+installs the chromium package).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from coopledger import Ledger
+from coopledger.testing import D1, fixed_clock, seed_group
+from coopweb import create_app
+
+PASSWORD = "a-long-password"  # noqa: S105 - a test account
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+if CHROMIUM is None:
+    if os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Ledger]]:
+    ledger = Ledger(str(tmp_path_factory.mktemp("browser") / "books.db"), clock=fixed_clock)
+    seed_group(ledger, "JOBA", members=3)
+    seed_group(ledger, "DOEL", members=2)
+    ledger.deposit_rice("JOBA", member=2, grams=500, date=D1)
+    app = create_app(ledger, load_entry_points=False, secure_cookies=False)
+    app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the test server did not start"
+    yield f"http://127.0.0.1:{port}", ledger
+    server.should_exit = True
+    thread.join(timeout=10)
+    ledger.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: tuple[str, Ledger]) -> Iterator[Page]:
+    context = browser.new_context(base_url=site[0])
+    pg = context.new_page()
+    pg.goto("/login")
+    pg.fill("input[name=username]", "rina")
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_url("**/groups")
+    yield pg
+    context.close()
+
+
+def test_sign_in_shows_only_her_groups(page: Page) -> None:
+    expect(page.locator("#group-rows")).to_contain_text("JOBA")
+    expect(page.locator("#group-rows")).not_to_contain_text("DOEL")
+
+
+def test_recording_a_meeting_updates_the_dashboard_without_a_page_load(
+        page: Page, site: tuple[str, Ledger]) -> None:
+    page.goto("/groups/JOBA")
+    stock = page.locator("[data-figure=rice-stock]")
+    expect(stock).to_have_text("0.500 kg")
+    page.evaluate("window.__notReloaded = true")
+    page.check("input[name=present_1]")
+    page.fill("input[name=grams_1]", "1400")
+    page.fill("input[name=grams_3]", "1250")
+    page.fill("input[name=sale_buyer_0]", "2")
+    page.fill("input[name=sale_grams_0]", "1000")
+    page.fill("input[name=sale_price_0]", "31")
+    page.fill("input[name=counted_rice_grams]", "2150")
+    page.click("#meeting-form button[type=submit]")
+    expect(page.locator("#meeting-form .seal")).to_be_visible()
+    expect(stock).to_have_text("2.150 kg")  # refreshed through htmx
+    assert page.evaluate("window.__notReloaded") is True
+    seal = page.locator("#meeting-form .seal").inner_text()
+    expect(page.locator("#panel-meetings")).to_contain_text(seal)
+    assert site[1].reports.position("JOBA").rice_stock_grams == 2150
+
+
+def test_an_invalid_entry_is_shown_inline_and_nothing_is_recorded(
+        page: Page, site: tuple[str, Ledger]) -> None:
+    ledger = site[1]
+    page.goto("/groups/JOBA")
+    before = ledger.load("JOBA").version
+    page.fill("input[name=grams_1]", "1000")
+    page.fill("input[name=sale_buyer_0]", "1")
+    page.fill("input[name=sale_grams_0]", "999000")
+    page.fill("input[name=sale_price_0]", "30")
+    page.click("#meeting-form button[type=submit]")
+    error = page.locator("#err-sale_grams_0")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("not enough rice")
+    expect(page.locator("input[name=grams_1]")).to_have_value("1000")  # nothing lost
+    expect(page.locator("input[name=sale_grams_0]")).to_have_value("999000")
+    assert ledger.load("JOBA").version == before
+
+
+def test_an_animator_is_refused_another_group(page: Page) -> None:
+    response = page.goto("/groups/DOEL")
+    assert response is not None
+    assert response.status == 403
+    expect(page.locator("main")).to_contain_text("Not allowed")
+
+
+def test_screenshot_of_the_dashboard(page: Page, tmp_path: Path) -> None:
+    page.goto("/groups/JOBA")
+    shot = Path(os.environ.get("COOPWEB_SCREENSHOT", str(tmp_path / "dashboard.png")))
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
