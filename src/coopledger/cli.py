@@ -440,6 +440,7 @@ def serve(ctx: click.Context, host: str, port: int, demo_accounts: bool,
     """Serve the staff web pages and the JSON API (needs the 'web' extra)."""
     try:
         import uvicorn  # noqa: PLC0415
+
         from coopweb import DEMO_PASSWORD, create_app  # noqa: PLC0415
         from coopweb import demo_accounts as make_demo_accounts  # noqa: PLC0415
     except ImportError as e:

@@ -14,7 +14,7 @@ from coopweb.panels import Panel
 
 __all__ = ["Accounts", "Panel", "User", "create_app", "demo_accounts", "hookimpl"]
 
-DEMO_PASSWORD = "coopledger-demo"
+DEMO_PASSWORD = "coopledger-demo"  # noqa: S105 - printed for the demo sign-ins
 
 
 def demo_accounts(accounts: Accounts, partner: str) -> list[tuple[str, str]]:

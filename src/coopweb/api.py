@@ -54,7 +54,7 @@ def _plain(value: Any) -> Any:
 def _user(request: Request[Any, Any, Any]) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    user = request.app.state.accounts.by_token(token.strip()) \
+    user: User | None = request.app.state.accounts.by_token(token.strip()) \
         if scheme.lower() == "bearer" and token.strip() else None
     if user is None:
         raise NotAuthorizedException("send Authorization: Bearer <token> "
@@ -99,11 +99,12 @@ async def list_groups(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 async def group_position(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
     ledger: Ledger = request.app.state.ledger
-    return _plain(ledger.reports.position(code, as_of=_as_of(request)).as_dict())
+    return _plain(ledger.reports.position(code, as_of=_as_of(request)).as_dict())  # type: ignore[no-any-return]
 
 
 @get("/groups/{code:str}/members", summary="A group's members")
-async def group_members(request: Request[Any, Any, Any], code: FromPath[str]) -> list[dict[str, Any]]:
+async def group_members(request: Request[Any, Any, Any],
+                        code: FromPath[str]) -> list[dict[str, Any]]:
     user, _ = _group(request, code)
     rows = request.app.state.ledger.reports.members(code, as_of=_as_of(request))
     if not user.sees_personal_data:
@@ -114,7 +115,8 @@ async def group_members(request: Request[Any, Any, Any], code: FromPath[str]) ->
 
 
 @get("/groups/{code:str}/members/{member:int}/passbook", summary="A member's passbook")
-async def passbook(request: Request[Any, Any, Any], code: FromPath[str], member: FromPath[int]) -> dict[str, Any]:
+async def passbook(request: Request[Any, Any, Any], code: FromPath[str],
+                   member: FromPath[int]) -> dict[str, Any]:
     _group(request, code)
     book = request.app.state.ledger.reports.passbook(code, member, as_of=_as_of(request))
     return _plain(book.as_dict())  # type: ignore[no-any-return]

@@ -172,12 +172,13 @@ async def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Te
     members = [m for m in ledger.reports.members(code) if m["active"]]
     return page(request, template, group=group, panels=panels(request, group, user, as_of),
                 as_of=as_of, can_write=user.can_write(group),
-                form=blank_meeting(ledger, code), members=members,
+                form=blank_meeting(ledger), members=members,
                 sale_rows=range(SALE_ROWS), payment_rows=range(PAYMENT_ROWS))
 
 
 @get("/groups/{code:str}/panels/{name:str}", include_in_schema=False)
-async def panel(request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]) -> Response[str]:
+async def panel(request: Request[Any, Any, Any], code: FromPath[str],
+                name: FromPath[str]) -> Response[str]:
     user, group = readable_group(request, code)
     for p in panels(request, group, user, as_of_param(request)):
         if p.name == name:
@@ -185,7 +186,7 @@ async def panel(request: Request[Any, Any, Any], code: FromPath[str], name: From
     raise NotFoundException(f"no panel {name}")
 
 
-def blank_meeting(ledger: Ledger, code: str) -> dict[str, Any]:
+def blank_meeting(ledger: Ledger) -> dict[str, Any]:
     return {"typed": {"date": ledger.today().isoformat(), "key": uuid.uuid4().hex},
             "errors": {}}
 
@@ -214,8 +215,9 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
                 raise
             problem = invalid(e)
             form.error_for(problem.field, problem.message)
-    context = {"group": group, "members": members, "sale_rows": range(SALE_ROWS),
-               "payment_rows": range(PAYMENT_ROWS), "can_write": True}
+    context: dict[str, Any] = {"group": group, "members": members,
+                               "sale_rows": range(SALE_ROWS),
+                               "payment_rows": range(PAYMENT_ROWS), "can_write": True}
     if receipt is None:
         return page(request, "partials/meeting_form.html" if is_htmx(request) else
                     "group.html", status_code=422, panels=panels(request, group, user, None),
@@ -230,8 +232,9 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
 
 
 @get("/groups/{code:str}/members/{member:int}", include_in_schema=False)
-async def passbook_page(request: Request[Any, Any, Any], code: FromPath[str], member: FromPath[int]) -> Template:
-    user, group = readable_group(request, code)
+async def passbook_page(request: Request[Any, Any, Any], code: FromPath[str],
+                        member: FromPath[int]) -> Template:
+    _, group = readable_group(request, code)
     as_of = as_of_param(request)
     try:
         book = state(request).ledger.reports.passbook(code, member, as_of=as_of)
@@ -279,7 +282,8 @@ async def reports_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
 
 
 @get("/groups/{code:str}/reports/{name:str}", include_in_schema=False)
-async def report_csv(request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]) -> Response[str]:
+async def report_csv(request: Request[Any, Any, Any], code: FromPath[str],
+                     name: FromPath[str]) -> Response[str]:
     """``/groups/JOBA/reports/trial-balance.csv`` (also reconciliation, members)."""
     user, group = readable_group(request, code)
     kind = name.removesuffix(".csv")
@@ -295,10 +299,10 @@ async def report_csv(request: Request[Any, Any, Any], code: FromPath[str], name:
         w.writerow(["meeting_date", "attended", "counted_cash", "book_cash",
                     "cash_difference", "counted_rice_grams", "book_rice_grams",
                     "rice_difference_grams", "seal"])
-        for m in ledger.reports.reconciliation(code, as_of=as_of).meetings:
-            w.writerow([m.meeting_date, m.attended, m.counted_cash, m.book_cash,
-                        m.cash_difference, m.counted_rice_grams, m.book_rice_grams,
-                        m.rice_difference_grams, m.seal])
+        for check in ledger.reports.reconciliation(code, as_of=as_of).meetings:
+            w.writerow([check.meeting_date, check.attended, check.counted_cash,
+                        check.book_cash, check.cash_difference, check.counted_rice_grams,
+                        check.book_rice_grams, check.rice_difference_grams, check.seal])
     elif kind == "members":
         header = ["member_no", "name", "gender", "joined_on", "left_on", "roles"]
         if user.sees_personal_data:
@@ -358,8 +362,8 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         extra = {"errors": exc.extra} if exc.extra else {}
         return problem(status, _TITLES.get(status, "Error"), str(exc.detail), **extra)
     if status == 401:
-        return Redirect("/login")  # type: ignore[return-value]
-    return page(request, "error.html", status_code=status, status=status,  # type: ignore[return-value]
+        return Redirect("/login")
+    return page(request, "error.html", status_code=status, status=status,
                 message=str(exc.detail))
 
 
@@ -369,7 +373,7 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
     if _wants_json(request):
         return problem(status, type(exc).__name__, exc.message, field=exc.field,
                        value=exc.as_dict()["value"])
-    return page(request, "error.html", status_code=status, status=status,  # type: ignore[return-value]
+    return page(request, "error.html", status_code=status, status=status,
                 message=exc.message)
 
 
@@ -378,7 +382,7 @@ def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     if _wants_json(request):
         return problem(500, "Internal Server Error", "something went wrong; nothing was "
                        "recorded by this request")
-    return page(request, "error.html", status_code=500, status=500,  # type: ignore[return-value]
+    return page(request, "error.html", status_code=500, status=500,
                 message="Something went wrong; nothing was recorded.")
 
 
@@ -405,8 +409,9 @@ def create_app(ledger: Ledger, *, accounts: Accounts | None = None,
     core = Path(__file__).parent / "templates"
     plugin_dirs = [str(d) for d in template_dirs if Path(d) != core]
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(plugin_dirs), FileSystemLoader(str(core)),
-                             PrefixLoader({"default": FileSystemLoader(str(core))}, delimiter=":")]),
+        loader=ChoiceLoader([
+            FileSystemLoader(plugin_dirs), FileSystemLoader(str(core)),
+            PrefixLoader({"default": FileSystemLoader(str(core))}, delimiter=":")]),
         autoescape=select_autoescape(["html", "xml"]))
     env.filters["taka"] = format_taka
     env.filters["kg"] = format_grams

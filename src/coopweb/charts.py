@@ -22,7 +22,7 @@ def line_chart(series: dict[str, Sequence[tuple[date, int]]], *, width: int = 56
         return Markup('<p class="muted">Nothing recorded yet.</p>')
     first = min(d for d, _ in points).toordinal()
     last = max(d for d, _ in points).toordinal()
-    top = max(1, max(v for _, v in points))
+    top = max(1, *(v for _, v in points))
     pad_l, pad_b, pad_t = 8, 22, 14
     inner_w, inner_h = width - pad_l * 2, height - pad_b - pad_t
     span = max(1, last - first)
@@ -59,7 +59,7 @@ def bar_chart(bars: Sequence[tuple[str, int]], *, width: int = 560, height: int 
     """One bar per (label, value)."""
     if not bars:
         return Markup('<p class="muted">Nothing recorded yet.</p>')
-    top = max(1, max(v for _, v in bars))
+    top = max(1, *(v for _, v in bars))
     pad_b, pad_t = 20, 14
     inner_h = height - pad_b - pad_t
     step = max(1, width // len(bars))

@@ -33,7 +33,7 @@ def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
 
 
 @hookimpl
-def coopweb_group_panels(ledger: Any, group: dict[str, Any], user: Any, as_of: Any,
+def coopweb_group_panels(ledger: Any, group: dict[str, Any], as_of: Any,
                          render: Any) -> list[Panel]:
     code = group["code"]
     position = ledger.reports.position(code, as_of=as_of)

@@ -71,7 +71,9 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
                            "notes": f.get("notes", "").strip()}
     form.inputs.update(date="date", key="form", notes="notes",
                        counted_cash="counted_cash", counted_rice_grams="counted_rice_grams")
-    attendance, deposits, savings = [], [], []
+    attendance: list[int] = []
+    deposits: list[dict[str, Any]] = []
+    savings: list[dict[str, Any]] = []
     for m in members:
         if f.get(f"present_{m}"):
             attendance.append(m)
@@ -88,7 +90,7 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
             savings.append({"member": m, "taka": saved})
             form.inputs[f"savings[{i}].taka"] = form.inputs[f"savings[{i}].member"] = \
                 form.inputs[f"savings[{i}]"] = f"save_{m}"
-    sales = []
+    sales: list[dict[str, Any]] = []
     for row in range(SALE_ROWS):
         buyer = _member(form, f"sale_buyer_{row}")
         grams = _grams(form, f"sale_grams_{row}")
@@ -105,7 +107,7 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
                            ("paid", "paid")):
             form.inputs[f"sales[{i}].{part}"] = f"sale_{name}_{row}"
         form.inputs[f"sales[{i}]"] = f"sale_grams_{row}"
-    payments = []
+    payments: list[dict[str, Any]] = []
     for row in range(PAYMENT_ROWS):
         member = _member(form, f"pay_member_{row}")
         amount = _taka(form, f"pay_taka_{row}")

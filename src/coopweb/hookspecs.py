@@ -19,21 +19,25 @@ hookimpl = pluggy.HookimplMarker("coopweb")
 @hookspec
 def coopweb_routes() -> list[Any]:
     """Return Litestar route handlers (or routers) to add to the application."""
+    raise NotImplementedError
 
 
 @hookspec
 def coopweb_template_dirs() -> list[Path]:
     """Return folders of Jinja2 templates; keep yours under ``<plugin_name>/``."""
+    raise NotImplementedError
 
 
 @hookspec
 def coopweb_static_dirs() -> list[tuple[str, Path]]:
     """Return (name, folder) pairs served at ``/static/<name>/``."""
+    raise NotImplementedError
 
 
 @hookspec
 def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
     """Return (label, url) links for the top navigation, for this user."""
+    raise NotImplementedError
 
 
 @hookspec
@@ -41,8 +45,10 @@ def coopweb_group_panels(ledger: Any, group: dict[str, Any], user: Any, as_of: A
                          render: Any) -> list[Any]:
     """Return panels (``coopweb.panels.Panel``) for a group's dashboard; ``render(name,
     **context)`` renders one of the application's templates to HTML."""
+    raise NotImplementedError
 
 
 @hookspec(firstresult=True)
 def coopweb_group_template(group: dict[str, Any]) -> str | None:
     """Claim a group: return the template that renders its dashboard, or None."""
+    raise NotImplementedError

@@ -21,7 +21,7 @@ from coopledger import Ledger
 from coopledger.testing import D1, fixed_clock, seed_group
 from coopweb import create_app
 
-PASSWORD = "a-long-password"  # noqa: S105 - a test account
+PASSWORD = "a-long-password"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 if CHROMIUM is None:

@@ -266,7 +266,7 @@ def test_admin_manages_accounts(client: TestClient[Any], app: Any) -> None:
 
 # ---------------------------------------------------------------------- the API
 def test_api_records_a_meeting_and_reports_problems_by_field(
-        client: TestClient[Any], ledger: Ledger) -> None:
+        client: TestClient[Any]) -> None:
     auth = token(client, "rina")
     body = {"date": str(D2), "key": "api-1", "attendance": [1],
             "deposits": [{"member": 1, "grams": 1400}],

@@ -14,7 +14,7 @@ from coopledger import Ledger
 from coopledger.testing import D1, D2, fixed_clock, seed_group
 from coopweb import create_app
 
-PASSWORD = "a-long-password"  # noqa: S105 - a test account
+PASSWORD = "a-long-password"
 
 
 @pytest.fixture
