@@ -153,7 +153,7 @@ def _only_in(db: Database, first: Projector, second: Projector, table: str,
     where, params = [], []
     if gid:
         where.append("group_id = ?")
-    if table == "movements":
+    if table in ("movements", "balances"):
         where.append("amount <> 0")
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     if gid:

@@ -10,6 +10,7 @@ Live, the rows a save implies are written in the same transaction as its events 
 | ``members`` | member of a group |
 | ``roles`` | role a member held, from/until |
 | ``movements`` | group, account, commodity and business date: the day's net postings |
+| ``balances`` | group, account and commodity: the balance over every date (for "now") |
 | ``passbook`` | member and event touching her: rice saved, rice bought, paid, cash saved |
 | ``meetings`` | meeting, with the physical counts |
 | ``commands`` | idempotency key of a group: its command hash and stream positions |
@@ -30,7 +31,8 @@ from coopledger.money import paisa
 from coopledger.postings import postings
 from coopledger.storage import Database
 
-TABLES = ("groups", "members", "roles", "movements", "passbook", "meetings", "commands")
+TABLES = ("groups", "members", "roles", "movements", "balances", "passbook", "meetings",
+          "commands")
 
 _DDL = {
     "groups": """CREATE TABLE IF NOT EXISTS {t} (
@@ -52,6 +54,9 @@ _DDL = {
         group_id TEXT NOT NULL, account TEXT NOT NULL, commodity TEXT NOT NULL,
         business_date TEXT NOT NULL, amount BIGINT NOT NULL,
         PRIMARY KEY (group_id, account, commodity, business_date))""",
+    "balances": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, account TEXT NOT NULL, commodity TEXT NOT NULL,
+        amount BIGINT NOT NULL, PRIMARY KEY (group_id, account, commodity))""",
     "passbook": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, member_no INTEGER NOT NULL, position INTEGER NOT NULL,
         business_date TEXT NOT NULL, recorded_at TEXT NOT NULL, entry TEXT NOT NULL,
@@ -126,6 +131,15 @@ class ProjectionBatch:
                 "account, commodity, business_date) DO UPDATE SET amount = "
                 f"{self.t('movements')}.amount + excluded.amount",
                 [(*k, v) for k, v in sorted(self.movements.items())]))
+        if self.movements:
+            totals: dict[tuple[str, str, str], int] = defaultdict(int)
+            for (gid, account, commodity, _), v in self.movements.items():
+                totals[gid, account, commodity] += v
+            merged.append((
+                f"INSERT INTO {self.t('balances')} (group_id, account, commodity, amount) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (group_id, account, commodity) DO UPDATE "
+                f"SET amount = {self.t('balances')}.amount + excluded.amount",
+                [(*k, v) for k, v in sorted(totals.items())]))
         if self.commands:
             merged.append((
                 f"INSERT INTO {self.t('commands')} (group_id, idempotency_key, command_hash,"
@@ -262,7 +276,7 @@ class Projector:
         out: dict[str, list[tuple[Any, ...]]] = {}
         for name in TABLES:
             rows = self.db.query(f"SELECT * FROM {self.t(name)}")
-            if name == "movements":
+            if name in ("movements", "balances"):
                 rows = [r for r in rows if r["amount"]]
             out[name] = sorted((tuple(r[k] for k in sorted(r)) for r in rows), key=repr)
         return out

@@ -229,10 +229,16 @@ class Reports:
 
     # ------------------------------------------------------------------ balances
     def balances(self, code: str | None, as_of: date | None) -> dict[tuple[str, str], int]:
-        """Raw balances (paisa / grams) by (account, commodity) as of a date."""
-        sql = (f"SELECT account, commodity, SUM(amount) AS total FROM {self.p.t('movements')} "
-               "WHERE business_date <= ?")
-        params: list[Any] = [_day(as_of)]
+        """Raw balances (paisa / grams) by (account, commodity) as of a date (without a
+        date: from the running totals, without adding up every day)."""
+        if as_of is None:
+            sql = (f"SELECT account, commodity, SUM(amount) AS total FROM "
+                   f"{self.p.t('balances')} WHERE 1 = 1")
+            params: list[Any] = []
+        else:
+            sql = (f"SELECT account, commodity, SUM(amount) AS total FROM "
+                   f"{self.p.t('movements')} WHERE business_date <= ?")
+            params = [_day(as_of)]
         if code is not None:
             sql += " AND group_id = ?"
             params.append(self._gid(code))
@@ -294,6 +300,40 @@ class Reports:
             running += int(r["total"])
             out.append((date.fromisoformat(r["business_date"]), running))
         return out
+
+    def member_balances(self, code: str, *, as_of: date | None = None
+                        ) -> list[dict[str, Any]]:
+        """Every member's rice savings (grams), cash savings and what she owes (taka),
+        from the account balances."""
+        raw = self.balances(code, as_of)
+        out = []
+        for m in self.members(code, as_of=as_of):
+            no = m["member_no"]
+            out.append({"member_no": no, "name": m["name"], "active": m["active"],
+                        "rice_saved_grams": -raw.get((acc.rice_savings(no), RICE), 0),
+                        "cash_savings": taka(-raw.get((acc.cash_savings(no), TAKA), 0)),
+                        "owed": taka(raw.get((acc.receivable(no), TAKA), 0))})
+        return out
+
+    def member_totals(self, code: str, *, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Every member's passbook totals in one query: rice saved and bought (grams),
+        bought value, paid, owed and cash savings (taka)."""
+        gid = self._gid(code)
+        rows = self.db.query(
+            f"SELECT m.member_no, m.name, COALESCE(SUM(p.rice_saved), 0) AS rice_saved, "
+            "COALESCE(SUM(p.rice_bought), 0) AS rice_bought, "
+            "COALESCE(SUM(p.bought_value), 0) AS bought_value, "
+            "COALESCE(SUM(p.paid), 0) AS paid, COALESCE(SUM(p.cash_saved), 0) AS cash_saved "
+            f"FROM {self.p.t('members')} m LEFT JOIN {self.p.t('passbook')} p ON "
+            "p.group_id = m.group_id AND p.member_no = m.member_no AND p.business_date <= ? "
+            "WHERE m.group_id = ? AND m.joined_on <= ? GROUP BY m.member_no, m.name "
+            "ORDER BY m.member_no", (_day(as_of), gid, _day(as_of)))
+        return [{"member_no": r["member_no"], "name": r["name"],
+                 "rice_saved_grams": int(r["rice_saved"]),
+                 "rice_bought_grams": int(r["rice_bought"]),
+                 "bought_value": taka(int(r["bought_value"])), "paid": taka(int(r["paid"])),
+                 "owed": taka(int(r["bought_value"]) - int(r["paid"])),
+                 "cash_savings": taka(int(r["cash_saved"]))} for r in rows]
 
     # ------------------------------------------------------------------ passbook
     def passbook(self, code: str, member: int, *, as_of: date | None = None) -> Passbook:

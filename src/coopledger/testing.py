@@ -93,6 +93,13 @@ def assert_passbooks_add_up(ledger: Ledger, code: str) -> None:
     assert sum((b.cash_savings for b in books), Decimal(0)) == position.cash_savings_owed
     assert sum(b.rice_bought_grams for b in books) == position.rice_sold_grams
     assert sum((b.bought_value for b in books), Decimal(0)) == position.rice_sales
+    totals = ledger.reports.member_totals(code)
+    balances = ledger.reports.member_balances(code)
+    for book, total, balance in zip(books, totals, balances, strict=True):
+        assert (total["rice_saved_grams"], total["owed"], total["cash_savings"]) == (
+            book.rice_saved_grams, book.owed, book.cash_savings)
+        assert (balance["rice_saved_grams"], balance["owed"], balance["cash_savings"]) == (
+            book.rice_saved_grams, book.owed, book.cash_savings)
 
 
 class LedgerContract:

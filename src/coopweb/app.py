@@ -242,7 +242,9 @@ async def passbook_page(request: Request[Any, Any, Any], code: FromPath[str],
         raise NotFoundException(e.message) from None
     info = next(m for m in state(request).ledger.reports.members(code)
                 if m["member_no"] == member)
-    return page(request, "passbook.html", group=group, book=book, member=info, as_of=as_of)
+    shown = book.lines if request.query_params.get("all") else book.lines[-PASSBOOK_LINES:]
+    return page(request, "passbook.html", group=group, book=book, member=info, as_of=as_of,
+                lines=shown, earlier=len(book.lines) - len(shown))
 
 
 @get("/groups/{code:str}/history", include_in_schema=False)
@@ -267,6 +269,7 @@ async def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
 
 
 REPORTS = ("trial-balance", "reconciliation", "members", "positions")
+PASSBOOK_LINES = 150  # the latest lines; ?all=1 shows (and prints) every one
 
 
 @get("/groups/{code:str}/reports", include_in_schema=False)

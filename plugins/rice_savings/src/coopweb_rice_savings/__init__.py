@@ -61,8 +61,7 @@ def coopweb_group_panels(ledger: Any, group: dict[str, Any], as_of: Any,
         return []
     code = group["code"]
     stock = ledger.reports.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
-    books = [ledger.reports.passbook(code, m["member_no"], as_of=as_of)
-             for m in ledger.reports.members(code, as_of=as_of)]
+    books = ledger.reports.member_balances(code, as_of=as_of)
     return [
         Panel("rice", "Rice: stock and sales", render(
             "rice_savings/rice_panel.html",
