@@ -73,8 +73,9 @@ _DDL = {
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
         PRIMARY KEY (group_id, idempotency_key))""",
 }
+# The movements' primary key (group, account, commodity, day) serves both "an account's
+# days" and "a group's balances"; a (group, day) index made the planner scan every account.
 _INDEXES = {
-    "movements": "CREATE INDEX IF NOT EXISTS {n}_by_date ON {t} (group_id, business_date)",
     "meetings": "CREATE INDEX IF NOT EXISTS {n}_by_date ON {t} (group_id, meeting_date)",
 }
 

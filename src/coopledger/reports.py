@@ -130,6 +130,7 @@ class Passbook:
     paid: Decimal
     owed: Decimal
     cash_savings: Decimal
+    earlier_lines: int = 0  # lines before the first shown (counted in every total)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -292,9 +293,12 @@ class Reports:
         named ``prefix`` or under it, on each day they moved."""
         rows = self.db.query(
             f"SELECT business_date, SUM(amount) AS total FROM {self.p.t('movements')} "
-            "WHERE group_id = ? AND commodity = ? AND (account = ? OR account LIKE ?) AND "
+            "WHERE group_id = ? AND account >= ? AND account < ? AND commodity = ? AND "
             "business_date <= ? GROUP BY business_date ORDER BY business_date",
-            (self._gid(code), commodity, prefix, prefix + ":%", _day(as_of)))
+            # A range on the primary key instead of LIKE: the account and its children
+            # (":" sorts just before ";"; no account name extends another by a character
+            # below ";").
+            (self._gid(code), prefix, prefix + ";", commodity, _day(as_of)))
         running, out = 0, []
         for r in rows:
             running += int(r["total"])
@@ -336,17 +340,35 @@ class Reports:
                  "cash_savings": taka(int(r["cash_saved"]))} for r in rows]
 
     # ------------------------------------------------------------------ passbook
-    def passbook(self, code: str, member: int, *, as_of: date | None = None) -> Passbook:
+    def passbook(self, code: str, member: int, *, as_of: date | None = None,
+                 last: int | None = None) -> Passbook:
+        """A member's passbook; ``last``: only the latest lines (the running totals and
+        the totals still count every line; ``earlier_lines`` says how many are left out)."""
         gid = self._gid(code)
         found = self.db.query(f"SELECT * FROM {self.p.t('members')} WHERE group_id = ? AND "
                               "member_no = ?", (gid, member))
         if not found:
             raise UnknownMember("member", member, code.upper())
         m = found[0]
-        rows = self.db.query(
-            f"SELECT * FROM {self.p.t('passbook')} WHERE group_id = ? AND member_no = ? AND "
-            "business_date <= ? ORDER BY business_date, position", (gid, member, _day(as_of)))
-        lines, rice, bought, value, paid, cash = [], 0, 0, 0, 0, 0
+        sql = (f"SELECT * FROM {self.p.t('passbook')} WHERE group_id = ? AND member_no = ? "
+               "AND business_date <= ? ORDER BY business_date DESC, position DESC")
+        params = (gid, member, _day(as_of))
+        rows = self.db.query(sql + (f" LIMIT {int(last)}" if last else ""), params)[::-1]
+        rice = bought = value = paid = cash = earlier = 0
+        if last and rows:
+            first = rows[0]
+            before = self.db.query(
+                "SELECT COUNT(*) AS n, COALESCE(SUM(rice_saved), 0) AS rice, "
+                "COALESCE(SUM(rice_bought), 0) AS bought, COALESCE(SUM(bought_value), 0) "
+                "AS value, COALESCE(SUM(paid), 0) AS paid, COALESCE(SUM(cash_saved), 0) AS "
+                f"cash FROM {self.p.t('passbook')} WHERE group_id = ? AND member_no = ? AND "
+                "(business_date < ? OR (business_date = ? AND position < ?))",
+                (gid, member, first["business_date"], first["business_date"],
+                 first["position"]))[0]
+            earlier = int(before["n"])
+            rice, bought, value = int(before["rice"]), int(before["bought"]), int(before["value"])
+            paid, cash = int(before["paid"]), int(before["cash"])
+        lines = []
         for r in rows:
             rice += r["rice_saved"]
             bought += r["rice_bought"]
@@ -361,19 +383,30 @@ class Reports:
         return Passbook(code.upper(), member, m["name"], as_of,
                         date.fromisoformat(m["joined_on"]),
                         date.fromisoformat(m["left_on"]) if m["left_on"] else None, lines,
-                        rice, bought, taka(value), taka(paid), taka(value - paid), taka(cash))
+                        rice, bought, taka(value), taka(paid), taka(value - paid), taka(cash),
+                        earlier)
 
     # ------------------------------------------------------------------ meetings
-    def reconciliation(self, code: str, *, as_of: date | None = None) -> Reconciliation:
+    def reconciliation(self, code: str, *, as_of: date | None = None,
+                       last: int | None = None) -> Reconciliation:
+        """Each meeting's count against the books (``last``: only the latest meetings)."""
         gid = self._gid(code)
-        meetings = self.db.query(
-            f"SELECT * FROM {self.p.t('meetings')} WHERE group_id = ? AND meeting_date <= ? "
-            "ORDER BY meeting_date, position", (gid, _day(as_of)))
+        sql = (f"SELECT * FROM {self.p.t('meetings')} WHERE group_id = ? AND "
+               "meeting_date <= ? ORDER BY meeting_date DESC, position DESC")
+        meetings = self.db.query(sql + (f" LIMIT {int(last)}" if last else ""),
+                                 (gid, _day(as_of)))[::-1]
+        start = meetings[0]["meeting_date"] if meetings and last else ""
+        opening = {r["account"]: int(r["total"] or 0) for r in self.db.query(
+            f"SELECT account, SUM(amount) AS total FROM {self.p.t('movements')} WHERE "
+            "group_id = ? AND account IN (?, ?) AND business_date < ? GROUP BY account",
+            (gid, acc.CASH, acc.RICE_STOCK, start))} if start else {}
         books = self.db.query(
             f"SELECT account, business_date, amount FROM {self.p.t('movements')} WHERE "
-            "group_id = ? AND account IN (?, ?) AND business_date <= ? "
-            "ORDER BY business_date", (gid, acc.CASH, acc.RICE_STOCK, _day(as_of)))
-        checks, cash, rice, i = [], 0, 0, 0
+            "group_id = ? AND account IN (?, ?) AND business_date >= ? AND "
+            "business_date <= ? ORDER BY business_date",
+            (gid, acc.CASH, acc.RICE_STOCK, start, _day(as_of)))
+        checks, i = [], 0
+        cash, rice = opening.get(acc.CASH, 0), opening.get(acc.RICE_STOCK, 0)
         for m in meetings:
             while i < len(books) and books[i]["business_date"] <= m["meeting_date"]:
                 if books[i]["account"] == acc.CASH:

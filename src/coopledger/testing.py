@@ -157,6 +157,29 @@ class LedgerContract:
         assert check.matches and check.book_rice_grams == 200
         assert ledger.reports.passbook("JOBA", 3).owed == Decimal("120.00")
 
+    def test_the_latest_meetings_reconcile_like_all_of_them(self, ledger: Ledger) -> None:
+        seed_group(ledger)
+        for i, day in enumerate((D1, D2, D3)):
+            ledger.record_meeting("JOBA", date=day, attendance=[1],
+                                  deposits=[{"member": 1, "grams": 1000 + i}],
+                                  sales=[{"buyer": 2, "grams": 500, "taka_per_kg": "30"}],
+                                  counted_cash=Decimal(15 * (i + 1)),
+                                  counted_rice_grams=500 * (i + 1) + i)
+        every = ledger.reports.reconciliation("JOBA").meetings
+        assert ledger.reports.reconciliation("JOBA", last=2).meetings == every[-2:]
+        assert len(every) == 3
+
+    def test_a_passbook_of_the_latest_lines_keeps_every_total(self, ledger: Ledger) -> None:
+        seed_group(ledger)
+        for i, day in enumerate((D1, D2, D3)):
+            ledger.deposit_rice("JOBA", member=1, grams=100 * (i + 1), date=day)
+            ledger.save_cash("JOBA", member=1, taka=str(10 * (i + 1)), date=day)
+        whole = ledger.reports.passbook("JOBA", 1)
+        latest = ledger.reports.passbook("JOBA", 1, last=2)
+        assert latest.lines == whole.lines[-2:]
+        assert latest.earlier_lines == 4
+        assert (latest.rice_saved_grams, latest.cash_savings) == (600, Decimal("60.00"))
+
     def test_a_count_that_differs_is_flagged(self, ledger: Ledger) -> None:
         seed_group(ledger)
         ledger.record_meeting("JOBA", date=D1, attendance=[1],

@@ -236,15 +236,13 @@ async def passbook_page(request: Request[Any, Any, Any], code: FromPath[str],
                         member: FromPath[int]) -> Template:
     _, group = readable_group(request, code)
     as_of = as_of_param(request)
+    last = None if request.query_params.get("all") else PASSBOOK_LINES
     try:
-        book = state(request).ledger.reports.passbook(code, member, as_of=as_of)
+        book = state(request).ledger.reports.passbook(code, member, as_of=as_of, last=last)
     except LedgerError as e:
         raise NotFoundException(e.message) from None
-    info = next(m for m in state(request).ledger.reports.members(code)
-                if m["member_no"] == member)
-    shown = book.lines if request.query_params.get("all") else book.lines[-PASSBOOK_LINES:]
-    return page(request, "passbook.html", group=group, book=book, member=info, as_of=as_of,
-                lines=shown, earlier=len(book.lines) - len(shown))
+    return page(request, "passbook.html", group=group, book=book, as_of=as_of,
+                lines=book.lines, earlier=book.earlier_lines)
 
 
 @get("/groups/{code:str}/history", include_in_schema=False)

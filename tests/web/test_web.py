@@ -304,3 +304,16 @@ def test_the_openapi_schema_is_served(client: TestClient[Any]) -> None:
     schema = client.get("/schema/openapi.json").json()
     assert "/api/v1/groups/{code}/meetings" in schema["paths"]
     assert all(not p.startswith("/groups") for p in schema["paths"])
+
+
+def test_the_savings_trend_equals_the_members_accounts(ledger: Ledger) -> None:
+    from coopledger import accounts as acc  # noqa: PLC0415
+    from coopledger.money import RICE  # noqa: PLC0415
+    from coopweb.core_plugin import _saved  # noqa: PLC0415
+
+    ledger.record_meeting("JOBA", date=D2, deposits=[{"member": 2, "grams": 900}],
+                          sales=[{"buyer": 3, "grams": 1500, "taka_per_kg": "30"}])
+    stock = ledger.reports.trend("JOBA", acc.RICE_STOCK, RICE)
+    sold = ledger.reports.trend("JOBA", acc.RICE_CONVERSION, RICE)
+    members = [(d, -v) for d, v in ledger.reports.trend("JOBA", acc.RICE_SAVINGS, RICE)]
+    assert _saved(stock, sold) == members
