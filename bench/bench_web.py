@@ -23,13 +23,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from common import FixedClock, machine, meeting, new_group, percentile
 
 from coopledger import Ledger, demo
 from coopweb import Accounts
 
-from common import FixedClock, machine, meeting, new_group, percentile  # noqa: I001
-
-PASSWORD = "bench-password"
+PASSWORD = "bench-password"  # noqa: S105 - a throwaway benchmark account
 
 
 def build(db: str, years: int) -> None:
