@@ -34,4 +34,4 @@ if heads is None:
 for group, head in heads.items():
     if last.get(head["stream"]) != (head["position"], head["hash"]):
         sys.exit(f"group {group}: the events do not end at the stated head")
-print(f"{sum(p for p, _ in last.values())} events in {len(last)} groups: every chain intact")
+print(f"{sum(p for p, _ in last.values())} events in {len(last)} streams: every chain intact")

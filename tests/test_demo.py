@@ -32,6 +32,12 @@ def test_four_womens_groups_in_three_villages_with_51_members(demo_ledger: Ledge
     assert {m["community"] for m in members} >= {"Hindu", "Muslim", "Santal", "Oraon"}
 
 
+def test_the_four_groups_form_one_cluster(demo_ledger: Ledger) -> None:
+    (cluster,) = demo_ledger.reports.clusters()
+    assert sorted(cluster["groups"]) == ["EKOTA", "JOBA", "KAKOLI", "SHAPLA"]
+    assert cluster["villages"] == ["Mohalbari", "Surail", "Damoir"]
+
+
 def test_a_year_of_friday_meetings_from_november_2015(demo_ledger: Ledger) -> None:
     for g in demo_ledger.reports.groups():
         meetings = demo_ledger.reports.reconciliation(g["code"]).meetings

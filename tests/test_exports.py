@@ -49,7 +49,7 @@ def run_verifier(path: Path) -> subprocess.CompletedProcess[str]:
 def test_the_standalone_verifier_accepts_an_export(jsonl: Path) -> None:
     result = run_verifier(jsonl)
     assert result.returncode == 0, result.stderr
-    assert "4 groups: every chain intact" in result.stdout
+    assert "5 streams: every chain intact" in result.stdout  # 4 groups, 1 cluster
     assert len(VERIFIER.read_text().splitlines()) <= 40
     imports = [ln for ln in VERIFIER.read_text().splitlines() if ln.startswith("import")]
     assert imports == ["import hashlib", "import json", "import sys"]

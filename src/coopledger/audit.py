@@ -26,7 +26,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from coopledger import events as ev
 from coopledger.errors import InvalidInput, UnknownGroup
-from coopledger.group import group_id
+from coopledger.group import stream_id
 from coopledger.integrity import StoredRow, StreamCheck, normalise_seal, seal, walk
 from coopledger.projections import TABLES, Projector
 from coopledger.reports import Reports
@@ -108,7 +108,7 @@ def verify(ledger: Ledger, group: str | None = None, seal_code: str | None = Non
     """Re-walk the hash chains of one group or of all; optionally prove a seal."""
     wanted = normalise_seal(seal_code) if seal_code else None
     if group is not None:
-        targets = [group_id(group)]
+        targets = [stream_id(group)]
         if targets[0] not in streams(ledger):
             raise UnknownGroup(group)
     else:
@@ -152,7 +152,7 @@ def _only_in(db: Database, first: Projector, second: Projector, table: str,
     """Rows of ``first``'s table missing from ``second``'s (the database compares)."""
     where, params = [], []
     if gid:
-        where.append("group_id = ?")
+        where.append("cluster_id = ?" if table.startswith("cluster") else "group_id = ?")
     if table in ("movements", "balances"):
         where.append("amount <> 0")
     clause = (" WHERE " + " AND ".join(where)) if where else ""
@@ -184,7 +184,7 @@ def replay(ledger: Ledger, group: str | None = None, progress: Progress | None =
             result.events += len(chunk)
             if progress:
                 progress(result.events, total)
-        gid = group_id(group).hex if group else None
+        gid = stream_id(group).hex if group else None
         for table in TABLES:
             result.differences += [
                 Difference(table, "live only", r)
@@ -257,5 +257,5 @@ def meeting_seals(ledger: Ledger, code: str) -> list[tuple[int, str, str]]:
     """(position, meeting date, seal) of each meeting, from the projection."""
     rows = ledger.db.query(
         f"SELECT position, meeting_date, seal FROM {ledger.projector.t('meetings')} "
-        "WHERE group_id = ? ORDER BY position", (group_id(code).hex,))
+        "WHERE group_id = ? ORDER BY position", (stream_id(code).hex,))
     return [(r["position"], r["meeting_date"], r["seal"]) for r in rows]

@@ -120,6 +120,7 @@ def _positions_table(ledger: Ledger, as_of: date | None) -> None:
 @click.option("--upazila")
 @click.option("--village")
 @click.option("--kind")
+@click.option("--cluster", help="A cluster's code: the groups in it now.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 @refusals
@@ -130,17 +131,18 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
         click.echo(to_json(rows))
         return
     table = Table(title="Groups")
-    for col in ("code", "name", "village", "union", "upazila", "district", "formed", "events"):
+    for col in ("code", "name", "village", "union", "upazila", "district", "cluster",
+                "formed", "events"):
         table.add_column(col)
     for r in rows:
         table.add_row(r["code"], r["name"], r["village"], r["union_name"], r["upazila"],
-                      r["district"], r["formed_on"], str(r["events"]))
+                      r["district"], r["cluster"], r["formed_on"], str(r["events"]))
     out.print(table)
 
 
 @main.command()
 @click.argument("kind", type=click.Choice(["passbook", "group", "trial-balance",
-                                           "reconciliation", "members"]))
+                                           "reconciliation", "members", "clusters"]))
 @click.option("--group", "code", help="Group code (all groups when omitted, where allowed).")
 @click.option("--member", type=int, help="Member number (passbook).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -173,6 +175,20 @@ def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
         _position(ledger, code, day, fmt)
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
+    elif kind == "clusters":
+        rows = ledger.reports.clusters(as_of=day)
+        if fmt == "json":
+            click.echo(to_json(rows))
+            return
+        table = Table(title="Clusters" + (f" as of {day}" if day else ""))
+        for col in ("code", "name", "ward", "union", "upazila", "district", "villages",
+                    "households", "groups"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["code"], r["name"], r["ward"], r["union_name"], r["upazila"],
+                          r["district"], ", ".join(r["villages"]), str(r["households"]),
+                          ", ".join(r["groups"]))
+        out.print(table)
     elif kind == "members":
         code = _need(code, "--group")
         rows = ledger.reports.members(code, as_of=day)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from coopledger.errors import InvalidInput
+from coopledger.group import CLUSTER_PREFIX
 
 
 def _no_float(value: Any) -> Any:
@@ -38,27 +39,57 @@ Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length
 
 
 class Command(BaseModel):
-    """Fields every command has."""
+    """Fields every command has (each command is for one stream: a group or a cluster)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    group: Annotated[str, Field(min_length=1, max_length=24,
-                                description="the group's code, e.g. JOBA")]
     date: Annotated[Date, Field(description="business date, YYYY-MM-DD")]
     key: Annotated[str | None, Field(
         default=None, min_length=1, max_length=120,
         description="idempotency key: the same key and content is recorded once")] = None
     recorded_by: Annotated[str | None, Field(default=None, max_length=80)] = None
 
+    @property
+    def stream(self) -> str:
+        """The stream the command is for: a group code, or ``CLUSTER:<code>``."""
+        raise NotImplementedError
+
     def fingerprint(self) -> str:
         """Short hash of the command's content (not of its key or recorder)."""
         content = self.model_dump(mode="json", exclude={"key", "recorded_by"})
-        content["group"] = content["group"].upper()
+        for name in ("group", "cluster"):
+            if isinstance(content.get(name), str):
+                content[name] = content[name].upper()
         encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
 
-class FormGroup(Command):
+Code = Annotated[str, Field(min_length=1, max_length=24, description="a code, e.g. JOBA")]
+
+
+class GroupCommand(Command):
+    """A command for one group's stream."""
+
+    group: Annotated[str, Field(min_length=1, max_length=24,
+                                description="the group's code, e.g. JOBA")]
+
+    @property
+    def stream(self) -> str:
+        return self.group.upper()
+
+
+class ClusterCommand(Command):
+    """A command for one cluster's stream."""
+
+    cluster: Annotated[str, Field(min_length=1, max_length=24,
+                                  description="the cluster's code, e.g. RAJAGAON")]
+
+    @property
+    def stream(self) -> str:
+        return CLUSTER_PREFIX + self.cluster.upper()
+
+
+class FormGroup(GroupCommand):
     """Form a new group (its code names it for ever)."""
 
     command: Literal["form_group"] = "form_group"
@@ -76,7 +107,7 @@ class FormGroup(Command):
     animator: str = ""
 
 
-class JoinMember(Command):
+class JoinMember(GroupCommand):
     command: Literal["join_member"] = "join_member"
     name: Text
     household: Text
@@ -86,13 +117,13 @@ class JoinMember(Command):
     wellbeing: Literal["extreme-poor", "poor", "middle", "better-off"]
 
 
-class LeaveMember(Command):
+class LeaveMember(GroupCommand):
     command: Literal["leave_member"] = "leave_member"
     member: MemberNo
     reason: Text
 
 
-class AssignRole(Command):
+class AssignRole(GroupCommand):
     command: Literal["assign_role"] = "assign_role"
     member: MemberNo
     role: Literal["leader", "cashier", "secretary", "cluster-representative",
@@ -103,13 +134,13 @@ class EndRole(AssignRole):
     command: Literal["end_role"] = "end_role"  # type: ignore[assignment]
 
 
-class DepositRice(Command):
+class DepositRice(GroupCommand):
     command: Literal["deposit_rice"] = "deposit_rice"
     member: MemberNo
     grams: Grams
 
 
-class SellRice(Command):
+class SellRice(GroupCommand):
     command: Literal["sell_rice"] = "sell_rice"
     buyer: MemberNo
     grams: Grams
@@ -118,13 +149,13 @@ class SellRice(Command):
         default=None, description="paid now; the rest is owed (default: all paid)")] = None
 
 
-class ReceivePayment(Command):
+class ReceivePayment(GroupCommand):
     command: Literal["receive_payment"] = "receive_payment"
     member: MemberNo
     taka: Taka
 
 
-class SaveCash(Command):
+class SaveCash(GroupCommand):
     command: Literal["save_cash"] = "save_cash"
     member: MemberNo
     taka: Taka
@@ -134,14 +165,14 @@ class WithdrawCash(SaveCash):
     command: Literal["withdraw_cash"] = "withdraw_cash"  # type: ignore[assignment]
 
 
-class ReceiveGrant(Command):
+class ReceiveGrant(GroupCommand):
     command: Literal["receive_grant"] = "receive_grant"
     source: Text
     purpose: Text
     taka: Taka
 
 
-class PayExpense(Command):
+class PayExpense(GroupCommand):
     command: Literal["pay_expense"] = "pay_expense"
     category: Slug
     payee: Text
@@ -149,7 +180,7 @@ class PayExpense(Command):
     memo: str = ""
 
 
-class BookActivityCost(Command):
+class BookActivityCost(GroupCommand):
     command: Literal["book_activity_cost"] = "book_activity_cost"
     activity: Slug
     taka: Taka
@@ -186,7 +217,7 @@ class CashLine(BaseModel):
     taka: Taka
 
 
-class RecordMeeting(Command):
+class RecordMeeting(GroupCommand):
     """A whole weekly meeting, recorded all-or-nothing in one transaction."""
 
     command: Literal["record_meeting"] = "record_meeting"
@@ -201,7 +232,7 @@ class RecordMeeting(Command):
     notes: Annotated[str, Field(max_length=2000)] = ""
 
 
-class CorrectEntry(Command):
+class CorrectEntry(GroupCommand):
     """Reverse (no ``changes``) or adjust the entry at stream position ``target``.
 
     ``date`` is ignored for the books (a correction takes its target's business date) but
@@ -214,10 +245,42 @@ class CorrectEntry(Command):
     changes: dict[str, Any] | None = None
 
 
+class FormCluster(ClusterCommand):
+    """Form a cluster of neighbouring groups within one ward (its code names it for ever)."""
+
+    command: Literal["form_cluster"] = "form_cluster"
+    name: Text
+    division: str = ""
+    district: Text
+    upazila: Text
+    union: str = ""
+    ward: str = ""
+    villages: Annotated[list[Text], Field(min_length=1)]
+    households: Annotated[int, Field(ge=0, strict=True,
+                                     description="households the cluster covers")]
+    partner: str = ""
+
+
+class JoinCluster(ClusterCommand):
+    """A group joins the cluster."""
+
+    command: Literal["join_cluster"] = "join_cluster"
+    group: Code
+
+
+class LeaveCluster(ClusterCommand):
+    """A group leaves the cluster."""
+
+    command: Literal["leave_cluster"] = "leave_cluster"
+    group: Code
+    reason: Text
+
+
 AnyCommand = Annotated[
     FormGroup | JoinMember | LeaveMember | AssignRole | EndRole | DepositRice | SellRice
     | ReceivePayment | SaveCash | WithdrawCash | ReceiveGrant | PayExpense | BookActivityCost
-    | BookActivityRevenue | RecordMeeting | CorrectEntry,
+    | BookActivityRevenue | RecordMeeting | CorrectEntry | FormCluster | JoinCluster
+    | LeaveCluster,
     Field(discriminator="command"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
@@ -238,7 +301,8 @@ def invalid(error: PydanticValidationError) -> InvalidInput:
     for name in ("form_group", "join_member", "leave_member", "assign_role", "end_role",
                  "deposit_rice", "sell_rice", "receive_payment", "save_cash",
                  "withdraw_cash", "receive_grant", "pay_expense", "book_activity_cost",
-                 "book_activity_revenue", "record_meeting", "correct_entry"):
+                 "book_activity_revenue", "record_meeting", "correct_entry", "form_cluster",
+                 "join_cluster", "leave_cluster"):
         field = field.removeprefix(name + ".")
     return InvalidInput(field or "command", first.get("input"), first["msg"])
 

@@ -113,7 +113,23 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
                 progress(g.code)
     finally:
         ledger.clock = saved_clock
+    _cluster(ledger, clock)
     return {g.code: ledger.load(g.code).version for g in GROUPS}
+
+
+def _cluster(ledger: Ledger, clock: _Clock) -> None:
+    """In January 2016 the four groups form one cluster platform."""
+    day = date(2016, 1, 15)
+    clock.now = _at(day)
+    ledger.execute(cmd.FormCluster(
+        cluster="CHIRIRBANDAR-1", date=day, key="cluster-formed", recorded_by="manager.sustain",
+        name="Mohalbari-Surail-Damoir cluster", division="Rangpur", district="Dinajpur",
+        upazila="Chirirbandar", union="Alokdihi", ward="3",
+        villages=["Mohalbari", "Surail", "Damoir"], households=51, partner=PARTNER))
+    for g in GROUPS:
+        ledger.execute(cmd.JoinCluster(cluster="CHIRIRBANDAR-1", date=day,
+                                       key=f"cluster-join-{g.code}",
+                                       recorded_by="manager.sustain", group=g.code))
 
 
 def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:

@@ -48,6 +48,13 @@ class UnknownGroup(LedgerError):
         super().__init__(f"group={code!r}: no such group", field="group", value=code)
 
 
+class UnknownCluster(LedgerError):
+    """No cluster has this code."""
+
+    def __init__(self, code: Any) -> None:
+        super().__init__(f"cluster={code!r}: no such cluster", field="cluster", value=code)
+
+
 class UnknownMember(LedgerError):
     """The group has no member with this number."""
 

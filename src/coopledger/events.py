@@ -235,6 +235,34 @@ class EntryCorrected(LedgerEvent):
     now: dict[str, Any] | None
 
 
+class ClusterFormed(LedgerEvent, Aggregate.Created):
+    """A cluster of neighbouring groups within one ward was formed, with its platform."""
+
+    code: str
+    name: str
+    division: str
+    district: str
+    upazila: str
+    union: str
+    ward: str
+    villages: list[str]
+    households: int
+    partner: str
+
+
+class GroupJoinedCluster(LedgerEvent):
+    """A group joined the cluster (its representatives sit on the platform)."""
+
+    group: str
+
+
+class GroupLeftCluster(LedgerEvent):
+    """A group left the cluster."""
+
+    group: str
+    reason: str
+
+
 #: Event types whose content a correction may replace.
 CORRECTABLE = frozenset(
     name for name, cls in EVENT_TYPES.items() if cls.is_movement or cls is MeetingHeld

@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from coopledger import accounts as acc
 from coopledger import events as ev
 from coopledger.audit import stored_rows, streams
-from coopledger.group import group_id
+from coopledger.group import stream_id
 from coopledger.integrity import GENESIS, StoredRow, plain_data, seal
 from coopledger.money import RICE, TAKA, taka
 from coopledger.postings import net, postings
@@ -40,7 +40,7 @@ HEADS_SCHEMA = "coopledger.heads/1"
 # ---------------------------------------------------------------------- JSON Lines
 def _rows_in_recording_order(ledger: Ledger, group: str | None
                              ) -> Iterator[tuple[str, StoredRow]]:
-    targets = [group_id(group)] if group else streams(ledger)
+    targets = [stream_id(group)] if group else streams(ledger)
     per_stream = [[(r.notification_id, s.hex, r) for r in stored_rows(ledger, s)]
                   for s in targets]
     for _, stream, row in heapq.merge(*per_stream, key=lambda t: t[0]):
@@ -57,6 +57,8 @@ def export_jsonl(ledger: Ledger, out: IO[str], group: str | None = None) -> dict
         chain = str(data.pop("chain_hash", ""))
         if row.position == 1 and "code" in data:
             codes[stream] = str(data["code"])
+            if row.topic == "coopledger/ClusterFormed":
+                codes[stream] = "cluster:" + codes[stream]
         code = codes.get(stream, stream)
         line = {"schema": EVENT_SCHEMA, "group": code, "stream": stream,
                 "position": row.position, "type": row.topic,

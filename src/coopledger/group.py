@@ -16,13 +16,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from coopledger import accounts as acc
 from coopledger import events as ev
+from coopledger.chained import Chained, chained, project
 from coopledger.errors import InvalidInput, RuleBroken, UnknownMember
-from coopledger.integrity import GENESIS, chain_hash
+from coopledger.integrity import GENESIS
 from coopledger.money import RICE, format_grams, format_taka, sale_value, taka, to_taka
 from coopledger.postings import net, postings, postings_for
 
@@ -40,6 +40,20 @@ _NAMESPACE = uuid5(NAMESPACE_URL, "https://coopledger.org/groups")
 def group_id(code: str) -> UUID:
     """The stream id of the group with this code (deterministic, so codes are unique)."""
     return uuid5(_NAMESPACE, code.upper())
+
+
+CLUSTER_PREFIX = "CLUSTER:"
+
+
+def stream_id(stream: str) -> UUID:
+    """The stream id for a stream key: a group code, or ``cluster:<code>`` for a cluster.
+
+    Codes cannot contain a colon, so the two never collide."""
+    key = stream.upper()
+    return uuid5(_NAMESPACE, key) if key.startswith(CLUSTER_PREFIX) else group_id(key)
+
+
+__all__ = ["CLUSTER_PREFIX", "Group", "Stamp", "group_id", "project", "stream_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,14 @@ def _text(field: str, value: Any, *, required: bool = True, limit: int = 200) ->
     return str(value)
 
 
+def _check_code(code: Any) -> str:
+    text = _text("code", code, limit=24).upper()
+    if not all(c.isalnum() or c == "-" for c in text) or not text[0].isalpha():
+        raise InvalidInput("code", text, "use letters, digits and hyphens, starting "
+                           "with a letter")
+    return text
+
+
 def _choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidInput(field, value, "must be one of " + ", ".join(choices))
@@ -89,26 +111,6 @@ def _positive_taka(field: str, value: Any) -> Decimal:
     return amount
 
 
-def _chained(event_class: Any, stream: UUID, position: int, prev: str,
-             base: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
-    """An event's keyword arguments with its chain hash (over what will be stored)."""
-    data = {**base, **content}
-    version = getattr(event_class, "class_version", 1)
-    if version > 1:
-        data["class_version"] = version
-    data["chain_hash"] = chain_hash(stream, position, event_class.TOPIC, data, prev)
-    data.pop("class_version", None)
-    return data
-
-
-def project(group: Group | None, events: Any) -> Group | None:
-    """Apply stored events to a group (eventsourcing's projector without its per-event
-    runtime protocol check, which dominated the cost of loading long streams)."""
-    for event in events:
-        group = event.mutate(group)
-    return group
-
-
 def _lowest_from(deltas: dict[str, int], day: str, sign: int = 1) -> int:
     """Lowest running balance (times ``sign``) on ``day`` or any later day of a
     date -> delta timeline."""
@@ -124,7 +126,7 @@ def _lowest_from(deltas: dict[str, int], day: str, sign: int = 1) -> int:
     return at_day if lowest is None else min(lowest, at_day)
 
 
-class Group(Aggregate):
+class Group(Chained):
     """A savings group's stream of events and the state its rules need."""
 
     # State, set from GroupFormed: code, name, kind, meeting_day, formed_on, profile
@@ -137,16 +139,13 @@ class Group(Aggregate):
              district: str, upazila: str, union: str, village: str, partner: str,
              animator: str, on: date, stamp: Stamp, ward: str = "") -> Group:
         """Form a group; ``code`` (letters, digits, hyphens) names its stream for ever."""
-        code = _text("code", code, limit=24).upper()
-        if not all(c.isalnum() or c == "-" for c in code) or not code[0].isalpha():
-            raise InvalidInput("code", code, "use letters, digits and hyphens, starting "
-                               "with a letter")
+        code = _check_code(code)
         if on > stamp.today:
             raise InvalidInput("date", on, f"is in the future (today is {stamp.today})")
         fields = {"business_date": on, **stamp.fields(), "originator_topic": get_topic(cls)}
         return cls._create(
-            ev.GroupFormed, id=group_id(code), **_chained(ev.GroupFormed, group_id(code), 1,
-                                                           GENESIS, fields, {
+            ev.GroupFormed, id=group_id(code), **chained(ev.GroupFormed, group_id(code), 1,
+                                                          GENESIS, fields, {
             "code": code, "name": _text("name", name),
             "kind": _choice("kind", kind, GROUP_KINDS),
             "meeting_day": _choice("meeting_day", meeting_day, WEEKDAYS),
@@ -156,16 +155,6 @@ class Group(Aggregate):
             "ward": _text("ward", ward, required=False), "village": _text("village", village),
             "partner": _text("partner", partner, required=False),
             "animator": _text("animator", animator, required=False)}))
-
-    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        """Every event is hashed into the group's chain as it is created."""
-        content = {k: v for k, v in kwargs.items()
-                   if k not in ("business_date", "recorded_by", "idempotency_key",
-                                "command_hash", "timestamp")}
-        base = {k: kwargs[k] for k in ("business_date", "recorded_by", "idempotency_key",
-                                       "command_hash", "timestamp")}
-        super().trigger_event(event_class, **_chained(
-            event_class, self.id, self.version + 1, self.chain_head, base, content))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Group:
         """A working copy for one command (much faster than a generic deep copy)."""
@@ -179,10 +168,6 @@ class Group(Aggregate):
             other.corrected = dict(self.corrected)
             other.profile = dict(self.profile)
         return other
-
-    def when(self, event: ev.LedgerEvent) -> None:
-        getattr(self, "_on_" + type(event).__name__)(event)
-        self.chain_head = event.chain_hash
 
     def _on_GroupFormed(self, e: ev.GroupFormed) -> None:
         self.code, self.name, self.kind = e.code, e.name, e.kind

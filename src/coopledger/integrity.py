@@ -151,6 +151,8 @@ def walk(stream: str, rows: Sequence[StoredRow], *, want_seals: bool = False) ->
     group = stream
     if rows and rows[0].data is not None:
         group = str(rows[0].data.get("code", stream))
+        if rows[0].topic == "coopledger/ClusterFormed":
+            group = "cluster:" + group
     prev, expected = GENESIS, 1
     seals: dict[str, int] = {}
 

@@ -28,14 +28,17 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from coopledger import commands as cmd
 from coopledger import events as ev
+from coopledger.cluster import Cluster, cluster_key
 from coopledger.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
     InvalidInput,
     LedgerError,
+    RuleBroken,
+    UnknownCluster,
     UnknownGroup,
 )
-from coopledger.group import Group, Stamp, group_id, project
+from coopledger.group import CLUSTER_PREFIX, Group, Stamp, project, stream_id
 from coopledger.integrity import seal
 from coopledger.postings import DatedPosting, postings
 from coopledger.projections import Projector
@@ -44,6 +47,9 @@ from coopledger.storage import Database, DateAsISO, StoreConfig, prepare
 
 #: Bangladesh Standard Time (no daylight saving): business dates are days in Dhaka.
 DHAKA = timezone(timedelta(hours=6), "BST")
+
+
+_FORMS = (cmd.FormGroup, cmd.FormCluster)
 
 
 class LedgerApplication(Application[Any]):
@@ -71,7 +77,7 @@ class LedgerApplication(Application[Any]):
             first = min(e.originator_version for e in processing_event.events
                         if e.originator_id == aggregate.id)
             if (first - 1) // interval != aggregate.version // interval:
-                self.snapshots.put([Group.Snapshot.take(aggregate)])
+                self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -170,12 +176,19 @@ class Ledger:
                      today=self.today())
 
     def load(self, code: str) -> Group:
-        """The group with this code, as its events say now."""
+        """The group with this code (or the cluster, for ``cluster:<code>``), as its
+        events say now."""
         try:
-            return self.app.repository.get(
-                group_id(code), projector_func=project)
+            return self.app.repository.get(  # type: ignore[no-any-return]
+                stream_id(code), projector_func=project)
         except AggregateNotFoundError:
+            if code.upper().startswith(CLUSTER_PREFIX):
+                raise UnknownCluster(code.upper().removeprefix(CLUSTER_PREFIX)) from None
             raise UnknownGroup(code) from None
+
+    def load_cluster(self, code: str) -> Cluster:
+        """The cluster with this code, as its events say now."""
+        return cast("Cluster", self.load(cluster_key(code)))
 
     def _prior(self, code: str, key: str | None, fingerprint: str) -> Receipt | None:
         if key is None:
@@ -183,7 +196,7 @@ class Ledger:
         rows = self.db.query(
             f"SELECT command_hash, first_position, last_position FROM "
             f"{self.projector.t('commands')} WHERE group_id = ? AND idempotency_key = ?",
-            (group_id(code).hex, key))
+            (stream_id(code).hex, key))
         if not rows:
             return None
         if rows[0]["command_hash"] != fingerprint:
@@ -197,9 +210,9 @@ class Ledger:
         event = self.event(code, first)
         if isinstance(event, ev.MemberJoined):
             return event.member_no
-        return event.code if isinstance(event, ev.GroupFormed) else last
+        return event.code if isinstance(event, ev.GroupFormed | ev.ClusterFormed) else last
 
-    def _save(self, group: Group) -> None:
+    def _save(self, group: Group | Cluster) -> None:
         batch = self.projector.batch(group.pending_events)  # type: ignore[arg-type]
         self.app.save(group, projection=batch)
         cache = self.app.repository.cache
@@ -214,7 +227,7 @@ class Ledger:
     def _run(self, command: cmd.Command,
              apply: Callable[[Group | None, Stamp], tuple[Group, Any]]) -> Receipt:
         """Check idempotency, apply to fresh state, save; retry on a concurrent write."""
-        code = command.group.upper()
+        code = command.stream
         with self._lock(code):
             return self._attempts(code, command, apply)
 
@@ -225,7 +238,7 @@ class Ledger:
             if prior is not None:
                 return prior
             stamp = self._stamp(command)
-            existing = None if isinstance(command, cmd.FormGroup) else self.load(code)
+            existing = None if isinstance(command, _FORMS) else self.load(code)
             group, result = apply(existing, stamp)
             pending = group.pending_events
             first = pending[0].originator_version
@@ -245,7 +258,11 @@ class Ledger:
         """Record one command (a model from :mod:`coopledger.commands`)."""
         return self._run(command, lambda g, s: self._apply(command, g, s))
 
-    def _apply(self, c: cmd.Command, group: Group | None, stamp: Stamp) -> tuple[Group, Any]:
+    def _apply(self, c: cmd.Command, group: Any, stamp: Stamp,
+               staged: dict[str, Any] | None = None) -> tuple[Any, Any]:
+        if isinstance(c, cmd.ClusterCommand):
+            return self._apply_cluster(c, group, stamp, staged or {})
+        assert isinstance(c, cmd.GroupCommand)  # noqa: S101 - the two kinds of command
         if isinstance(c, cmd.FormGroup):
             if group is None:
                 try:
@@ -284,6 +301,38 @@ class Ledger:
         else:  # pragma: no cover - every command type is handled above
             raise InvalidInput("command", type(c).__name__, "is not a known command")
         return group, result
+
+    def _apply_cluster(self, c: cmd.ClusterCommand, cluster: Cluster | None,
+                       stamp: Stamp, staged: dict[str, Any]) -> tuple[Cluster, Any]:
+        if isinstance(c, cmd.FormCluster):
+            if cluster is None:
+                try:
+                    self.load(c.stream)
+                except UnknownCluster:
+                    pass
+                else:
+                    raise InvalidInput("cluster", c.cluster.upper(),
+                                       "a cluster with this code exists")
+            formed = Cluster.form(code=c.cluster, name=c.name, division=c.division,
+                                  district=c.district, upazila=c.upazila, union=c.union,
+                                  ward=c.ward, villages=list(c.villages),
+                                  households=c.households, partner=c.partner, on=c.date,
+                                  stamp=stamp)
+            return formed, c.cluster.upper()
+        if cluster is None:
+            raise UnknownCluster(c.cluster)
+        if isinstance(c, cmd.JoinCluster):
+            group = staged.get(c.group.upper()) or self.load(c.group)
+            elsewhere = self.reports.cluster_of(c.group)
+            if elsewhere and elsewhere != cluster.code:
+                raise RuleBroken("group", c.group.upper(),
+                                 f"already belongs to cluster {elsewhere}; it leaves that "
+                                 "one first")
+            cluster.admit(group=c.group, group_formed_on=group.formed_on, on=c.date,
+                          stamp=stamp)
+        elif isinstance(c, cmd.LeaveCluster):
+            cluster.release(group=c.group, reason=c.reason, on=c.date, stamp=stamp)
+        return cluster, None
 
     @staticmethod
     def _movement(group: Group, c: Any, on: date, stamp: Stamp) -> int:
@@ -370,6 +419,17 @@ class Ledger:
         """Record a whole meeting in one transaction: all of it, or nothing."""
         return self.execute(cmd.validated(cmd.RecordMeeting, group=group, **fields))
 
+    def form_cluster(self, code: str, **fields: Any) -> Receipt:
+        """Form a cluster of groups (its stream is ``cluster:<code>``)."""
+        return self.execute(cmd.validated(cmd.FormCluster, cluster=code, **fields))
+
+    def join_cluster(self, cluster: str, **fields: Any) -> Receipt:
+        """A group joins a cluster (``group=`` its code); a group is in one at a time."""
+        return self.execute(cmd.validated(cmd.JoinCluster, cluster=cluster, **fields))
+
+    def leave_cluster(self, cluster: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.LeaveCluster, cluster=cluster, **fields))
+
     def correct(self, group: str, **fields: Any) -> Receipt:
         """Reverse or adjust an earlier entry (see :class:`~coopledger.commands.CorrectEntry`)."""
         return self.execute(cmd.validated(cmd.CorrectEntry, group=group, **fields))
@@ -388,22 +448,23 @@ class Ledger:
                     for i, c in enumerate(commands)]
         by_group: dict[str, list[int]] = {}
         for i, c in enumerate(commands):
-            by_group.setdefault(c.group.upper(), []).append(i)
+            by_group.setdefault(c.stream, []).append(i)
         for attempt in range(self.retries):
             receipts: dict[int, Receipt] = {}
-            staged: list[Group] = []
+            staged: dict[str, Any] = {}  # stream -> aggregate, for later streams to see
             errors: list[tuple[int, Exception]] = []
             for code, indexes in by_group.items():
                 group, group_errors = self._stage(code, [commands[i] for i in indexes],
-                                                  indexes, receipts)
+                                                  indexes, receipts, staged)
                 errors += group_errors
-                if group is not None and group.pending_events:
-                    staged.append(group)
+                if group is not None:
+                    staged[code] = group
             if errors:
                 raise BatchRefused(sorted(errors, key=lambda pair: pair[0]))
             try:
-                for group in staged:
-                    self._save(group)
+                for group in staged.values():
+                    if group.pending_events:
+                        self._save(group)
             except IntegrityError:
                 # Groups saved before the conflict now replay by their keys.
                 _backoff(attempt)
@@ -412,12 +473,13 @@ class Ledger:
         raise ConcurrencyConflict(",".join(by_group), self.retries)
 
     def _stage(self, code: str, commands: list[cmd.Command], indexes: list[int],
-               receipts: dict[int, Receipt]) -> tuple[Group | None, list[tuple[int, Exception]]]:
+               receipts: dict[int, Receipt], staged: dict[str, Any]
+               ) -> tuple[Group | None, list[tuple[int, Exception]]]:
         errors: list[tuple[int, Exception]] = []
-        group: Group | None = None
+        group: Any = None
         try:
             group = self.load(code)
-        except UnknownGroup:
+        except (UnknownGroup, UnknownCluster):
             group = None
         seen: dict[str, tuple[str, Receipt]] = {}
         for i, c in zip(indexes, commands, strict=True):
@@ -433,10 +495,10 @@ class Ledger:
                 if prior is not None:
                     receipts[i] = prior
                     continue
-                if group is None and not isinstance(c, cmd.FormGroup):
-                    raise UnknownGroup(c.group)
+                if group is None and not isinstance(c, _FORMS):
+                    self.load(code)  # raises the right "unknown" refusal
                 before = group.version if group is not None else 0
-                group, result = self._apply(c, group, self._stamp(c))
+                group, result = self._apply(c, group, self._stamp(c), staged)
                 receipts[i] = Receipt(code, before + 1, group.version, result=result,
                                       head=group.chain_head)
                 if c.key:
@@ -452,7 +514,7 @@ class Ledger:
     # ------------------------------------------------------------------ reading events
     def event(self, code: str, position: int) -> ev.LedgerEvent:
         """The event at ``position`` in a group's stream."""
-        found = list(self.app.events.get(group_id(code), gt=position - 1, lte=position))
+        found = list(self.app.events.get(stream_id(code), gt=position - 1, lte=position))
         if not found:
             raise InvalidInput("position", position, f"group {code} has no such event")
         return found[0]  # type: ignore[return-value]
@@ -461,9 +523,9 @@ class Ledger:
                limit: int | None = None) -> list[ev.LedgerEvent]:
         """A group's events in order (optionally a page of them)."""
         found = cast("list[ev.LedgerEvent]", list(self.app.events.get(
-            group_id(code), gt=after or None, limit=limit)))
+            stream_id(code), gt=after or None, limit=limit)))
         if not found and after == 0:
-            raise UnknownGroup(code)
+            self.load(code)  # raises the right "unknown" refusal
         return found
 
     def all_events(self, batch: int = 2000) -> Iterator[ev.LedgerEvent]:

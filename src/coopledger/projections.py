@@ -13,7 +13,9 @@ Live, the rows a save implies are written in the same transaction as its events 
 | ``balances`` | group, account and commodity: the balance over every date (for "now") |
 | ``passbook`` | member and event touching her: rice saved, rice bought, paid, cash saved |
 | ``meetings`` | meeting, with the physical counts |
-| ``commands`` | idempotency key of a group: its command hash and stream positions |
+| ``commands`` | idempotency key of a stream: its command hash and stream positions |
+| ``clusters`` | cluster (place, villages, households) |
+| ``cluster_groups`` | a group's membership of a cluster, joined/left |
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from coopledger.postings import postings
 from coopledger.storage import Database
 
 TABLES = ("groups", "members", "roles", "movements", "balances", "passbook", "meetings",
-          "commands")
+          "commands", "clusters", "cluster_groups")
 
 _DDL = {
     "groups": """CREATE TABLE IF NOT EXISTS {t} (
@@ -68,6 +70,14 @@ _DDL = {
         attended INTEGER NOT NULL, attendance TEXT NOT NULL, counted_cash BIGINT,
         counted_rice BIGINT, notes TEXT NOT NULL, recorded_at TEXT NOT NULL,
         seal TEXT NOT NULL, PRIMARY KEY (group_id, position))""",
+    "clusters": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        division TEXT NOT NULL, district TEXT NOT NULL, upazila TEXT NOT NULL,
+        union_name TEXT NOT NULL, ward TEXT NOT NULL, villages TEXT NOT NULL,
+        households INTEGER NOT NULL, partner TEXT NOT NULL, formed_on TEXT NOT NULL)""",
+    "cluster_groups": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, position INTEGER NOT NULL, group_code TEXT NOT NULL,
+        joined_on TEXT NOT NULL, left_on TEXT, PRIMARY KEY (cluster_id, position))""",
     "commands": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
@@ -223,6 +233,20 @@ class Projector:
             b.add(f"UPDATE {self.t('roles')} SET until = ? WHERE group_id = ? AND "
                   "member_no = ? AND role = ? AND until IS NULL",
                   (day, gid, e.member_no, e.role))
+        elif isinstance(e, ev.ClusterFormed):
+            b.add(f"INSERT INTO {self.t('clusters')} (cluster_id, code, name, division, "
+                  "district, upazila, union_name, ward, villages, households, partner, "
+                  "formed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (gid, e.code, e.name, e.division, e.district, e.upazila, e.union, e.ward,
+                   json.dumps(list(e.villages), ensure_ascii=False), e.households,
+                   e.partner, day))
+        elif isinstance(e, ev.GroupJoinedCluster):
+            b.add(f"INSERT INTO {self.t('cluster_groups')} (cluster_id, position, group_code, "
+                  "joined_on, left_on) VALUES (?, ?, ?, ?, NULL)", (gid, e.position, e.group,
+                                                                     day))
+        elif isinstance(e, ev.GroupLeftCluster):
+            b.add(f"UPDATE {self.t('cluster_groups')} SET left_on = ? WHERE cluster_id = ? "
+                  "AND group_code = ? AND left_on IS NULL", (day, gid, e.group))
         elif isinstance(e, ev.MeetingHeld):
             self._meeting(b, gid, e.position, day, e.content(), at, insert=True,
                           sealed=seal(e.chain_hash))

@@ -199,16 +199,47 @@ class Reports:
 
     # ------------------------------------------------------------------ directory
     def groups(self, **filters: str) -> list[dict[str, Any]]:
-        """Groups, optionally filtered by district, upazila, union_name, village or kind."""
+        """Groups, optionally filtered by district, upazila, union_name, village, kind or
+        cluster (a cluster's code: the groups in it now); each row has its ``cluster``."""
         where, params = [], []
         for name in ("district", "upazila", "union_name", "village", "kind"):
             if filters.get(name):
-                where.append(f"{name} = ?")
+                where.append(f"g.{name} = ?")
                 params.append(filters[name])
-        sql = f"SELECT * FROM {self.p.t('groups')}"
+        if filters.get("cluster"):
+            where.append("c.code = ?")
+            params.append(filters["cluster"].upper())
+        sql = (f"SELECT g.*, COALESCE(c.code, '') AS cluster FROM {self.p.t('groups')} g "
+               f"LEFT JOIN {self.p.t('cluster_groups')} m ON m.group_code = g.code AND "
+               f"m.left_on IS NULL LEFT JOIN {self.p.t('clusters')} c ON "
+               "c.cluster_id = m.cluster_id")
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return self.db.query(sql + " ORDER BY district, upazila, village, code", params)
+        return self.db.query(sql + " ORDER BY g.district, g.upazila, g.village, g.code",
+                             params)
+
+    def cluster_of(self, group: str) -> str | None:
+        """The code of the cluster a group belongs to now, if any."""
+        rows = self.db.query(
+            f"SELECT c.code FROM {self.p.t('cluster_groups')} m JOIN {self.p.t('clusters')} c "
+            "ON c.cluster_id = m.cluster_id WHERE m.group_code = ? AND m.left_on IS NULL",
+            (group.upper(),))
+        return str(rows[0]["code"]) if rows else None
+
+    def clusters(self, *, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Clusters with the groups in them on ``as_of`` (default: now)."""
+        day = _day(as_of)
+        clusters = self.db.query(f"SELECT * FROM {self.p.t('clusters')} WHERE formed_on <= ? "
+                                 "ORDER BY district, upazila, code", (day,))
+        members = self.db.query(
+            f"SELECT cluster_id, group_code, joined_on, left_on FROM "
+            f"{self.p.t('cluster_groups')} WHERE joined_on <= ? AND (left_on IS NULL OR "
+            "left_on > ?) ORDER BY joined_on, position", (day, day))
+        for c in clusters:
+            c["villages"] = json.loads(c["villages"])
+            c["groups"] = [m["group_code"] for m in members
+                           if m["cluster_id"] == c["cluster_id"]]
+        return clusters
 
     def members(self, code: str, *, as_of: date | None = None) -> list[dict[str, Any]]:
         """Members who had joined by ``as_of`` (with ``active`` telling if still in)."""

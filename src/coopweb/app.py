@@ -151,7 +151,7 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
 async def groups_page(request: Request[Any, Any, Any]) -> Template:
     user = need_user(request)
     q = request.query_params
-    filters = {k: q.get(k, "") for k in ("district", "upazila", "village", "kind")}
+    filters = {k: q.get(k, "") for k in ("district", "upazila", "village", "cluster", "kind")}
     search = q.get("q", "").strip().lower()
     everything = [g for g in state(request).ledger.reports.groups() if user.can_read(g)]
     shown = [g for g in everything

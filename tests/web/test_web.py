@@ -317,3 +317,14 @@ def test_the_savings_trend_equals_the_members_accounts(ledger: Ledger) -> None:
     sold = ledger.reports.trend("JOBA", acc.RICE_CONVERSION, RICE)
     members = [(d, -v) for d, v in ledger.reports.trend("JOBA", acc.RICE_SAVINGS, RICE)]
     assert _saved(stock, sold) == members
+
+
+def test_groups_filter_by_cluster(client: TestClient[Any], ledger: Ledger) -> None:
+    ledger.form_cluster("CP1", name="Cluster one", district="Dinajpur", upazila="Chirirbandar",
+                        villages=["Mohalbari"], households=150, date=D1)
+    ledger.join_cluster("CP1", group="DOEL", date=D1)
+    sign_in(client, "audit")
+    r = client.get("/groups?cluster=CP1", headers={"hx-request": "true"})
+    assert "DOEL" in r.text
+    assert "JOBA" not in r.text
+    assert '<option selected>CP1</option>' in client.get("/groups?cluster=CP1").text
