@@ -9,16 +9,19 @@ rice whole grams.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from coopledger import Ledger, LedgerError, parse_command
+from coopledger import Ledger, LedgerError, RecordMeeting, parse_command
 from coopledger.commands import invalid
 from coopledger.integrity import seal
 from coopledger.reports import to_json
@@ -176,6 +179,56 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return data
 
 
+def _body_operation(schema: dict[str, Any], description: str) -> type[Operation]:
+    """An OpenAPI operation that documents the JSON body the handler reads itself (it reads
+    the raw body so that numbers become exact decimals, never floats)."""
+
+    @dataclass
+    class WithBody(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                required=True, description=description,
+                content={"application/json": OpenAPIMediaType(
+                    schema=Schema(**_openapi_schema(schema)))})
+    return WithBody
+
+
+def _openapi_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema (from pydantic) as keyword arguments of Litestar's Schema: inline the
+    $defs, keep the fields Litestar's Schema knows."""
+    defs = schema.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(defs[node["$ref"].split("/")[-1]])
+            return {k: resolve(v) for k, v in node.items() if k not in ("$defs", "$schema")}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    plain = resolve(schema)
+    url_fields = {"group", "recorded_by"}  # from the URL and the token, not the body
+    return {"type": OpenAPIType.OBJECT, "description": plain.get("description"),
+            "properties": {k: Schema(**_known(v)) for k, v in
+                           plain.get("properties", {}).items() if k not in url_fields},
+            "required": [r for r in plain.get("required", []) if r not in url_fields]}
+
+
+def _known(node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("description", "minimum", "maximum", "pattern", "format", "enum", "const"):
+        if key in node:
+            out[key] = node[key]
+    if isinstance(node.get("type"), str):
+        out["type"] = OpenAPIType(node["type"])
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        out["items"] = Schema(**_known(node["items"]))
+    if "anyOf" in node:
+        out["one_of"] = [Schema(**_known(n)) for n in node["anyOf"] if isinstance(n, dict)]
+    return out
+
+
 ENTRY_COMMANDS = {"join_member", "leave_member", "assign_role", "end_role", "deposit_rice",
                   "sell_rice", "receive_payment", "save_cash", "withdraw_cash",
                   "receive_grant", "pay_expense", "book_activity_cost",
@@ -183,7 +236,11 @@ ENTRY_COMMANDS = {"join_member", "leave_member", "assign_role", "end_role", "dep
 
 
 @post("/groups/{code:str}/meetings", status_code=201,
-      summary="Record a weekly meeting (one transaction; idempotent on its key)")
+      summary="Record a weekly meeting (one transaction; idempotent on its key)",
+      operation_class=_body_operation(
+          RecordMeeting.model_json_schema(),
+          "a record_meeting command; the group comes from the URL (taka: decimal strings "
+          "or JSON numbers, read exactly)"))
 async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     body = await _body(request)
     body.setdefault("command", "record_meeting")
@@ -191,7 +248,17 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
 
 
 @post("/groups/{code:str}/entries", status_code=201,
-      summary="Record one entry: any command of docs/schema/commands.schema.json")
+      summary="Record one entry: any command of docs/schema/commands.schema.json",
+      operation_class=_body_operation(
+          {"type": "object", "required": ["command", "date"], "properties": {
+              "command": {"type": "string", "enum": sorted([
+                  "join_member", "leave_member", "assign_role", "end_role", "deposit_rice",
+                  "sell_rice", "receive_payment", "save_cash", "withdraw_cash",
+                  "receive_grant", "pay_expense", "book_activity_cost",
+                  "book_activity_revenue", "correct_entry"])},
+              "date": {"type": "string", "format": "date"},
+              "key": {"type": "string", "description": "idempotency key"}}},
+          "one command of docs/schema/commands.schema.json (its other fields as there)"))
 async def record_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     return await _record(request, code, await _body(request), ENTRY_COMMANDS)
 
