@@ -19,10 +19,8 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Sche
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
 
 from coopledger import Ledger, LedgerError, RecordMeeting, parse_command
-from coopledger.commands import invalid
 from coopledger.integrity import seal
 from coopledger.reports import to_json
 from coopweb.accounts import User
@@ -269,4 +267,4 @@ def api_router() -> Router:
         reconciliation, events, record_meeting, record_entry], tags=["coopledger"])
 
 
-__all__ = ["PydanticValidationError", "api_router", "invalid"]
+__all__ = ["api_router"]
