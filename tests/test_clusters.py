@@ -111,3 +111,77 @@ def test_clusters_from_an_import_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--db", db, "groups", "--cluster", "surail",
                                        "--format", "json"])
     assert [g["code"] for g in json.loads(result.output)] == ["DOEL"]
+
+
+# ---------------------------------------------------------------------- the platform
+from collections import Counter  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from coopledger.cluster import fair_rotation  # noqa: E402
+
+
+@given(st.lists(st.sampled_from(["A", "B", "C", "D", "E"]), min_size=1, max_size=5,
+                unique=True), st.integers(min_value=1, max_value=36))
+def test_no_group_chairs_or_hosts_more_than_once_more_than_another(
+        groups: list[str], months: int) -> None:
+    slots = fair_rotation(groups, "2016-11", months)
+    assert [s["month"] for s in slots][:3] == ["2016-11", "2016-12", "2017-01"][:months]
+    for role in ("chair", "host"):
+        counts = Counter(s[role] for s in slots)
+        every = [counts.get(g, 0) for g in groups]
+        assert max(every) - min(every) <= 1
+    if len(groups) > 1:
+        assert all(s["chair"] != s["host"] for s in slots)
+
+
+def platform(ledger: Ledger) -> None:
+    cluster(ledger)
+    ledger.name_representative("RAJAGAON", group="JOBA", member=1, date=D2)
+    ledger.name_representative("RAJAGAON", group="JOBA", member=2, date=D2)
+    ledger.name_representative("RAJAGAON", group="DOEL", member=3, date=D2)
+
+
+def test_representatives_rotation_and_monthly_meetings(any_ledger: Ledger) -> None:
+    platform(any_ledger)
+    any_ledger.plan_rotation("RAJAGAON", start="2015-12", months=6, date=D3)
+    any_ledger.record_platform_meeting(
+        "RAJAGAON", date=date(2015, 12, 10),
+        attendance=[{"group": "JOBA", "member": 1}, {"group": "DOEL", "member": 3}],
+        decisions=["ask the union chairman for VGD cards", "bamboo training in January"])
+    p = any_ledger.reports.platform("RAJAGAON")
+    assert [(r["group_code"], r["member_no"]) for r in p["representatives"]] == [
+        ("DOEL", 3), ("JOBA", 1), ("JOBA", 2)]
+    assert p["representatives_by_gender"] == {"female": 3}
+    assert p["representatives_by_wellbeing"] == {"poor": 3}
+    assert [(r["month"], r["chair"], r["host"]) for r in p["rotation"]][:2] == [
+        ("2015-12", "JOBA", "DOEL"), ("2016-01", "DOEL", "JOBA")]
+    (meeting,) = p["meetings"]
+    assert (meeting["chair"], meeting["host"], meeting["attended"]) == ("JOBA", "DOEL", 2)
+    assert meeting["decisions"][0] == "ask the union chairman for VGD cards"
+    any_ledger.representative_steps_down("RAJAGAON", group="JOBA", member=2,
+                                         reason="moved away", date=D3)
+    assert len(any_ledger.reports.platform("RAJAGAON")["representatives"]) == 2
+    assert len(any_ledger.reports.platform("RAJAGAON", as_of=D2)["representatives"]) == 3
+    assert audit.verify(any_ledger).ok
+    assert any_ledger.projections_match_rebuild()
+
+
+def test_platform_rules_refuse_and_write_nothing(any_ledger: Ledger) -> None:
+    platform(any_ledger)
+    key = "cluster:RAJAGAON"
+    assert_refused(any_ledger, key, lambda: any_ledger.name_representative(
+        "RAJAGAON", group="SHAPLA", member=1, date=D3), RuleBroken, "group")
+    assert_refused(any_ledger, key, lambda: any_ledger.name_representative(
+        "RAJAGAON", group="JOBA", member=1, date=D3), RuleBroken, "member")
+    any_ledger.name_representative("RAJAGAON", group="JOBA", member=3, date=D3)
+    assert_refused(any_ledger, key, lambda: any_ledger.name_representative(
+        "RAJAGAON", group="DOEL", member=9, date=D3), Exception, "member")
+    assert_refused(any_ledger, key, lambda: any_ledger.record_platform_meeting(
+        "RAJAGAON", date=D3, attendance=[{"group": "DOEL", "member": 1}], chair="JOBA",
+        host="DOEL"), RuleBroken, "attendance[0]")
+    assert_refused(any_ledger, key, lambda: any_ledger.record_platform_meeting(
+        "RAJAGAON", date=D3, attendance=[]), InvalidInput, "chair")
+    assert_refused(any_ledger, key, lambda: any_ledger.plan_rotation(
+        "RAJAGAON", start="2016-13", months=3, date=D3), InvalidInput, "start")

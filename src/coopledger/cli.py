@@ -142,8 +142,10 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 
 @main.command()
 @click.argument("kind", type=click.Choice(["passbook", "group", "trial-balance",
-                                           "reconciliation", "members", "clusters"]))
+                                           "reconciliation", "members", "clusters",
+                                           "platform"]))
 @click.option("--group", "code", help="Group code (all groups when omitted, where allowed).")
+@click.option("--cluster", "cluster_code", help="Cluster code (the platform report).")
 @click.option("--member", type=int, help="Member number (passbook).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Business date YYYY-MM-DD (default: everything recorded).")
@@ -152,8 +154,8 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 @refusals
-def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
-           as_of: Any, recorded: str | None, fmt: str) -> None:
+def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | None,
+           member: int | None, as_of: Any, recorded: str | None, fmt: str) -> None:
     """Print a report as of a business date (and, with --as-recorded, as the books stood
     at a recording time)."""
     ledger = _open(ctx)
@@ -175,6 +177,8 @@ def report(ctx: click.Context, kind: str, code: str | None, member: int | None,
         _position(ledger, code, day, fmt)
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
+    elif kind == "platform":
+        _platform(ledger, _need(cluster_code, "--cluster"), day, fmt)
     elif kind == "clusters":
         rows = ledger.reports.clusters(as_of=day)
         if fmt == "json":
@@ -223,6 +227,33 @@ def _recording_time(text: str) -> datetime:
         raise LedgerError(f"as-recorded={text!r}: give an ISO 8601 time, e.g. "
                           "2016-03-01T18:00+06:00", field="as-recorded", value=text) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=DHAKA)
+
+
+def _platform(ledger: Any, code: str, day: date | None, fmt: str) -> None:
+    p = ledger.reports.platform(code, as_of=day)
+    if fmt == "json":
+        click.echo(to_json(p))
+        return
+    out.print(f"[bold]{p['name']}[/] ({p['code']}), ward {p['ward']}, {p['upazila']}: "
+              f"groups {', '.join(p['groups'])}; {p['households']} households")
+    table = Table(title="Representatives")
+    for col in ("group", "member", "name", "gender", "well-being", "since"):
+        table.add_column(col)
+    for r in p["representatives"]:
+        table.add_row(r["group_code"], str(r["member_no"]), r["name"], r["gender"],
+                      r["wellbeing"], r["since"])
+    out.print(table)
+    out.print("By gender: " + ", ".join(f"{k} {v}" for k, v in
+                                        p["representatives_by_gender"].items())
+              + "; by well-being: " + ", ".join(f"{k} {v}" for k, v in
+                                                 p["representatives_by_wellbeing"].items()))
+    meetings = Table(title="Platform meetings")
+    for col in ("date", "chair", "host", "present", "decisions"):
+        meetings.add_column(col)
+    for m in p["meetings"]:
+        meetings.add_row(m["meeting_date"], m["chair"], m["host"], str(m["attended"]),
+                         "; ".join(m["decisions"]))
+    out.print(meetings)
 
 
 def _need(value: T | None, option: str) -> T:

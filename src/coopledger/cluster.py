@@ -53,6 +53,7 @@ class Cluster(Chained):
     def _on_ClusterFormed(self, e: ev.ClusterFormed) -> None:
         self.code, self.name, self.formed_on = e.code, e.name, e.business_date
         self.groups: dict[str, date] = {}
+        self.representatives: dict[str, list[int]] = {}  # group -> member numbers
 
     def _check_date(self, on: Any, today: date) -> date:
         if not isinstance(on, date):
@@ -92,6 +93,94 @@ class Cluster(Chained):
 
     def _on_GroupLeftCluster(self, e: ev.GroupLeftCluster) -> None:
         del self.groups[e.group]
+        self.representatives.pop(e.group, None)
+
+    # ------------------------------------------------------------------ the platform
+    def _member_group(self, field: str, group: str) -> str:
+        code = str(group).upper()
+        if code not in self.groups:
+            raise RuleBroken(field, code, f"is not a group of cluster {self.code}")
+        return code
+
+    def name_representative(self, *, group: str, member: dict[str, Any], member_no: int,
+                            on: date, stamp: Stamp) -> None:
+        """Seat a member of a member group on the platform (``member``: her record)."""
+        on = self._check_date(on, stamp.today)
+        code = self._member_group("group", group)
+        seated = self.representatives.get(code, [])
+        if member_no in seated:
+            raise RuleBroken("member", member_no, "already represents her group")
+        if len(seated) >= MAX_REPRESENTATIVES:
+            raise RuleBroken("member", member_no, f"group {code} already has "
+                             f"{MAX_REPRESENTATIVES} representatives")
+        self.trigger_event(ev.RepresentativeNamed, business_date=on, **stamp.fields(),
+                           group=code, member_no=member_no, name=member["name"],
+                           gender=member["gender"], wellbeing=member["wellbeing"])
+
+    def _on_RepresentativeNamed(self, e: ev.RepresentativeNamed) -> None:
+        self.representatives.setdefault(e.group, []).append(e.member_no)
+
+    def step_down(self, *, group: str, member_no: int, reason: str, on: date,
+                  stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        code = self._member_group("group", group)
+        if member_no not in self.representatives.get(code, []):
+            raise RuleBroken("member", member_no, f"is not a representative of {code}")
+        self.trigger_event(ev.RepresentativeSteppedDown, business_date=on, **stamp.fields(),
+                           group=code, member_no=member_no, reason=_text("reason", reason))
+
+    def _on_RepresentativeSteppedDown(self, e: ev.RepresentativeSteppedDown) -> None:
+        self.representatives[e.group].remove(e.member_no)
+
+    def plan_rotation(self, *, start: str, months: int, on: date, stamp: Stamp) -> None:
+        """Record a fair rotation of chair and host over the groups in the cluster now."""
+        on = self._check_date(on, stamp.today)
+        if not self.groups:
+            raise RuleBroken("cluster", self.code, "has no groups to rotate among")
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 36:
+            raise InvalidInput("months", months, "plan 1 to 36 months")
+        try:
+            year, month = (int(p) for p in str(start).split("-"))
+            date(year, month, 1)
+        except ValueError:
+            raise InvalidInput("start", start, "give the first month as YYYY-MM") from None
+        ordered = sorted(self.groups, key=lambda g: (self.groups[g], g))
+        self.trigger_event(ev.RotationPlanned, business_date=on, **stamp.fields(),
+                           slots=fair_rotation(ordered, f"{year:04d}-{month:02d}", months))
+
+    def _on_RotationPlanned(self, e: ev.RotationPlanned) -> None:
+        self.rotation = {**getattr(self, "rotation", {}),
+                         **{s["month"]: (s["chair"], s["host"]) for s in e.slots}}
+
+    def hold_meeting(self, *, attendance: list[tuple[str, int]], chair: str | None,
+                     host: str | None, decisions: list[str], on: date, stamp: Stamp) -> None:
+        """The monthly platform meeting (chair and host default to the rotation's)."""
+        on = self._check_date(on, stamp.today)
+        planned = getattr(self, "rotation", {}).get(on.strftime("%Y-%m"))
+        chair = chair or (planned[0] if planned else None)
+        host = host or (planned[1] if planned else None)
+        if chair is None or host is None:
+            raise InvalidInput("chair", chair, "no rotation covers this month: name the "
+                               "chair and the host group")
+        chair, host = self._member_group("chair", chair), self._member_group("host", host)
+        seen = set()
+        for i, (group, member_no) in enumerate(attendance):
+            code = str(group).upper()
+            if member_no not in self.representatives.get(code, []):
+                raise RuleBroken(f"attendance[{i}]", f"{code}/{member_no}",
+                                 "is not a representative on the platform")
+            if (code, member_no) in seen:
+                raise InvalidInput(f"attendance[{i}]", f"{code}/{member_no}", "is listed twice")
+            seen.add((code, member_no))
+        self.trigger_event(ev.PlatformMeetingHeld, business_date=on, **stamp.fields(),
+                           chair=chair, host=host,
+                           attendance=[{"group": g.upper(), "member_no": n}
+                                       for g, n in attendance],
+                           decisions=[_text(f"decisions[{i}]", d, limit=500)
+                                      for i, d in enumerate(decisions)])
+
+    def _on_PlatformMeetingHeld(self, e: ev.PlatformMeetingHeld) -> None:
+        pass
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Cluster:
         other = object.__new__(type(self))
@@ -99,4 +188,25 @@ class Cluster(Chained):
         other._pending_events = list(self._pending_events)
         if hasattr(self, "groups"):
             other.groups = dict(self.groups)
+            other.representatives = {g: list(m) for g, m in self.representatives.items()}
+        if hasattr(self, "rotation"):
+            other.rotation = dict(self.rotation)
         return other
+
+
+# ---------------------------------------------------------------------- the platform
+MAX_REPRESENTATIVES = 3
+
+
+def fair_rotation(groups: list[str], start: str, months: int) -> list[dict[str, str]]:
+    """Chair and host for each month, taking the groups in turn so that no group chairs or
+    hosts more than once more than any other; the host is never that month's chair (with
+    two groups or more)."""
+    year, month = (int(p) for p in start.split("-"))
+    slots = []
+    n = len(groups)
+    for i in range(months):
+        y, m = divmod(month - 1 + i, 12)
+        slots.append({"month": f"{year + y:04d}-{m + 1:02d}", "chair": groups[i % n],
+                      "host": groups[(i + 1) % n] if n > 1 else groups[0]})
+    return slots

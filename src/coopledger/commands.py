@@ -276,11 +276,53 @@ class LeaveCluster(ClusterCommand):
     reason: Text
 
 
+class NameRepresentative(ClusterCommand):
+    """A member group seats one of its members on the platform (two or three a group)."""
+
+    command: Literal["name_representative"] = "name_representative"
+    group: Code
+    member: MemberNo
+
+
+class RepresentativeStepsDown(ClusterCommand):
+    command: Literal["representative_steps_down"] = "representative_steps_down"
+    group: Code
+    member: MemberNo
+    reason: Text
+
+
+class PlanRotation(ClusterCommand):
+    """Plan who chairs and who hosts the monthly meetings, fairly, from ``start``."""
+
+    command: Literal["plan_rotation"] = "plan_rotation"
+    start: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="first month, YYYY-MM")]
+    months: Annotated[int, Field(ge=1, le=36, strict=True)]
+
+
+class Attendee(BaseModel):
+    """A representative present at a platform meeting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    group: Code
+    member: MemberNo
+
+
+class RecordPlatformMeeting(ClusterCommand):
+    """The monthly platform meeting; chair and host default to the planned rotation."""
+
+    command: Literal["record_platform_meeting"] = "record_platform_meeting"
+    attendance: list[Attendee] = []
+    chair: Code | None = None
+    host: Code | None = None
+    decisions: list[Annotated[str, Field(min_length=1, max_length=500)]] = []
+
+
 AnyCommand = Annotated[
     FormGroup | JoinMember | LeaveMember | AssignRole | EndRole | DepositRice | SellRice
     | ReceivePayment | SaveCash | WithdrawCash | ReceiveGrant | PayExpense | BookActivityCost
     | BookActivityRevenue | RecordMeeting | CorrectEntry | FormCluster | JoinCluster
-    | LeaveCluster,
+    | LeaveCluster | NameRepresentative | RepresentativeStepsDown | PlanRotation
+    | RecordPlatformMeeting,
     Field(discriminator="command"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
@@ -302,7 +344,8 @@ def invalid(error: PydanticValidationError) -> InvalidInput:
                  "deposit_rice", "sell_rice", "receive_payment", "save_cash",
                  "withdraw_cash", "receive_grant", "pay_expense", "book_activity_cost",
                  "book_activity_revenue", "record_meeting", "correct_entry", "form_cluster",
-                 "join_cluster", "leave_cluster"):
+                 "join_cluster", "leave_cluster", "name_representative",
+                 "representative_steps_down", "plan_rotation", "record_platform_meeting"):
         field = field.removeprefix(name + ".")
     return InvalidInput(field or "command", first.get("input"), first["msg"])
 

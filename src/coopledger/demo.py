@@ -117,6 +117,12 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
     return {g.code: ledger.load(g.code).version for g in GROUPS}
 
 
+def _poorest(g: DemoGroup) -> int:
+    """The first extreme-poor member other than the leader (member 1)."""
+    return next(i for i, m in enumerate(g.members, start=1)
+                if m[2] == "extreme-poor" and i != 1)
+
+
 def _cluster(ledger: Ledger, clock: _Clock) -> None:
     """In January 2016 the four groups form one cluster platform."""
     day = date(2016, 1, 15)
@@ -130,6 +136,28 @@ def _cluster(ledger: Ledger, clock: _Clock) -> None:
         ledger.execute(cmd.JoinCluster(cluster="CHIRIRBANDAR-1", date=day,
                                        key=f"cluster-join-{g.code}",
                                        recorded_by="manager.sustain", group=g.code))
+        # Two representatives a group: its leader and an extreme-poor member.
+        for member in (1, _poorest(g)):
+            ledger.execute(cmd.NameRepresentative(
+                cluster="CHIRIRBANDAR-1", date=day, key=f"rep-{g.code}-{member}",
+                recorded_by="manager.sustain", group=g.code, member=member))
+    ledger.execute(cmd.PlanRotation(cluster="CHIRIRBANDAR-1", date=day, key="rotation-2016",
+                                    recorded_by="manager.sustain", start="2016-02",
+                                    months=9))
+    decisions = ["share the vermicompost inputs order across the four groups",
+                 "list the extreme poor households for the union's VGD cards",
+                 "ask the agriculture office for a bamboo management training",
+                 "sell compost together at Chirirbandar bazar"]
+    for month in range(2, 11):
+        meeting_day = date(2016, month, 20)
+        clock.now = _at(meeting_day)
+        reps = [(g.code, member) for g in GROUPS for member in (1, _poorest(g))]
+        ledger.execute(cmd.RecordPlatformMeeting(
+            cluster="CHIRIRBANDAR-1", date=meeting_day, key=f"platform-{meeting_day}",
+            recorded_by="manager.sustain",
+            attendance=[cmd.Attendee(group=c, member=m) for c, m in reps
+                        if (month + m) % 5],
+            decisions=[decisions[month % len(decisions)]]))
 
 
 def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:

@@ -263,6 +263,45 @@ class GroupLeftCluster(LedgerEvent):
     reason: str
 
 
+class RepresentativeNamed(LedgerEvent):
+    """A group named one of its members to the cluster platform (gender and well-being as
+    her group's records had them that day)."""
+
+    group: str
+    member_no: int
+    name: str
+    gender: str
+    wellbeing: str
+
+
+class RepresentativeSteppedDown(LedgerEvent):
+    """A representative left the platform."""
+
+    group: str
+    member_no: int
+    reason: str
+
+
+class RotationPlanned(LedgerEvent):
+    """Who chairs and who hosts the monthly platform meetings, month by month.
+
+    ``slots`` is a list of ``{"month": "YYYY-MM", "chair": group, "host": group}``; a later
+    plan replaces the months it covers.
+    """
+
+    slots: list[dict[str, str]]
+
+
+class PlatformMeetingHeld(LedgerEvent):
+    """The monthly platform meeting: who chaired, who hosted, which representatives came,
+    and what was decided."""
+
+    chair: str
+    host: str
+    attendance: list[dict[str, Any]]
+    decisions: list[str]
+
+
 #: Event types whose content a correction may replace.
 CORRECTABLE = frozenset(
     name for name, cls in EVENT_TYPES.items() if cls.is_movement or cls is MeetingHeld

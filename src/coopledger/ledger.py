@@ -332,7 +332,21 @@ class Ledger:
                           stamp=stamp)
         elif isinstance(c, cmd.LeaveCluster):
             cluster.release(group=c.group, reason=c.reason, on=c.date, stamp=stamp)
-        return cluster, None
+        elif isinstance(c, cmd.NameRepresentative):
+            group = staged.get(c.group.upper()) or self.load(c.group)
+            member = group.member("member", c.member, c.date)
+            cluster.name_representative(group=c.group, member=member, member_no=c.member,
+                                        on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.RepresentativeStepsDown):
+            cluster.step_down(group=c.group, member_no=c.member, reason=c.reason, on=c.date,
+                              stamp=stamp)
+        elif isinstance(c, cmd.PlanRotation):
+            cluster.plan_rotation(start=c.start, months=c.months, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.RecordPlatformMeeting):
+            cluster.hold_meeting(attendance=[(a.group, a.member) for a in c.attendance],
+                                 chair=c.chair, host=c.host, decisions=list(c.decisions),
+                                 on=c.date, stamp=stamp)
+        return cluster, cluster.version
 
     @staticmethod
     def _movement(group: Group, c: Any, on: date, stamp: Stamp) -> int:
@@ -429,6 +443,23 @@ class Ledger:
 
     def leave_cluster(self, cluster: str, **fields: Any) -> Receipt:
         return self.execute(cmd.validated(cmd.LeaveCluster, cluster=cluster, **fields))
+
+    def name_representative(self, cluster: str, **fields: Any) -> Receipt:
+        """Seat ``member`` of ``group`` on the cluster platform."""
+        return self.execute(cmd.validated(cmd.NameRepresentative, cluster=cluster, **fields))
+
+    def representative_steps_down(self, cluster: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.RepresentativeStepsDown, cluster=cluster,
+                                          **fields))
+
+    def plan_rotation(self, cluster: str, **fields: Any) -> Receipt:
+        """Plan a fair rotation of chair and host (``start='2016-02'``, ``months=12``)."""
+        return self.execute(cmd.validated(cmd.PlanRotation, cluster=cluster, **fields))
+
+    def record_platform_meeting(self, cluster: str, **fields: Any) -> Receipt:
+        """The monthly platform meeting (attendance: ``[{"group": .., "member": ..}]``)."""
+        return self.execute(cmd.validated(cmd.RecordPlatformMeeting, cluster=cluster,
+                                          **fields))
 
     def correct(self, group: str, **fields: Any) -> Receipt:
         """Reverse or adjust an earlier entry (see :class:`~coopledger.commands.CorrectEntry`)."""

@@ -16,6 +16,9 @@ Live, the rows a save implies are written in the same transaction as its events 
 | ``commands`` | idempotency key of a stream: its command hash and stream positions |
 | ``clusters`` | cluster (place, villages, households) |
 | ``cluster_groups`` | a group's membership of a cluster, joined/left |
+| ``cluster_representatives`` | a representative's seat on a platform, since/until |
+| ``cluster_rotation`` | month of a platform: chair and host group |
+| ``cluster_meetings`` | platform meeting: chair, host, attendance, decisions |
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from coopledger.postings import postings
 from coopledger.storage import Database
 
 TABLES = ("groups", "members", "roles", "movements", "balances", "passbook", "meetings",
-          "commands", "clusters", "cluster_groups")
+          "commands", "clusters", "cluster_groups", "cluster_representatives",
+          "cluster_rotation", "cluster_meetings")
 
 _DDL = {
     "groups": """CREATE TABLE IF NOT EXISTS {t} (
@@ -78,6 +82,18 @@ _DDL = {
     "cluster_groups": """CREATE TABLE IF NOT EXISTS {t} (
         cluster_id TEXT NOT NULL, position INTEGER NOT NULL, group_code TEXT NOT NULL,
         joined_on TEXT NOT NULL, left_on TEXT, PRIMARY KEY (cluster_id, position))""",
+    "cluster_representatives": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, position INTEGER NOT NULL, group_code TEXT NOT NULL,
+        member_no INTEGER NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL,
+        wellbeing TEXT NOT NULL, since TEXT NOT NULL, until TEXT,
+        PRIMARY KEY (cluster_id, position))""",
+    "cluster_rotation": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, month TEXT NOT NULL, chair TEXT NOT NULL,
+        host TEXT NOT NULL, PRIMARY KEY (cluster_id, month))""",
+    "cluster_meetings": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, position INTEGER NOT NULL, meeting_date TEXT NOT NULL,
+        chair TEXT NOT NULL, host TEXT NOT NULL, attended INTEGER NOT NULL,
+        attendance TEXT NOT NULL, decisions TEXT NOT NULL, PRIMARY KEY (cluster_id, position))""",
     "commands": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
@@ -247,6 +263,31 @@ class Projector:
         elif isinstance(e, ev.GroupLeftCluster):
             b.add(f"UPDATE {self.t('cluster_groups')} SET left_on = ? WHERE cluster_id = ? "
                   "AND group_code = ? AND left_on IS NULL", (day, gid, e.group))
+            b.add(f"UPDATE {self.t('cluster_representatives')} SET until = ? WHERE "
+                  "cluster_id = ? AND group_code = ? AND until IS NULL", (day, gid, e.group))
+        elif isinstance(e, ev.RepresentativeNamed):
+            b.add(f"INSERT INTO {self.t('cluster_representatives')} (cluster_id, position, "
+                  "group_code, member_no, name, gender, wellbeing, since, until) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, NULL)", (gid, e.position, e.group, e.member_no,
+                                                     e.name, e.gender, e.wellbeing, day))
+        elif isinstance(e, ev.RepresentativeSteppedDown):
+            b.add(f"UPDATE {self.t('cluster_representatives')} SET until = ? WHERE "
+                  "cluster_id = ? AND group_code = ? AND member_no = ? AND until IS NULL",
+                  (day, gid, e.group, e.member_no))
+        elif isinstance(e, ev.RotationPlanned):
+            for slot in e.slots:
+                b.add(f"DELETE FROM {self.t('cluster_rotation')} WHERE cluster_id = ? AND "
+                      "month = ?", (gid, slot["month"]))
+                b.add(f"INSERT INTO {self.t('cluster_rotation')} (cluster_id, month, chair, "
+                      "host) VALUES (?, ?, ?, ?)", (gid, slot["month"], slot["chair"],
+                                                    slot["host"]))
+        elif isinstance(e, ev.PlatformMeetingHeld):
+            b.add(f"INSERT INTO {self.t('cluster_meetings')} (cluster_id, position, "
+                  "meeting_date, chair, host, attended, attendance, decisions) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?)",
+                  (gid, e.position, day, e.chair, e.host, len(e.attendance),
+                   json.dumps(list(e.attendance), ensure_ascii=False),
+                   json.dumps(list(e.decisions), ensure_ascii=False)))
         elif isinstance(e, ev.MeetingHeld):
             self._meeting(b, gid, e.position, day, e.content(), at, insert=True,
                           sealed=seal(e.chain_hash))

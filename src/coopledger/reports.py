@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from coopledger import accounts as acc
-from coopledger.errors import UnknownGroup, UnknownMember
+from coopledger.errors import UnknownCluster, UnknownGroup, UnknownMember
 from coopledger.group import group_id
 from coopledger.money import RICE, TAKA, taka
 
@@ -225,6 +225,39 @@ class Reports:
             "ON c.cluster_id = m.cluster_id WHERE m.group_code = ? AND m.left_on IS NULL",
             (group.upper(),))
         return str(rows[0]["code"]) if rows else None
+
+    def platform(self, code: str, *, as_of: date | None = None) -> dict[str, Any]:
+        """A cluster platform on ``as_of``: its groups, representatives (with counts by
+        gender and well-being), the chair/host rotation and the meetings held."""
+        day = _day(as_of)
+        found = [c for c in self.clusters(as_of=as_of) if c["code"] == code.upper()]
+        if not found:
+            raise UnknownCluster(code)
+        cluster = found[0]
+        cid = cluster["cluster_id"]
+        reps = self.db.query(
+            f"SELECT group_code, member_no, name, gender, wellbeing, since FROM "
+            f"{self.p.t('cluster_representatives')} WHERE cluster_id = ? AND since <= ? AND "
+            "(until IS NULL OR until > ?) ORDER BY group_code, position", (cid, day, day))
+        rotation = self.db.query(
+            f"SELECT month, chair, host FROM {self.p.t('cluster_rotation')} WHERE "
+            "cluster_id = ? ORDER BY month", (cid,))
+        meetings = self.db.query(
+            f"SELECT position, meeting_date, chair, host, attended, attendance, decisions "
+            f"FROM {self.p.t('cluster_meetings')} WHERE cluster_id = ? AND meeting_date <= ? "
+            "ORDER BY meeting_date, position", (cid, day))
+        for m in meetings:
+            m["attendance"] = json.loads(m["attendance"])
+            m["decisions"] = json.loads(m["decisions"])
+        by_gender: dict[str, int] = defaultdict(int)
+        by_wellbeing: dict[str, int] = defaultdict(int)
+        for r in reps:
+            by_gender[r["gender"]] += 1
+            by_wellbeing[r["wellbeing"]] += 1
+        return {**cluster, "as_of": as_of, "representatives": reps,
+                "representatives_by_gender": dict(sorted(by_gender.items())),
+                "representatives_by_wellbeing": dict(sorted(by_wellbeing.items())),
+                "rotation": rotation, "meetings": meetings}
 
     def clusters(self, *, as_of: date | None = None) -> list[dict[str, Any]]:
         """Clusters with the groups in them on ``as_of`` (default: now)."""
