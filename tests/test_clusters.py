@@ -185,3 +185,73 @@ def test_platform_rules_refuse_and_write_nothing(any_ledger: Ledger) -> None:
         "RAJAGAON", date=D3, attendance=[]), InvalidInput, "chair")
     assert_refused(any_ledger, key, lambda: any_ledger.plan_rotation(
         "RAJAGAON", start="2016-13", months=3, date=D3), InvalidInput, "start")
+
+
+PARTIES = [{"party": "JOBA", "role": "group chairperson", "signed_by": "Member 1"},
+           {"party": "LEAF", "role": "programme", "signed_by": "Programme officer"},
+           {"party": "SERP", "role": "partner NGO", "signed_by": "Executive director"}]
+
+
+def test_the_mou_is_signed_and_revised_and_old_versions_stay_readable(
+        any_ledger: Ledger) -> None:
+    cluster(any_ledger)
+    any_ledger.sign_mou("RAJAGAON", date=D2, parties=PARTIES, commitments=[
+        {"no": 1, "party": "JOBA", "text": "Meet every month and keep minutes"},
+        {"no": 2, "party": "LEAF", "text": "Train the leaders in planning"}])
+    any_ledger.sign_mou("RAJAGAON", date=D3, parties=PARTIES, commitments=[
+        {"no": 1, "party": "JOBA", "text": "Meet every month; minutes in simple words"},
+        {"no": 2, "party": "LEAF", "text": "Train the leaders in planning"},
+        {"no": 3, "party": "SERP", "text": "Follow up the VGD applications"}])
+    p = any_ledger.reports.platform("RAJAGAON")
+    assert p["mou"]["version"] == 2
+    assert [m["version"] for m in p["mous"]] == [1, 2]
+    assert p["mous"][0]["commitments"][0]["text"] == "Meet every month and keep minutes"
+    assert any_ledger.reports.platform("RAJAGAON", as_of=D2)["mou"]["version"] == 1
+    assert_refused(any_ledger, "cluster:RAJAGAON", lambda: any_ledger.sign_mou(
+        "RAJAGAON", date=D3, parties=PARTIES, commitments=[
+            {"no": 1, "party": "UNKNOWN", "text": "x"}]), InvalidInput, "commitments[0].party")
+    assert_refused(any_ledger, "cluster:RAJAGAON", lambda: any_ledger.sign_mou(
+        "RAJAGAON", date=D3, parties=PARTIES, commitments=[
+            {"no": 2, "party": "LEAF", "text": "x"}]), InvalidInput, "commitments")
+
+
+def test_extreme_poor_register_and_safety_nets(any_ledger: Ledger) -> None:
+    cluster(any_ledger)
+    entry = any_ledger.list_extreme_poor(
+        "RAJAGAON", date=D2, household="Uddin, Gainpara", head="Md. Hafiz Uddin",
+        village="Gainpara", reason="old, crippled, no income",
+        identified_by="transect-visit").last
+    application = any_ledger.apply_safety_net(
+        "RAJAGAON", date=D2, household_entry=entry, scheme="old-age-allowance",
+        applied_to="Union Parishad chairman").last
+    other = any_ledger.apply_safety_net("RAJAGAON", date=D2, household_entry=entry,
+                                        scheme="vgf", applied_to="Union Parishad").last
+    any_ledger.decide_safety_net("RAJAGAON", date=D3, application=application,
+                                 outcome="granted", value="1800")
+    any_ledger.decide_safety_net("RAJAGAON", date=D3, application=other, outcome="refused")
+    p = any_ledger.reports.platform("RAJAGAON")
+    assert p["extreme_poor"][0]["head"] == "Md. Hafiz Uddin"
+    assert (p["safety_nets_applied"], p["safety_nets_granted"]) == (2, 1)
+    granted = next(n for n in p["safety_nets"] if n["outcome"] == "granted")
+    assert str(granted["value"]) == "1800.00"
+    before = any_ledger.reports.platform("RAJAGAON", as_of=D2)
+    assert before["safety_nets_granted"] == 0
+    key = "cluster:RAJAGAON"
+    assert_refused(any_ledger, key, lambda: any_ledger.decide_safety_net(
+        "RAJAGAON", date=D3, application=application, outcome="refused"),
+        RuleBroken, "application")
+    assert_refused(any_ledger, key, lambda: any_ledger.apply_safety_net(
+        "RAJAGAON", date=D3, household_entry=1, scheme="vgd", applied_to="UP"),
+        RuleBroken, "household_entry")
+
+
+def test_a_training_counts_members_and_the_community_by_gender(any_ledger: Ledger) -> None:
+    cluster(any_ledger)
+    any_ledger.hold_training("RAJAGAON", date=D3, title="Bamboo management",
+                             facilitator="Upazila agriculture office", members_female=7,
+                             members_male=2, others_female=6, others_male=10)
+    (t,) = any_ledger.reports.platform("RAJAGAON")["trainings"]
+    assert t["members_female"] + t["members_male"] == 9
+    assert t["others_female"] + t["others_male"] == 16
+    with pytest.raises(InvalidInput):
+        any_ledger.hold_training("RAJAGAON", date=D3, title="Empty")

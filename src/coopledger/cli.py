@@ -247,6 +247,19 @@ def _platform(ledger: Any, code: str, day: date | None, fmt: str) -> None:
                                         p["representatives_by_gender"].items())
               + "; by well-being: " + ", ".join(f"{k} {v}" for k, v in
                                                  p["representatives_by_wellbeing"].items()))
+    if p["mou"]:
+        out.print(f"MoU version {p['mou']['version']} signed {p['mou']['signed_on']} by "
+                  + ", ".join(x["party"] for x in p["mou"]["parties"]) + ":")
+        for c in p["mou"]["commitments"]:
+            out.print(f"  {c['no']}. ({c['party']}) {c['text']}")
+    out.print(f"Extreme-poor register: {len(p['extreme_poor'])} households; safety nets: "
+              f"{p['safety_nets_applied']} applied, {p['safety_nets_granted']} granted")
+    for t in p["trainings"]:
+        members = t["members_female"] + t["members_male"]
+        others = t["others_female"] + t["others_male"]
+        out.print(f"Training {t['held_on']}: {t['title']}: {members + others} participants "
+                  f"({members} from the groups, {others} from the community; "
+                  f"{t['members_female'] + t['others_female']} women)")
     meetings = Table(title="Platform meetings")
     for col in ("date", "chair", "host", "present", "decisions"):
         meetings.add_column(col)

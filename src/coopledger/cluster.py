@@ -17,6 +17,7 @@ from coopledger.chained import Chained, chained
 from coopledger.errors import InvalidInput, RuleBroken
 from coopledger.group import CLUSTER_PREFIX, Stamp, _check_code, _text, stream_id
 from coopledger.integrity import GENESIS
+from coopledger.money import to_taka
 
 
 def cluster_key(code: str) -> str:
@@ -24,7 +25,116 @@ def cluster_key(code: str) -> str:
     return CLUSTER_PREFIX + code.upper().removeprefix(CLUSTER_PREFIX)
 
 
-class Cluster(Chained):
+SCHEMES = ("vgd", "vgf", "old-age-allowance", "widow-allowance", "khas-land", "khas-pond",
+           "shelter", "other")
+IDENTIFIED_BY = ("well-being-analysis", "transect-visit", "other")
+TRAINING_KINDS = ("training", "community-event", "workshop", "exchange-visit")
+
+
+class _PlatformRecords:
+    """Rules for the platform's MoU, extreme-poor register, safety nets and trainings
+    (mixed into :class:`Cluster`)."""
+
+    def sign_mou(self: Any, *, parties: list[dict[str, str]],
+                 commitments: list[dict[str, Any]], on: date, stamp: Stamp) -> int:
+        on = self._check_date(on, stamp.today)
+        if not parties:
+            raise InvalidInput("parties", parties, "name who signs")
+        for i, p in enumerate(parties):
+            for key in ("party", "role", "signed_by"):
+                _text(f"parties[{i}].{key}", p.get(key, ""))
+        names = {p["party"] for p in parties}
+        numbers = []
+        for i, c in enumerate(commitments):
+            if c.get("party") not in names:
+                raise InvalidInput(f"commitments[{i}].party", c.get("party"),
+                                   "is not one of the parties")
+            _text(f"commitments[{i}].text", c.get("text", ""), limit=1000)
+            numbers.append(c.get("no"))
+        if not commitments or numbers != list(range(1, len(commitments) + 1)):
+            raise InvalidInput("commitments", numbers, "number the commitments 1, 2, 3 ...")
+        version = getattr(self, "mou_version", 0) + 1
+        self.trigger_event(ev.MouSigned, business_date=on, **stamp.fields(), version=version,
+                           parties=[dict(p) for p in parties],
+                           commitments=[dict(c) for c in commitments])
+        return version
+
+    def _on_MouSigned(self: Any, e: ev.MouSigned) -> None:
+        self.mou_version = e.version
+
+    def list_extreme_poor(self: Any, *, household: str, head: str, village: str,
+                          reason: str, identified_by: str, on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        if identified_by not in IDENTIFIED_BY:
+            raise InvalidInput("identified_by", identified_by,
+                               "must be one of " + ", ".join(IDENTIFIED_BY))
+        self.trigger_event(ev.ExtremePoorListed, business_date=on, **stamp.fields(),
+                           household=_text("household", household), head=_text("head", head),
+                           village=_text("village", village), reason=_text("reason", reason),
+                           identified_by=identified_by)
+
+    def _on_ExtremePoorListed(self: Any, e: ev.ExtremePoorListed) -> None:
+        self.register = [*getattr(self, "register", []), e.position]
+
+    def apply_safety_net(self: Any, *, household_entry: int, scheme: str, applied_to: str,
+                         on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        if household_entry not in getattr(self, "register", []):
+            raise RuleBroken("household_entry", household_entry,
+                             "is not an entry of the extreme-poor register")
+        if scheme not in SCHEMES:
+            raise InvalidInput("scheme", scheme, "must be one of " + ", ".join(SCHEMES))
+        self.trigger_event(ev.SafetyNetApplied, business_date=on, **stamp.fields(),
+                           household_entry=household_entry, scheme=scheme,
+                           applied_to=_text("applied_to", applied_to))
+
+    def _on_SafetyNetApplied(self: Any, e: ev.SafetyNetApplied) -> None:
+        self.pending = [*getattr(self, "pending", []), e.position]
+
+    def decide_safety_net(self: Any, *, application: int, outcome: str,
+                          value: Any, note: str, on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        if application not in getattr(self, "pending", []):
+            raise RuleBroken("application", application,
+                             "is not an application waiting for a decision")
+        if outcome not in ("granted", "refused"):
+            raise InvalidInput("outcome", outcome, "must be granted or refused")
+        amount = None
+        if value is not None:
+            amount = to_taka(value, "value")
+            if amount < 0 or outcome == "refused":
+                raise InvalidInput("value", value, "a value is for a granted service, 0 or "
+                                   "more taka a year")
+        self.trigger_event(ev.SafetyNetDecided, business_date=on, **stamp.fields(),
+                           application=application, outcome=outcome, value=amount,
+                           note=_text("note", note, required=False))
+
+    def _on_SafetyNetDecided(self: Any, e: ev.SafetyNetDecided) -> None:
+        self.pending = [p for p in self.pending if p != e.application]
+
+    def hold_training(self: Any, *, title: str, kind: str, facilitator: str,
+                      attendance: dict[str, int], on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        if kind not in TRAINING_KINDS:
+            raise InvalidInput("kind", kind, "must be one of " + ", ".join(TRAINING_KINDS))
+        counts = {}
+        for key in ("members_female", "members_male", "others_female", "others_male"):
+            n = attendance.get(key, 0)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise InvalidInput(key, n, "must be a whole number, 0 or more")
+            counts[key] = n
+        if not sum(counts.values()):
+            raise InvalidInput("attendance", counts, "nobody attended")
+        self.trigger_event(ev.TrainingHeld, business_date=on, **stamp.fields(),
+                           title=_text("title", title), kind=kind,
+                           facilitator=_text("facilitator", facilitator, required=False),
+                           **counts)
+
+    def _on_TrainingHeld(self: Any, e: ev.TrainingHeld) -> None:
+        pass
+
+
+class Cluster(Chained, _PlatformRecords):
     """A cluster's stream and the state its rules need (formation date, member groups)."""
 
     @classmethod
@@ -191,6 +301,9 @@ class Cluster(Chained):
             other.representatives = {g: list(m) for g, m in self.representatives.items()}
         if hasattr(self, "rotation"):
             other.rotation = dict(self.rotation)
+        for name in ("register", "pending"):
+            if hasattr(self, name):
+                setattr(other, name, list(getattr(self, name)))
         return other
 
 
@@ -210,3 +323,4 @@ def fair_rotation(groups: list[str], start: str, months: int) -> list[dict[str, 
         slots.append({"month": f"{year + y:04d}-{m + 1:02d}", "chair": groups[i % n],
                       "host": groups[(i + 1) % n] if n > 1 else groups[0]})
     return slots
+

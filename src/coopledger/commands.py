@@ -317,12 +317,80 @@ class RecordPlatformMeeting(ClusterCommand):
     decisions: list[Annotated[str, Field(min_length=1, max_length=500)]] = []
 
 
+class Party(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    party: Text
+    role: Text
+    signed_by: Text
+
+
+class Commitment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    no: Annotated[int, Field(gt=0, strict=True)]
+    party: Text
+    text: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class SignMou(ClusterCommand):
+    """Sign (a new version of) the cluster's MoU."""
+
+    command: Literal["sign_mou"] = "sign_mou"
+    parties: Annotated[list[Party], Field(min_length=1)]
+    commitments: Annotated[list[Commitment], Field(min_length=1)]
+
+
+class ListExtremePoor(ClusterCommand):
+    """Enter a household in the platform's register of the extreme poor."""
+
+    command: Literal["list_extreme_poor"] = "list_extreme_poor"
+    household: Text
+    head: Text
+    village: Text
+    reason: Text
+    identified_by: Literal["well-being-analysis", "transect-visit", "other"]
+
+
+class ApplySafetyNet(ClusterCommand):
+    """Apply for a safety-net service for a registered household."""
+
+    command: Literal["apply_safety_net"] = "apply_safety_net"
+    household_entry: Annotated[int, Field(gt=0, strict=True,
+                                          description="the register entry's stream position")]
+    scheme: Literal["vgd", "vgf", "old-age-allowance", "widow-allowance", "khas-land",
+                    "khas-pond", "shelter", "other"]
+    applied_to: Text
+
+
+class DecideSafetyNet(ClusterCommand):
+    """Record the decision on an application (value: taka a year, when granted)."""
+
+    command: Literal["decide_safety_net"] = "decide_safety_net"
+    application: Annotated[int, Field(gt=0, strict=True)]
+    outcome: Literal["granted", "refused"]
+    value: TakaOrZero | None = None
+    note: str = ""
+
+
+class HoldTraining(ClusterCommand):
+    """A training or community event with attendance by member/non-member and gender."""
+
+    command: Literal["hold_training"] = "hold_training"
+    title: Text
+    kind: Literal["training", "community-event", "workshop", "exchange-visit"] = "training"
+    facilitator: str = ""
+    members_female: Annotated[int, Field(ge=0, strict=True)] = 0
+    members_male: Annotated[int, Field(ge=0, strict=True)] = 0
+    others_female: Annotated[int, Field(ge=0, strict=True)] = 0
+    others_male: Annotated[int, Field(ge=0, strict=True)] = 0
+
+
 AnyCommand = Annotated[
     FormGroup | JoinMember | LeaveMember | AssignRole | EndRole | DepositRice | SellRice
     | ReceivePayment | SaveCash | WithdrawCash | ReceiveGrant | PayExpense | BookActivityCost
     | BookActivityRevenue | RecordMeeting | CorrectEntry | FormCluster | JoinCluster
     | LeaveCluster | NameRepresentative | RepresentativeStepsDown | PlanRotation
-    | RecordPlatformMeeting,
+    | RecordPlatformMeeting | SignMou | ListExtremePoor | ApplySafetyNet | DecideSafetyNet
+    | HoldTraining,
     Field(discriminator="command"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
@@ -345,7 +413,9 @@ def invalid(error: PydanticValidationError) -> InvalidInput:
                  "withdraw_cash", "receive_grant", "pay_expense", "book_activity_cost",
                  "book_activity_revenue", "record_meeting", "correct_entry", "form_cluster",
                  "join_cluster", "leave_cluster", "name_representative",
-                 "representative_steps_down", "plan_rotation", "record_platform_meeting"):
+                 "representative_steps_down", "plan_rotation", "record_platform_meeting",
+                 "sign_mou", "list_extreme_poor", "apply_safety_net", "decide_safety_net",
+                 "hold_training"):
         field = field.removeprefix(name + ".")
     return InvalidInput(field or "command", first.get("input"), first["msg"])
 

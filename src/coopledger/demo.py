@@ -20,13 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 from coopledger import commands as cmd
 from coopledger.ledger import Ledger
 from coopledger.money import sale_value
 
 Wellbeing = Literal["extreme-poor", "poor", "middle", "better-off"]
+Scheme = Literal["vgd", "vgf", "old-age-allowance", "widow-allowance", "khas-land",
+                 "khas-pond", "shelter", "other"]
 FIRST_MEETING = date(2015, 11, 6)
 WEEKS = 53
 SEED = 20151106
@@ -117,6 +120,80 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
     return {g.code: ledger.load(g.code).version for g in GROUPS}
 
 
+def _platform_year(ledger: Ledger, clock: _Clock) -> None:
+    """The platform's year, in date order: the MoU (revised once in simpler words), the
+    extreme-poor register from a transect visit, safety-net applications and decisions, a
+    bamboo management training, and the monthly meetings."""
+    code, by = "CHIRIRBANDAR-1", "manager.sustain"
+    schedule: list[tuple[date, Callable[[], Any]]] = []
+    found: dict[str, int] = {}
+
+    def run(key: str, command: cmd.Command) -> None:
+        found[key] = int(ledger.execute(command).result)
+
+    parties = [cmd.Party(party=g.code, role="group chairperson", signed_by=g.members[0][0])
+               for g in GROUPS]
+    parties += [cmd.Party(party="ALRD", role="programme", signed_by="ALRD programme officer"),
+                cmd.Party(party="SUSTAIN", role="partner NGO", signed_by="SUSTAIN coordinator")]
+    texts = (["Each group saves rice at every meeting and keeps its passbooks up to date",
+              "Train the group leaders in planning and in keeping the books",
+              "Link the groups with the union council and the line agencies"],
+             ["Every group saves rice every week and writes it in the passbooks",
+              "Teach the leaders to plan and to keep the books",
+              "Take the groups to the union council and the government offices"])
+    for version, day in enumerate((date(2016, 1, 22), date(2016, 4, 22)), start=1):
+        schedule.append((day, partial(run, f"mou{version}", cmd.SignMou(
+            cluster=code, date=day, key=f"mou-v{version}", recorded_by=by, parties=parties,
+            commitments=[cmd.Commitment(no=i, party=party, text=text) for i, (party, text)
+                         in enumerate(zip(("SHAPLA", "ALRD", "SUSTAIN"), texts[version - 1],
+                                          strict=True), start=1)]))))
+    schemes: tuple[Scheme, ...] = ("vgd", "old-age-allowance", "widow-allowance", "vgf")
+
+    def apply(i: int) -> None:
+        run(f"sn{i}", cmd.ApplySafetyNet(
+            cluster=code, date=date(2016, 3, 1), key=f"sn-{found[f'ep{i}']}", recorded_by=by,
+            household_entry=found[f"ep{i}"], scheme=schemes[i],
+            applied_to="Alokdihi Union Parishad"))
+
+    def decide(i: int, granted: bool) -> None:
+        run(f"decided{i}", cmd.DecideSafetyNet(
+            cluster=code, date=date(2016, 6, 1), key=f"sn-decided-{found[f'sn{i}']}",
+            recorded_by=by, application=found[f"sn{i}"],
+            outcome="granted" if granted else "refused",
+            value=Decimal("1800.00") if granted else None,
+            note="" if granted else "quota for the year already filled"))
+
+    for i, g in enumerate(GROUPS):
+        name = g.members[_poorest(g) - 1][0]
+        schedule.append((date(2016, 2, 5), partial(run, f"ep{i}", cmd.ListExtremePoor(
+            cluster=code, date=date(2016, 2, 5), key=f"ep-{g.code}", recorded_by=by,
+            household=f"{name.split()[-1]} household, {g.village}", head=name,
+            village=g.village, reason="no land, no regular income, a widow or elderly head",
+            identified_by="transect-visit"))))
+        schedule.append((date(2016, 3, 1), partial(apply, i)))
+        if i < 3:
+            schedule.append((date(2016, 6, 1), partial(decide, i, i != 2)))
+    schedule.append((date(2016, 8, 12), partial(run, "training", cmd.HoldTraining(
+        cluster=code, date=date(2016, 8, 12), key="training-bamboo", recorded_by=by,
+        title="Bamboo management: shoot rot", facilitator="Upazila agriculture office",
+        members_female=8, members_male=1, others_female=6, others_male=10))))
+    decisions = ["share the vermicompost inputs order across the four groups",
+                 "list the extreme poor households for the union's VGD cards",
+                 "ask the agriculture office for a bamboo management training",
+                 "sell compost together at Chirirbandar bazar"]
+    reps = [(g.code, member) for g in GROUPS for member in (1, _poorest(g))]
+    for month in range(2, 11):
+        day = date(2016, month, 20)
+        schedule.append((day, partial(run, f"meeting{month}", cmd.RecordPlatformMeeting(
+            cluster=code, date=day, key=f"platform-{day}", recorded_by=by,
+            attendance=[cmd.Attendee(group=c, member=m) for c, m in reps
+                        if (month + m) % 5],
+            decisions=[decisions[month % len(decisions)]]))))
+    for day, action in sorted(schedule, key=lambda item: item[0]):
+        clock.now = _at(day)
+        action()
+
+
 def _poorest(g: DemoGroup) -> int:
     """The first extreme-poor member other than the leader (member 1)."""
     return next(i for i, m in enumerate(g.members, start=1)
@@ -144,20 +221,7 @@ def _cluster(ledger: Ledger, clock: _Clock) -> None:
     ledger.execute(cmd.PlanRotation(cluster="CHIRIRBANDAR-1", date=day, key="rotation-2016",
                                     recorded_by="manager.sustain", start="2016-02",
                                     months=9))
-    decisions = ["share the vermicompost inputs order across the four groups",
-                 "list the extreme poor households for the union's VGD cards",
-                 "ask the agriculture office for a bamboo management training",
-                 "sell compost together at Chirirbandar bazar"]
-    for month in range(2, 11):
-        meeting_day = date(2016, month, 20)
-        clock.now = _at(meeting_day)
-        reps = [(g.code, member) for g in GROUPS for member in (1, _poorest(g))]
-        ledger.execute(cmd.RecordPlatformMeeting(
-            cluster="CHIRIRBANDAR-1", date=meeting_day, key=f"platform-{meeting_day}",
-            recorded_by="manager.sustain",
-            attendance=[cmd.Attendee(group=c, member=m) for c, m in reps
-                        if (month + m) % 5],
-            decisions=[decisions[month % len(decisions)]]))
+    _platform_year(ledger, clock)
 
 
 def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:

@@ -302,6 +302,59 @@ class PlatformMeetingHeld(LedgerEvent):
     decisions: list[str]
 
 
+class MouSigned(LedgerEvent):
+    """A version of the cluster's memorandum of understanding was signed.
+
+    ``parties``: ``{"party", "role", "signed_by"}`` (each group's chairperson, the programme,
+    the partner NGO); ``commitments``: ``{"no", "party", "text"}``, numbered. A revision is a
+    new version; earlier versions stay readable.
+    """
+
+    version: int
+    parties: list[dict[str, str]]
+    commitments: list[dict[str, Any]]
+
+
+class ExtremePoorListed(LedgerEvent):
+    """A household entered the platform's register of the extreme poor."""
+
+    household: str
+    head: str
+    village: str
+    reason: str
+    identified_by: str
+
+
+class SafetyNetApplied(LedgerEvent):
+    """The platform applied for a safety-net service for a registered household."""
+
+    household_entry: int
+    scheme: str
+    applied_to: str
+
+
+class SafetyNetDecided(LedgerEvent):
+    """An application was granted or refused (``value``: taka a year, when granted)."""
+
+    application: int
+    outcome: str
+    value: Decimal | None
+    note: str
+
+
+class TrainingHeld(LedgerEvent):
+    """A training or community event, with attendance split by member/non-member and
+    gender."""
+
+    title: str
+    kind: str
+    facilitator: str
+    members_female: int
+    members_male: int
+    others_female: int
+    others_male: int
+
+
 #: Event types whose content a correction may replace.
 CORRECTABLE = frozenset(
     name for name, cls in EVENT_TYPES.items() if cls.is_movement or cls is MeetingHeld

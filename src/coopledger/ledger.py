@@ -342,6 +342,25 @@ class Ledger:
                               stamp=stamp)
         elif isinstance(c, cmd.PlanRotation):
             cluster.plan_rotation(start=c.start, months=c.months, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.SignMou):
+            cluster.sign_mou(parties=[p.model_dump() for p in c.parties],
+                             commitments=[x.model_dump() for x in c.commitments],
+                             on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.ListExtremePoor):
+            cluster.list_extreme_poor(household=c.household, head=c.head, village=c.village,
+                                      reason=c.reason, identified_by=c.identified_by,
+                                      on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.ApplySafetyNet):
+            cluster.apply_safety_net(household_entry=c.household_entry, scheme=c.scheme,
+                                     applied_to=c.applied_to, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.DecideSafetyNet):
+            cluster.decide_safety_net(application=c.application, outcome=c.outcome,
+                                      value=c.value, note=c.note, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.HoldTraining):
+            cluster.hold_training(title=c.title, kind=c.kind, facilitator=c.facilitator,
+                                  attendance={k: getattr(c, k) for k in (
+                                      "members_female", "members_male", "others_female",
+                                      "others_male")}, on=c.date, stamp=stamp)
         elif isinstance(c, cmd.RecordPlatformMeeting):
             cluster.hold_meeting(attendance=[(a.group, a.member) for a in c.attendance],
                                  chair=c.chair, host=c.host, decisions=list(c.decisions),
@@ -455,6 +474,24 @@ class Ledger:
     def plan_rotation(self, cluster: str, **fields: Any) -> Receipt:
         """Plan a fair rotation of chair and host (``start='2016-02'``, ``months=12``)."""
         return self.execute(cmd.validated(cmd.PlanRotation, cluster=cluster, **fields))
+
+    def sign_mou(self, cluster: str, **fields: Any) -> Receipt:
+        """Sign the cluster's MoU (a new version each time); returns the receipt."""
+        return self.execute(cmd.validated(cmd.SignMou, cluster=cluster, **fields))
+
+    def list_extreme_poor(self, cluster: str, **fields: Any) -> Receipt:
+        """Register an extreme-poor household; ``receipt.last`` is its entry number."""
+        return self.execute(cmd.validated(cmd.ListExtremePoor, cluster=cluster, **fields))
+
+    def apply_safety_net(self, cluster: str, **fields: Any) -> Receipt:
+        """Apply for a safety net; ``receipt.last`` is the application number."""
+        return self.execute(cmd.validated(cmd.ApplySafetyNet, cluster=cluster, **fields))
+
+    def decide_safety_net(self, cluster: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.DecideSafetyNet, cluster=cluster, **fields))
+
+    def hold_training(self, cluster: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.HoldTraining, cluster=cluster, **fields))
 
     def record_platform_meeting(self, cluster: str, **fields: Any) -> Receipt:
         """The monthly platform meeting (attendance: ``[{"group": .., "member": ..}]``)."""

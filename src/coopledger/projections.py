@@ -19,6 +19,10 @@ Live, the rows a save implies are written in the same transaction as its events 
 | ``cluster_representatives`` | a representative's seat on a platform, since/until |
 | ``cluster_rotation`` | month of a platform: chair and host group |
 | ``cluster_meetings`` | platform meeting: chair, host, attendance, decisions |
+| ``cluster_mous`` | version of a cluster's MoU: parties, commitments |
+| ``cluster_extreme_poor`` | household in a platform's extreme-poor register |
+| ``cluster_safety_nets`` | safety-net application: scheme, applied, decided, value |
+| ``cluster_trainings`` | training or event, attendance by member/non-member and gender |
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from coopledger.storage import Database
 
 TABLES = ("groups", "members", "roles", "movements", "balances", "passbook", "meetings",
           "commands", "clusters", "cluster_groups", "cluster_representatives",
-          "cluster_rotation", "cluster_meetings")
+          "cluster_rotation", "cluster_meetings", "cluster_mous", "cluster_extreme_poor",
+          "cluster_safety_nets", "cluster_trainings")
 
 _DDL = {
     "groups": """CREATE TABLE IF NOT EXISTS {t} (
@@ -94,6 +99,26 @@ _DDL = {
         cluster_id TEXT NOT NULL, position INTEGER NOT NULL, meeting_date TEXT NOT NULL,
         chair TEXT NOT NULL, host TEXT NOT NULL, attended INTEGER NOT NULL,
         attendance TEXT NOT NULL, decisions TEXT NOT NULL, PRIMARY KEY (cluster_id, position))""",
+    "cluster_mous": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, version INTEGER NOT NULL, position INTEGER NOT NULL,
+        signed_on TEXT NOT NULL, parties TEXT NOT NULL, commitments TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, version))""",
+    "cluster_extreme_poor": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, position INTEGER NOT NULL, household TEXT NOT NULL,
+        head TEXT NOT NULL, village TEXT NOT NULL, reason TEXT NOT NULL,
+        identified_by TEXT NOT NULL, listed_on TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, position))""",
+    "cluster_safety_nets": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, position INTEGER NOT NULL, entry INTEGER NOT NULL,
+        scheme TEXT NOT NULL, applied_to TEXT NOT NULL, applied_on TEXT NOT NULL,
+        outcome TEXT, decided_on TEXT, value BIGINT, note TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, position))""",
+    "cluster_trainings": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, position INTEGER NOT NULL, held_on TEXT NOT NULL,
+        title TEXT NOT NULL, kind TEXT NOT NULL, facilitator TEXT NOT NULL,
+        members_female INTEGER NOT NULL, members_male INTEGER NOT NULL,
+        others_female INTEGER NOT NULL, others_male INTEGER NOT NULL,
+        PRIMARY KEY (cluster_id, position))""",
     "commands": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
@@ -281,6 +306,33 @@ class Projector:
                 b.add(f"INSERT INTO {self.t('cluster_rotation')} (cluster_id, month, chair, "
                       "host) VALUES (?, ?, ?, ?)", (gid, slot["month"], slot["chair"],
                                                     slot["host"]))
+        elif isinstance(e, ev.MouSigned):
+            b.add(f"INSERT INTO {self.t('cluster_mous')} (cluster_id, version, position, "
+                  "signed_on, parties, commitments) VALUES (?, ?, ?, ?, ?, ?)",
+                  (gid, e.version, e.position, day,
+                   json.dumps(list(e.parties), ensure_ascii=False),
+                   json.dumps(list(e.commitments), ensure_ascii=False)))
+        elif isinstance(e, ev.ExtremePoorListed):
+            b.add(f"INSERT INTO {self.t('cluster_extreme_poor')} (cluster_id, position, "
+                  "household, head, village, reason, identified_by, listed_on) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?)", (gid, e.position, e.household, e.head,
+                                               e.village, e.reason, e.identified_by, day))
+        elif isinstance(e, ev.SafetyNetApplied):
+            b.add(f"INSERT INTO {self.t('cluster_safety_nets')} (cluster_id, position, entry, "
+                  "scheme, applied_to, applied_on, outcome, decided_on, value, note) VALUES "
+                  "(?, ?, ?, ?, ?, ?, NULL, NULL, NULL, '')",
+                  (gid, e.position, e.household_entry, e.scheme, e.applied_to, day))
+        elif isinstance(e, ev.SafetyNetDecided):
+            value = None if e.value is None else paisa(Decimal(e.value))
+            b.add(f"UPDATE {self.t('cluster_safety_nets')} SET outcome = ?, decided_on = ?, "
+                  "value = ?, note = ? WHERE cluster_id = ? AND position = ?",
+                  (e.outcome, day, value, e.note, gid, e.application))
+        elif isinstance(e, ev.TrainingHeld):
+            b.add(f"INSERT INTO {self.t('cluster_trainings')} (cluster_id, position, held_on, "
+                  "title, kind, facilitator, members_female, members_male, others_female, "
+                  "others_male) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (gid, e.position, day, e.title, e.kind, e.facilitator, e.members_female,
+                   e.members_male, e.others_female, e.others_male))
         elif isinstance(e, ev.PlatformMeetingHeld):
             b.add(f"INSERT INTO {self.t('cluster_meetings')} (cluster_id, position, "
                   "meeting_date, chair, host, attended, attendance, decisions) VALUES "

@@ -254,10 +254,39 @@ class Reports:
         for r in reps:
             by_gender[r["gender"]] += 1
             by_wellbeing[r["wellbeing"]] += 1
+        mous = self.db.query(
+            f"SELECT version, signed_on, parties, commitments FROM {self.p.t('cluster_mous')} "
+            "WHERE cluster_id = ? AND signed_on <= ? ORDER BY version", (cid, day))
+        for m in mous:
+            m["parties"], m["commitments"] = json.loads(m["parties"]), json.loads(
+                m["commitments"])
+        register = self.db.query(
+            f"SELECT position AS entry, household, head, village, reason, identified_by, "
+            f"listed_on FROM {self.p.t('cluster_extreme_poor')} WHERE cluster_id = ? AND "
+            "listed_on <= ? ORDER BY position", (cid, day))
+        nets = self.db.query(
+            f"SELECT position AS application, entry, scheme, applied_to, applied_on, "
+            "CASE WHEN decided_on <= ? THEN outcome END AS outcome, "
+            "CASE WHEN decided_on <= ? THEN decided_on END AS decided_on, "
+            "CASE WHEN decided_on <= ? THEN value END AS value, note FROM "
+            f"{self.p.t('cluster_safety_nets')} WHERE cluster_id = ? AND applied_on <= ? "
+            "ORDER BY position", (day, day, day, cid, day))
+        for n in nets:
+            n["value"] = None if n["value"] is None else taka(int(n["value"]))
+        trainings = self.db.query(
+            f"SELECT * FROM {self.p.t('cluster_trainings')} WHERE cluster_id = ? AND "
+            "held_on <= ? ORDER BY held_on, position", (cid, day))
+        for t in trainings:
+            t.pop("cluster_id")
         return {**cluster, "as_of": as_of, "representatives": reps,
                 "representatives_by_gender": dict(sorted(by_gender.items())),
                 "representatives_by_wellbeing": dict(sorted(by_wellbeing.items())),
-                "rotation": rotation, "meetings": meetings}
+                "rotation": rotation, "meetings": meetings,
+                "mou": mous[-1] if mous else None, "mous": mous,
+                "extreme_poor": register, "safety_nets": nets,
+                "safety_nets_applied": len(nets),
+                "safety_nets_granted": sum(1 for n in nets if n["outcome"] == "granted"),
+                "trainings": trainings}
 
     def clusters(self, *, as_of: date | None = None) -> list[dict[str, Any]]:
         """Clusters with the groups in them on ``as_of`` (default: now)."""
