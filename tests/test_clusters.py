@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from coopledger import InvalidInput, Ledger, RuleBroken, UnknownCluster, UnknownGroup, audit
+from coopledger import commands as cmd
 from coopledger.cli import main
 from coopledger.testing import D1, D2, D3, FORMED, assert_refused, seed_group
 
@@ -255,3 +257,100 @@ def test_a_training_counts_members_and_the_community_by_gender(any_ledger: Ledge
     assert t["others_female"] + t["others_male"] == 16
     with pytest.raises(InvalidInput):
         any_ledger.hold_training("RAJAGAON", date=D3, title="Empty")
+
+
+# ---------------------------------------------------------------------- plans and reviews
+def group_plan() -> dict[str, Any]:
+    return {"year": 2016, "wellbeing": {"categories": {"extreme-poor": 1, "poor": 2},
+                                        "notes": "from the well-being ranking"},
+            "constraints": ["no land of our own"], "opportunities": ["cow dung is at hand"],
+            "micro_projects": [{"no": 1, "name": "Vermicompost"},
+                               {"no": 2, "name": "Homestead vegetables"}],
+            "ep_initiatives": ["first compost sales to the extreme-poor members"],
+            "activities": [
+                {"id": "vc-pit", "micro_project": 1, "name": "Build the compost pit",
+                 "activity": "vermicompost", "budget": "5000", "responsible": "leader",
+                 "start": "2015-11", "end": "2015-12"},
+                {"id": "veg", "micro_project": 2, "name": "Seedlings for every homestead",
+                 "budget": "800", "responsible": "cashier", "start": "2016-01",
+                 "end": "2016-02"}]}
+
+
+def test_a_group_plan_and_its_review_with_the_money_booked(any_ledger: Ledger) -> None:
+    platform(any_ledger)
+    any_ledger.sign_mou("RAJAGAON", date=D2, parties=PARTIES, commitments=[
+        {"no": 1, "party": "JOBA", "text": "Meet every month"}])
+    any_ledger.execute(cmd.AdoptPlan(
+        group="JOBA", date=D1, **group_plan()))
+    any_ledger.receive_grant("JOBA", source="ALRD", purpose="pit", taka="5000", date=D2)
+    any_ledger.book_activity_cost("JOBA", activity="vermicompost", taka="4200", date=D2)
+    any_ledger.book_activity_revenue("JOBA", activity="vermicompost", taka="300", date=D3)
+    receipt = any_ledger.execute(cmd.HoldReview(
+        group="JOBA", date=D3, year=2016, facilitator="Member 1", members_female=3,
+        activities=[{"id": "vc-pit", "status": "done", "achieved": "pit built"},
+                    {"id": "veg", "status": "partly"}],
+        commitments=[{"no": 1, "status": "kept"}],
+        changes=["members speak at the union council"],
+        recommendations=[{"text": "sell compost at the bazar", "carry": True}]))
+    review = any_ledger.reports.review("JOBA", 2016)
+    assert review is not None
+    pit = review["activities"][0]
+    assert (str(pit["costs"]), str(pit["revenue"])) == ("4200.00", "300.00")
+    assert review["mou_version"] == 1
+    assert review["seal"] == receipt.seal
+    assert review["recommendations"][0]["carry"] is True
+    plan = any_ledger.reports.plan("JOBA", 2016)
+    assert plan is not None
+    assert str(plan["completion"]) == "75.0"
+    assert audit.verify(any_ledger).ok
+    assert any_ledger.projections_match_rebuild()
+
+
+def test_a_cluster_plan_adopts_a_groups_activity_and_its_review_seals_the_groups(
+        any_ledger: Ledger) -> None:
+    platform(any_ledger)
+
+    any_ledger.execute(commands.AdoptPlan(group="JOBA", date=D1, **group_plan()))
+    cluster_plan = group_plan()
+    cluster_plan["activities"] = [
+        {"id": "joint-vc", "micro_project": 1, "name": "Compost pits in every group",
+         "activity": "vermicompost", "budget": "9000", "responsible": "platform",
+         "start": "2015-11", "end": "2016-01",
+         "adopted_from": {"group": "JOBA", "year": 2016, "id": "vc-pit"}}]
+    any_ledger.execute(commands.AdoptClusterPlan(cluster="RAJAGAON", date=D2, **cluster_plan))
+    plan = any_ledger.reports.plan("cluster:RAJAGAON", 2016)
+    assert plan is not None
+    assert plan["activities"][0]["adopted_from"] == {"group": "JOBA", "year": 2016,
+                                                     "id": "vc-pit"}
+    bad = group_plan()
+    bad["activities"][0]["adopted_from"] = {"group": "DOEL", "year": 2016, "id": "vc-pit"}
+    with pytest.raises(InvalidInput) as info:
+        any_ledger.execute(commands.AdoptClusterPlan(cluster="RAJAGAON", date=D2,
+                                                     **{**bad, "year": 2017}))
+    assert info.value.field == "activities[0].adopted_from"
+    any_ledger.execute(commands.HoldClusterReview(
+        cluster="RAJAGAON", date=D3, year=2016, facilitator="Member 1",
+        activities=[{"id": "joint-vc", "status": "not"}]))
+    review = any_ledger.reports.review("cluster:RAJAGAON", 2016)
+    assert review is not None
+    assert set(review["group_seals"]) == {"JOBA", "DOEL"}
+    assert review["group_seals"]["JOBA"] == audit.verify(any_ledger, "JOBA").heads()["JOBA"]
+
+
+def test_bad_plans_and_reviews_are_refused(any_ledger: Ledger) -> None:
+    platform(any_ledger)
+
+    bad = group_plan()
+    bad["activities"][0]["micro_project"] = 5
+    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(
+        commands.AdoptPlan(group="JOBA", date=D1, **bad)), InvalidInput,
+        "activities[0].micro_project")
+    any_ledger.execute(commands.AdoptPlan(group="JOBA", date=D1, **group_plan()))
+    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(
+        commands.AdoptPlan(group="JOBA", date=D1, **group_plan())), RuleBroken, "year")
+    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(commands.HoldReview(
+        group="JOBA", date=D3, year=2016, facilitator="x",
+        activities=[{"id": "vc-pit", "status": "done"}])), InvalidInput, "activities")
+    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(commands.HoldReview(
+        group="JOBA", date=D3, year=2017, facilitator="x", activities=[])),
+        RuleBroken, "year")

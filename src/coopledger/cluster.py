@@ -18,6 +18,7 @@ from coopledger.errors import InvalidInput, RuleBroken
 from coopledger.group import CLUSTER_PREFIX, Stamp, _check_code, _text, stream_id
 from coopledger.integrity import GENESIS
 from coopledger.money import to_taka
+from coopledger.plans import Planning
 
 
 def cluster_key(code: str) -> str:
@@ -134,7 +135,7 @@ class _PlatformRecords:
         pass
 
 
-class Cluster(Chained, _PlatformRecords):
+class Cluster(Chained, _PlatformRecords, Planning):
     """A cluster's stream and the state its rules need (formation date, member groups)."""
 
     @classmethod
@@ -301,9 +302,9 @@ class Cluster(Chained, _PlatformRecords):
             other.representatives = {g: list(m) for g, m in self.representatives.items()}
         if hasattr(self, "rotation"):
             other.rotation = dict(self.rotation)
-        for name in ("register", "pending"):
+        for name in ("register", "pending", "plans", "reviewed"):
             if hasattr(self, name):
-                setattr(other, name, list(getattr(self, name)))
+                setattr(other, name, type(getattr(self, name))(getattr(self, name)))
         return other
 
 

@@ -384,13 +384,113 @@ class HoldTraining(ClusterCommand):
     others_male: Annotated[int, Field(ge=0, strict=True)] = 0
 
 
+class MicroProject(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    no: Annotated[int, Field(gt=0, strict=True)]
+    name: Text
+
+
+class AdoptedFrom(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    group: Code
+    year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    id: Text
+
+
+class PlannedActivity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Annotated[str, Field(min_length=1, max_length=40)]
+    micro_project: Annotated[int, Field(gt=0, strict=True)]
+    name: Text
+    activity: Slug | None = Field(default=None, description="income-generating activity "
+                                  "whose money the ledger books (e.g. vermicompost)")
+    budget: TakaOrZero = Decimal("0.00")
+    responsible: Text
+    start: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    end: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    adopted_from: AdoptedFrom | None = None
+
+
+class PlanFields(BaseModel):
+    """The six parts of an annual plan of operation (APO)."""
+
+    year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    wellbeing: dict[str, Any] = Field(description='{"categories": {"extreme-poor": 4, ...}, '
+                                      '"notes": "..."}')
+    constraints: list[Text] = []
+    opportunities: list[Text] = []
+    micro_projects: Annotated[list[MicroProject], Field(min_length=1)]
+    ep_initiatives: list[Text] = []
+    activities: Annotated[list[PlannedActivity], Field(min_length=1)]
+
+
+class AdoptPlan(GroupCommand, PlanFields):
+    """A group adopts its annual plan of operation."""
+
+    command: Literal["adopt_plan"] = "adopt_plan"
+
+
+class AdoptClusterPlan(ClusterCommand, PlanFields):
+    """A cluster adopts its combined plan (joint activities may adopt groups' ones)."""
+
+    command: Literal["adopt_cluster_plan"] = "adopt_cluster_plan"
+
+
+class ReviewedActivity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Annotated[str, Field(min_length=1, max_length=40)]
+    status: Literal["done", "partly", "not"]
+    achieved: str = ""
+
+
+class ReviewedCommitment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    no: Annotated[int, Field(gt=0, strict=True)]
+    status: Literal["kept", "partly", "not"]
+    note: str = ""
+
+
+class Recommendation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: Text
+    carry: bool = Field(default=False, description="carry into next year's plan")
+
+
+class ReviewFields(BaseModel):
+    """A joint review of a year's plan and of the MoU commitments."""
+
+    year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    facilitator: Text
+    facilitator_role: Literal["group-leader", "field-facilitator"] = "group-leader"
+    members_female: Annotated[int, Field(ge=0, strict=True)] = 0
+    members_male: Annotated[int, Field(ge=0, strict=True)] = 0
+    others_female: Annotated[int, Field(ge=0, strict=True)] = 0
+    others_male: Annotated[int, Field(ge=0, strict=True)] = 0
+    activities: list[ReviewedActivity]
+    commitments: list[ReviewedCommitment] = []
+    changes: list[Text] = []
+    recommendations: list[Recommendation] = []
+
+
+class HoldReview(GroupCommand, ReviewFields):
+    """A group's yearly joint review."""
+
+    command: Literal["hold_review"] = "hold_review"
+
+
+class HoldClusterReview(ClusterCommand, ReviewFields):
+    """A cluster platform's yearly joint review."""
+
+    command: Literal["hold_cluster_review"] = "hold_cluster_review"
+
+
 AnyCommand = Annotated[
     FormGroup | JoinMember | LeaveMember | AssignRole | EndRole | DepositRice | SellRice
     | ReceivePayment | SaveCash | WithdrawCash | ReceiveGrant | PayExpense | BookActivityCost
     | BookActivityRevenue | RecordMeeting | CorrectEntry | FormCluster | JoinCluster
     | LeaveCluster | NameRepresentative | RepresentativeStepsDown | PlanRotation
     | RecordPlatformMeeting | SignMou | ListExtremePoor | ApplySafetyNet | DecideSafetyNet
-    | HoldTraining,
+    | HoldTraining | AdoptPlan | AdoptClusterPlan | HoldReview | HoldClusterReview,
     Field(discriminator="command"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
@@ -415,7 +515,8 @@ def invalid(error: PydanticValidationError) -> InvalidInput:
                  "join_cluster", "leave_cluster", "name_representative",
                  "representative_steps_down", "plan_rotation", "record_platform_meeting",
                  "sign_mou", "list_extreme_poor", "apply_safety_net", "decide_safety_net",
-                 "hold_training"):
+                 "hold_training", "adopt_plan", "adopt_cluster_plan", "hold_review",
+                 "hold_cluster_review"):
         field = field.removeprefix(name + ".")
     return InvalidInput(field or "command", first.get("input"), first["msg"])
 

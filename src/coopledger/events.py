@@ -355,6 +355,49 @@ class TrainingHeld(LedgerEvent):
     others_male: int
 
 
+class PlanAdopted(LedgerEvent):
+    """A group's or a cluster's annual plan of operation (APO), in its six parts.
+
+    ``wellbeing``: households by well-being category, with the analysis's notes;
+    ``constraints`` and ``opportunities``: the livelihood analysis; ``micro_projects``:
+    ``{"no", "name"}`` in order of priority; ``ep_initiatives``: initiatives for the extreme
+    poor; ``activities``: ``{"id", "micro_project", "name", "activity", "budget",
+    "responsible", "start", "end", "adopted_from"}`` (``activity``: the income-generating
+    activity whose money the ledger books, if any; ``start``/``end``: months, the schedule;
+    ``adopted_from``: for a cluster plan, the group plan's activity it takes up as a joint
+    activity, ``{"group", "year", "id"}``).
+    """
+
+    year: int
+    wellbeing: dict[str, Any]
+    constraints: list[str]
+    opportunities: list[str]
+    micro_projects: list[dict[str, Any]]
+    ep_initiatives: list[str]
+    activities: list[dict[str, Any]]
+
+
+class ReviewHeld(LedgerEvent):
+    """The yearly joint review of a plan and of the MoU commitments.
+
+    ``activities``: per planned activity ``{"id", "status": done|partly|not, "achieved",
+    "costs", "revenue"}`` with the money the ledger had booked against it that year;
+    ``commitments``: ``{"no", "status": kept|partly|not, "note"}`` for the MoU version
+    ``mou_version``; ``group_seals``: the seals of the groups' books at the review.
+    """
+
+    year: int
+    facilitator: str
+    facilitator_role: str
+    attendance: dict[str, int]
+    activities: list[dict[str, Any]]
+    mou_version: int | None
+    commitments: list[dict[str, Any]]
+    changes: list[str]
+    recommendations: list[dict[str, Any]]
+    group_seals: dict[str, str]
+
+
 #: Event types whose content a correction may replace.
 CORRECTABLE = frozenset(
     name for name, cls in EVENT_TYPES.items() if cls.is_movement or cls is MeetingHeld

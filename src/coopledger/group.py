@@ -24,6 +24,7 @@ from coopledger.chained import Chained, chained, project
 from coopledger.errors import InvalidInput, RuleBroken, UnknownMember
 from coopledger.integrity import GENESIS
 from coopledger.money import RICE, format_grams, format_taka, sale_value, taka, to_taka
+from coopledger.plans import Planning
 from coopledger.postings import net, postings, postings_for
 
 GROUP_KINDS = ("women", "men", "mixed")
@@ -126,7 +127,7 @@ def _lowest_from(deltas: dict[str, int], day: str, sign: int = 1) -> int:
     return at_day if lowest is None else min(lowest, at_day)
 
 
-class Group(Chained):
+class Group(Chained, Planning):
     """A savings group's stream of events and the state its rules need."""
 
     # State, set from GroupFormed: code, name, kind, meeting_day, formed_on, profile
@@ -167,6 +168,9 @@ class Group(Chained):
             other.balances = {a: dict(t) for a, t in self.balances.items()}
             other.corrected = dict(self.corrected)
             other.profile = dict(self.profile)
+        for name in ("plans", "reviewed"):
+            if hasattr(self, name):
+                setattr(other, name, type(getattr(self, name))(getattr(self, name)))
         return other
 
     def _on_GroupFormed(self, e: ev.GroupFormed) -> None:

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -40,6 +41,7 @@ from coopledger.errors import (
 )
 from coopledger.group import CLUSTER_PREFIX, Group, Stamp, project, stream_id
 from coopledger.integrity import seal
+from coopledger.plans import check_plan
 from coopledger.postings import DatedPosting, postings
 from coopledger.projections import Projector
 from coopledger.reports import Reports
@@ -50,6 +52,12 @@ DHAKA = timezone(timedelta(hours=6), "BST")
 
 
 _FORMS = (cmd.FormGroup, cmd.FormCluster)
+
+
+def stream_key(aggregate: Any) -> str:
+    """A group's code, or ``CLUSTER:<code>`` for a cluster."""
+    return (CLUSTER_PREFIX + aggregate.code) if isinstance(aggregate, Cluster) \
+        else str(aggregate.code)
 
 
 class LedgerApplication(Application[Any]):
@@ -298,6 +306,10 @@ class Ledger:
             result = self._meeting(group, c, stamp)
         elif isinstance(c, cmd.CorrectEntry):
             result = self._correct(group, c, stamp)
+        elif isinstance(c, cmd.AdoptPlan):
+            group.adopt_plan(plan=self._plan(c, None), on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.HoldReview):
+            result = self._review(group, c, stamp, [group.code])
         else:  # pragma: no cover - every command type is handled above
             raise InvalidInput("command", type(c).__name__, "is not a known command")
         return group, result
@@ -361,6 +373,11 @@ class Ledger:
                                   attendance={k: getattr(c, k) for k in (
                                       "members_female", "members_male", "others_female",
                                       "others_male")}, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.AdoptClusterPlan):
+            cluster.adopt_plan(plan=self._plan(c, self.reports.group_plan_activities(
+                list(cluster.groups))), on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.HoldClusterReview):
+            self._review(cluster, c, stamp, sorted(cluster.groups))
         elif isinstance(c, cmd.RecordPlatformMeeting):
             cluster.hold_meeting(attendance=[(a.group, a.member) for a in c.attendance],
                                  chair=c.chair, host=c.host, decisions=list(c.decisions),
@@ -389,6 +406,38 @@ class Ledger:
             "attendance": list(c.attendance), "counted_cash": c.counted_cash,
             "counted_rice_grams": c.counted_rice_grams, "notes": c.notes},
             on=c.date, stamp=stamp)
+
+    @staticmethod
+    def _plan(c: Any, joint: set[tuple[str, int, str]] | None) -> dict[str, Any]:
+        return check_plan(c.year, c.wellbeing, list(c.constraints), list(c.opportunities),
+                          [p.model_dump() for p in c.micro_projects], list(c.ep_initiatives),
+                          [a.model_dump() for a in c.activities], joint)
+
+    def _review(self, stream: Any, c: Any, stamp: Stamp, groups: list[str]) -> int:
+        """Review a plan with the money the groups' books hold for each activity over its
+        schedule, the cluster's MoU, and the seals of the groups' books."""
+        plan = self.reports.plan(stream_key(stream), c.year)
+        booked: dict[str, tuple[Decimal, Decimal]] = {}
+        for a in plan["activities"] if plan else []:
+            if not a["activity"]:
+                continue
+            source = [a["adopted_from"]["group"]] if a.get("adopted_from") else groups
+            booked[a["id"]] = self.reports.activity_money(
+                source, a["activity"], a["start"], a["end"])
+        cluster = stream.code if isinstance(stream, Cluster) else \
+            self.reports.cluster_of(stream.code)
+        mou = self.reports.platform(cluster)["mou"] if cluster else None
+        seals = {g: seal(self.load(g).chain_head) for g in groups} \
+            if isinstance(stream, Cluster) else {}
+        stream.hold_review(
+            year=c.year, facilitator=c.facilitator, facilitator_role=c.facilitator_role,
+            attendance={k: getattr(c, k) for k in ("members_female", "members_male",
+                                                   "others_female", "others_male")},
+            activities=[a.model_dump() for a in c.activities], booked=booked, mou=mou,
+            commitments=[x.model_dump() for x in c.commitments], changes=list(c.changes),
+            recommendations=[r.model_dump() for r in c.recommendations], group_seals=seals,
+            on=c.date, stamp=stamp)
+        return int(stream.version)
 
     def _correct(self, group: Group, c: cmd.CorrectEntry, stamp: Stamp) -> int:
         if c.target > group.version:

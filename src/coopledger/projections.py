@@ -23,6 +23,8 @@ Live, the rows a save implies are written in the same transaction as its events 
 | ``cluster_extreme_poor`` | household in a platform's extreme-poor register |
 | ``cluster_safety_nets`` | safety-net application: scheme, applied, decided, value |
 | ``cluster_trainings`` | training or event, attendance by member/non-member and gender |
+| ``plans`` | group's or cluster's annual plan (the six parts, as JSON) |
+| ``reviews`` | joint review (as JSON), with its seal |
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from coopledger import events as ev
-from coopledger.integrity import seal
+from coopledger.integrity import canonical, seal
 from coopledger.money import paisa
 from coopledger.postings import postings
 from coopledger.storage import Database
@@ -43,7 +45,7 @@ from coopledger.storage import Database
 TABLES = ("groups", "members", "roles", "movements", "balances", "passbook", "meetings",
           "commands", "clusters", "cluster_groups", "cluster_representatives",
           "cluster_rotation", "cluster_meetings", "cluster_mous", "cluster_extreme_poor",
-          "cluster_safety_nets", "cluster_trainings")
+          "cluster_safety_nets", "cluster_trainings", "plans", "reviews")
 
 _DDL = {
     "groups": """CREATE TABLE IF NOT EXISTS {t} (
@@ -119,6 +121,13 @@ _DDL = {
         members_female INTEGER NOT NULL, members_male INTEGER NOT NULL,
         others_female INTEGER NOT NULL, others_male INTEGER NOT NULL,
         PRIMARY KEY (cluster_id, position))""",
+    "plans": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, year INTEGER NOT NULL, position INTEGER NOT NULL,
+        adopted_on TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (group_id, year))""",
+    "reviews": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, year INTEGER NOT NULL, position INTEGER NOT NULL,
+        held_on TEXT NOT NULL, body TEXT NOT NULL, seal TEXT NOT NULL,
+        PRIMARY KEY (group_id, year))""",
     "commands": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
@@ -306,6 +315,15 @@ class Projector:
                 b.add(f"INSERT INTO {self.t('cluster_rotation')} (cluster_id, month, chair, "
                       "host) VALUES (?, ?, ?, ?)", (gid, slot["month"], slot["chair"],
                                                     slot["host"]))
+        elif isinstance(e, ev.PlanAdopted):
+            b.add(f"INSERT INTO {self.t('plans')} (group_id, year, position, adopted_on, body) "
+                  "VALUES (?, ?, ?, ?, ?)", (gid, e.year, e.position, day, canonical(
+                      {k: v for k, v in e.content().items() if k != "year"})))
+        elif isinstance(e, ev.ReviewHeld):
+            b.add(f"INSERT INTO {self.t('reviews')} (group_id, year, position, held_on, body, "
+                  "seal) VALUES (?, ?, ?, ?, ?, ?)", (gid, e.year, e.position, day, canonical(
+                      {k: v for k, v in e.content().items() if k != "year"}),
+                      seal(e.chain_hash)))
         elif isinstance(e, ev.MouSigned):
             b.add(f"INSERT INTO {self.t('cluster_mous')} (cluster_id, version, position, "
                   "signed_on, parties, commitments) VALUES (?, ?, ?, ?, ?, ?)",

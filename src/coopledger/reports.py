@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from coopledger import accounts as acc
 from coopledger.errors import UnknownCluster, UnknownGroup, UnknownMember
-from coopledger.group import group_id
+from coopledger.group import group_id, stream_id
 from coopledger.money import RICE, TAKA, taka
 
 if TYPE_CHECKING:
@@ -287,6 +287,68 @@ class Reports:
                 "safety_nets_applied": len(nets),
                 "safety_nets_granted": sum(1 for n in nets if n["outcome"] == "granted"),
                 "trainings": trainings}
+
+    def plan(self, stream: str, year: int) -> dict[str, Any] | None:
+        """A group's (``JOBA``) or cluster's (``cluster:CODE``) plan for a year, with its
+        completion once reviewed: the share of activities done (partly counts half)."""
+        sid = stream_id(stream).hex
+        rows = self.db.query(f"SELECT * FROM {self.p.t('plans')} WHERE group_id = ? AND "
+                             "year = ?", (sid, year))
+        if not rows:
+            return None
+        plan = {"year": year, "adopted_on": rows[0]["adopted_on"],
+                **json.loads(rows[0]["body"])}
+        for a in plan["activities"]:
+            a["budget"] = Decimal(a["budget"])
+        review = self.review(stream, year)
+        if review:
+            score = {"done": 2, "partly": 1, "not": 0}
+            total = sum(score[a["status"]] for a in review["activities"])
+            plan["completion"] = (Decimal(total * 50) / len(review["activities"])).quantize(
+                Decimal("0.1"))
+        return plan
+
+    def review(self, stream: str, year: int) -> dict[str, Any] | None:
+        """A joint review (with the seal of the books at that moment)."""
+        rows = self.db.query(f"SELECT * FROM {self.p.t('reviews')} WHERE group_id = ? AND "
+                             "year = ?", (stream_id(stream).hex, year))
+        if not rows:
+            return None
+        body = json.loads(rows[0]["body"])
+        for a in body["activities"]:
+            a["costs"], a["revenue"] = Decimal(a["costs"]), Decimal(a["revenue"])
+        return {"year": year, "held_on": rows[0]["held_on"], "seal": rows[0]["seal"], **body}
+
+    def group_plan_activities(self, groups: list[str]) -> set[tuple[str, int, str]]:
+        """(group, year, activity id) of every activity in these groups' plans."""
+        out: set[tuple[str, int, str]] = set()
+        for code in groups:
+            for row in self.db.query(f"SELECT year, body FROM {self.p.t('plans')} WHERE "
+                                     "group_id = ?", (stream_id(code).hex,)):
+                out |= {(code.upper(), row["year"], a["id"])
+                        for a in json.loads(row["body"])["activities"]}
+        return out
+
+    def activity_money(self, groups: list[str], activity: str, start: str,
+                       end: str) -> tuple[Decimal, Decimal]:
+        """Costs and revenue booked against an activity by these groups between the first
+        day of month ``start`` and the last day of month ``end`` (YYYY-MM)."""
+        first = f"{start}-01"
+        last = f"{end}-31"
+        costs = revenue = 0
+        for code in groups:
+            rows = self.db.query(
+                f"SELECT account, SUM(amount) AS total FROM {self.p.t('movements')} WHERE "
+                "group_id = ? AND account IN (?, ?) AND business_date >= ? AND "
+                "business_date <= ? GROUP BY account",
+                (stream_id(code).hex, acc.activity_costs(activity),
+                 acc.activity_income(activity), first, last))
+            for r in rows:
+                if r["account"].startswith(acc.ACTIVITY_COSTS):
+                    costs += int(r["total"])
+                else:
+                    revenue -= int(r["total"])
+        return taka(costs), taka(revenue)
 
     def clusters(self, *, as_of: date | None = None) -> list[dict[str, Any]]:
         """Clusters with the groups in them on ``as_of`` (default: now)."""
