@@ -310,14 +310,14 @@ def test_a_cluster_plan_adopts_a_groups_activity_and_its_review_seals_the_groups
         any_ledger: Ledger) -> None:
     platform(any_ledger)
 
-    any_ledger.execute(commands.AdoptPlan(group="JOBA", date=D1, **group_plan()))
+    any_ledger.execute(cmd.AdoptPlan(group="JOBA", date=D1, **group_plan()))
     cluster_plan = group_plan()
     cluster_plan["activities"] = [
         {"id": "joint-vc", "micro_project": 1, "name": "Compost pits in every group",
          "activity": "vermicompost", "budget": "9000", "responsible": "platform",
          "start": "2015-11", "end": "2016-01",
          "adopted_from": {"group": "JOBA", "year": 2016, "id": "vc-pit"}}]
-    any_ledger.execute(commands.AdoptClusterPlan(cluster="RAJAGAON", date=D2, **cluster_plan))
+    any_ledger.execute(cmd.AdoptClusterPlan(cluster="RAJAGAON", date=D2, **cluster_plan))
     plan = any_ledger.reports.plan("cluster:RAJAGAON", 2016)
     assert plan is not None
     assert plan["activities"][0]["adopted_from"] == {"group": "JOBA", "year": 2016,
@@ -325,10 +325,10 @@ def test_a_cluster_plan_adopts_a_groups_activity_and_its_review_seals_the_groups
     bad = group_plan()
     bad["activities"][0]["adopted_from"] = {"group": "DOEL", "year": 2016, "id": "vc-pit"}
     with pytest.raises(InvalidInput) as info:
-        any_ledger.execute(commands.AdoptClusterPlan(cluster="RAJAGAON", date=D2,
+        any_ledger.execute(cmd.AdoptClusterPlan(cluster="RAJAGAON", date=D2,
                                                      **{**bad, "year": 2017}))
     assert info.value.field == "activities[0].adopted_from"
-    any_ledger.execute(commands.HoldClusterReview(
+    any_ledger.execute(cmd.HoldClusterReview(
         cluster="RAJAGAON", date=D3, year=2016, facilitator="Member 1",
         activities=[{"id": "joint-vc", "status": "not"}]))
     review = any_ledger.reports.review("cluster:RAJAGAON", 2016)
@@ -343,14 +343,14 @@ def test_bad_plans_and_reviews_are_refused(any_ledger: Ledger) -> None:
     bad = group_plan()
     bad["activities"][0]["micro_project"] = 5
     assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(
-        commands.AdoptPlan(group="JOBA", date=D1, **bad)), InvalidInput,
+        cmd.AdoptPlan(group="JOBA", date=D1, **bad)), InvalidInput,
         "activities[0].micro_project")
-    any_ledger.execute(commands.AdoptPlan(group="JOBA", date=D1, **group_plan()))
+    any_ledger.execute(cmd.AdoptPlan(group="JOBA", date=D1, **group_plan()))
     assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(
-        commands.AdoptPlan(group="JOBA", date=D1, **group_plan())), RuleBroken, "year")
-    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(commands.HoldReview(
+        cmd.AdoptPlan(group="JOBA", date=D1, **group_plan())), RuleBroken, "year")
+    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(cmd.HoldReview(
         group="JOBA", date=D3, year=2016, facilitator="x",
         activities=[{"id": "vc-pit", "status": "done"}])), InvalidInput, "activities")
-    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(commands.HoldReview(
+    assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(cmd.HoldReview(
         group="JOBA", date=D3, year=2017, facilitator="x", activities=[])),
         RuleBroken, "year")
