@@ -354,3 +354,29 @@ def test_bad_plans_and_reviews_are_refused(any_ledger: Ledger) -> None:
     assert_refused(any_ledger, "JOBA", lambda: any_ledger.execute(cmd.HoldReview(
         group="JOBA", date=D3, year=2017, facilitator="x", activities=[])),
         RuleBroken, "year")
+
+
+def test_programme_figures_by_district_and_by_cluster(any_ledger: Ledger) -> None:
+    platform(any_ledger)
+    entry = any_ledger.list_extreme_poor("RAJAGAON", date=D2, household="H", head="A",
+                                         village="Rajagaon", reason="r",
+                                         identified_by="well-being-analysis").last
+    application = any_ledger.apply_safety_net("RAJAGAON", date=D2, household_entry=entry,
+                                              scheme="vgd", applied_to="UP").last
+    any_ledger.decide_safety_net("RAJAGAON", date=D3, application=application,
+                                 outcome="granted", value="1200")
+    any_ledger.form_cluster("GAINPARA", name="Gainpara", district="Rajshahi", upazila="Puthia",
+                            villages=["Gainpara"], households=150, date=D1)
+    any_ledger.join_cluster("GAINPARA", group="SHAPLA", date=D2)
+    rows = {r["district"]: r for r in any_ledger.reports.programme(by="district")}
+    thakurgaon = rows["Thakurgaon"]
+    assert (thakurgaon["clusters"], thakurgaon["groups"], thakurgaon["households"]) == (1, 2, 210)
+    assert str(thakurgaon["women_share"]) == "100.0"
+    assert (str(thakurgaon["applied_share"]), str(thakurgaon["received_share"])) == (
+        "100.0", "100.0")
+    assert thakurgaon["representatives_by_gender"] == {"female": 3}
+    assert str(rows["Rajshahi"]["applied_share"]) == "0.0"
+    assert [r["cluster"] for r in any_ledger.reports.programme(by="cluster")] == [
+        "GAINPARA", "RAJAGAON"]
+    with pytest.raises(InvalidInput):
+        any_ledger.reports.programme(by="village")

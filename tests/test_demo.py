@@ -20,7 +20,7 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Ledger:
 
 
 def test_four_womens_groups_in_three_villages_with_51_members(demo_ledger: Ledger) -> None:
-    groups = demo_ledger.reports.groups()
+    groups = demo_ledger.reports.groups(upazila="Chirirbandar")
     assert len(groups) == 4
     assert {g["village"] for g in groups} == {"Mohalbari", "Surail", "Damoir"}
     assert {g["upazila"] for g in groups} == {"Chirirbandar"}
@@ -32,14 +32,35 @@ def test_four_womens_groups_in_three_villages_with_51_members(demo_ledger: Ledge
     assert {m["community"] for m in members} >= {"Hindu", "Muslim", "Santal", "Oraon"}
 
 
-def test_the_four_groups_form_one_cluster(demo_ledger: Ledger) -> None:
-    (cluster,) = demo_ledger.reports.clusters()
+def test_the_four_groups_form_one_cluster_among_three(demo_ledger: Ledger) -> None:
+    clusters = {c["code"]: c for c in demo_ledger.reports.clusters()}
+    assert len(clusters) == 3
+    cluster = clusters["CHIRIRBANDAR-1"]
     assert sorted(cluster["groups"]) == ["EKOTA", "JOBA", "KAKOLI", "SHAPLA"]
     assert cluster["villages"] == ["Mohalbari", "Surail", "Damoir"]
 
 
+def test_the_platforms_year(demo_ledger: Ledger) -> None:
+    p = demo_ledger.reports.platform("CHIRIRBANDAR-1")
+    assert p["mou"]["version"] == 2
+    assert (p["safety_nets_applied"], p["safety_nets_granted"]) == (4, 2)
+    (training,) = p["trainings"]
+    assert training["members_female"] + training["members_male"] == 9
+    assert training["others_female"] + training["others_male"] == 16
+    assert len(p["meetings"]) == 9
+    review = demo_ledger.reports.review("cluster:CHIRIRBANDAR-1", 2016)
+    assert review is not None
+    assert set(review["group_seals"]) == {"SHAPLA", "JOBA", "KAKOLI", "EKOTA"}
+    assert all(a["costs"] > 0 for a in review["activities"])
+    plan = demo_ledger.reports.plan("cluster:CHIRIRBANDAR-1", 2016)
+    assert plan is not None
+    assert str(plan["completion"]) == "87.5"
+    rows = demo_ledger.reports.programme(by="district")
+    assert {r["district"] for r in rows} == {"Dinajpur", "Thakurgaon", "Rajshahi"}
+
+
 def test_a_year_of_friday_meetings_from_november_2015(demo_ledger: Ledger) -> None:
-    for g in demo_ledger.reports.groups():
+    for g in demo_ledger.reports.groups(upazila="Chirirbandar"):
         meetings = demo_ledger.reports.reconciliation(g["code"]).meetings
         assert len(meetings) == 53
         assert meetings[0].meeting_date == date(2015, 11, 6)
@@ -55,9 +76,9 @@ def test_rice_deposits_are_about_fourteen_handfuls(demo_ledger: Ledger) -> None:
 
 def test_sales_on_credit_vermicompost_grant_and_a_few_real_discrepancies(
         demo_ledger: Ledger) -> None:
-    kinds: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()  # the four Chirirbandar groups of the field report
     flagged = 0
-    for g in demo_ledger.reports.groups():
+    for g in demo_ledger.reports.groups(upazila="Chirirbandar"):
         kinds.update(type(e).__name__ for e in demo_ledger.events(g["code"]))
         position = demo_ledger.reports.position(g["code"])
         assert position.grants > 0

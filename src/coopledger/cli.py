@@ -95,8 +95,10 @@ def demo(ctx: click.Context, fresh: bool) -> None:
     ledger = _open(ctx)
     with out.status("Recording a year of weekly meetings ...") as status:
         counts = demo_module.build(ledger, progress=lambda c: status.update(f"{c} recorded"))
+    clusters = sum(1 for s in counts if s.startswith("cluster:"))
     out.print(f"Demo ledger in [bold]{ledger.config.display}[/]: "
-              f"{sum(counts.values()):,} events in {len(counts)} groups.\n")
+              f"{sum(counts.values()):,} events in {len(counts) - clusters} groups and "
+              f"{clusters} clusters.\n")
     _positions_table(ledger, None)
 
 
@@ -143,9 +145,11 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @main.command()
 @click.argument("kind", type=click.Choice(["passbook", "group", "trial-balance",
                                            "reconciliation", "members", "clusters",
-                                           "platform"]))
+                                           "platform", "programme"]))
 @click.option("--group", "code", help="Group code (all groups when omitted, where allowed).")
 @click.option("--cluster", "cluster_code", help="Cluster code (the platform report).")
+@click.option("--by", type=click.Choice(["district", "upazila", "union", "cluster"]),
+              default="district", help="How the programme report is broken down.")
 @click.option("--member", type=int, help="Member number (passbook).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Business date YYYY-MM-DD (default: everything recorded).")
@@ -155,7 +159,7 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.pass_context
 @refusals
 def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | None,
-           member: int | None, as_of: Any, recorded: str | None, fmt: str) -> None:
+           by: str, member: int | None, as_of: Any, recorded: str | None, fmt: str) -> None:
     """Print a report as of a business date (and, with --as-recorded, as the books stood
     at a recording time)."""
     ledger = _open(ctx)
@@ -177,6 +181,24 @@ def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | 
         _position(ledger, code, day, fmt)
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
+    elif kind == "programme":
+        rows = ledger.reports.programme(by=by, as_of=day)
+        if fmt == "json":
+            click.echo(to_json(rows))
+            return
+        table = Table(title=f"Programme by {by}" + (f" as of {day}" if day else ""))
+        for col in (by, "clusters", "groups/cluster", "households", "members", "women %",
+                    "extreme poor %", "applied %", "received %", "representatives",
+                    "plan done %"):
+            table.add_column(col)
+        for r in rows:
+            reps = ", ".join(f"{k} {v}" for k, v in {**r["representatives_by_gender"],
+                                                   **r["representatives_by_wellbeing"]}.items())
+            table.add_row(str(r[by]), str(r["clusters"]), str(r["groups_per_cluster"]),
+                          str(r["households"]), str(r["members"]), str(r["women_share"]),
+                          str(r["extreme_poor_share"]), str(r["applied_share"]),
+                          str(r["received_share"]), reps, str(r["plan_completion"] or ""))
+        out.print(table)
     elif kind == "platform":
         _platform(ledger, _need(cluster_code, "--cluster"), day, fmt)
     elif kind == "clusters":

@@ -114,10 +114,135 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
             _build_group(ledger, g, clock)
             if progress:
                 progress(g.code)
+        _cluster(ledger, clock)
+        _plans_and_review(ledger, clock)
+        _more_clusters(ledger, clock)
+        if progress:
+            progress("clusters")
     finally:
         ledger.clock = saved_clock
-    _cluster(ledger, clock)
-    return {g.code: ledger.load(g.code).version for g in GROUPS}
+    streams = [g["code"] for g in ledger.reports.groups()]
+    streams += ["cluster:" + c["code"] for c in ledger.reports.clusters()]
+    return {s: ledger.load(s).version for s in streams}
+
+
+def _plans_and_review(ledger: Ledger, clock: _Clock) -> None:
+    """Each group's 2016 plan, the cluster's combined plan taking up the vermicompost pits
+    as a joint activity, and the platform's joint review in November 2016."""
+    by = "manager.sustain"
+    projects = [cmd.MicroProject(no=1, name="Vermicompost"),
+                cmd.MicroProject(no=2, name="Homestead vegetables")]
+    for g in GROUPS:
+        day = date(2016, 1, 8)
+        clock.now = _at(day)
+        counts = {w: sum(1 for m in g.members if m[2] == w)
+                  for w in ("extreme-poor", "poor", "middle")}
+        ledger.execute(cmd.AdoptPlan(
+            group=g.code, date=day, key=f"{g.code}-plan-2016", recorded_by=g.animator,
+            year=2016, wellbeing={"categories": counts, "notes": "ranked by the members"},
+            constraints=["no land of our own", "little cash for inputs"],
+            opportunities=["cow dung and kitchen waste at hand", "a bazar within 3 km"],
+            micro_projects=projects,
+            ep_initiatives=["the extreme-poor members get the first compost to sell"],
+            activities=[
+                cmd.PlannedActivity(id="vc-pit", micro_project=1, name="Build and run the "
+                                    "vermicompost pit", activity="vermicompost",
+                                    budget=Decimal("6000.00"), responsible="group leader",
+                                    start="2016-01", end="2016-10"),
+                cmd.PlannedActivity(id="veg", micro_project=2, name="Seedlings for every "
+                                    "homestead", budget=Decimal("800.00"),
+                                    responsible="cashier", start="2016-02", end="2016-04")]))
+    day = date(2016, 1, 29)
+    clock.now = _at(day)
+    ledger.execute(cmd.AdoptClusterPlan(
+        cluster="CHIRIRBANDAR-1", date=day, key="cluster-plan-2016", recorded_by=by,
+        year=2016, wellbeing={"categories": {"extreme-poor": 19, "poor": 28, "middle": 4},
+                              "notes": "the four groups' rankings"},
+        constraints=["small volumes of compost per group"],
+        opportunities=["selling compost together gets a better price"],
+        micro_projects=[cmd.MicroProject(no=1, name="Joint compost marketing")],
+        ep_initiatives=["VGD and allowances for the extreme poor on the register"],
+        activities=[cmd.PlannedActivity(
+            id=f"pits-{g.code}", micro_project=1, name=f"{g.name}'s compost pit",
+            activity="vermicompost", budget=Decimal("6000.00"), responsible=g.code,
+            start="2016-01", end="2016-10",
+            adopted_from=cmd.AdoptedFrom(group=g.code, year=2016, id="vc-pit"))
+            for g in GROUPS]))
+    day = date(2016, 11, 11)
+    clock.now = _at(day)
+    ledger.execute(cmd.HoldClusterReview(
+        cluster="CHIRIRBANDAR-1", date=day, key="cluster-review-2016", recorded_by=by,
+        year=2016, facilitator=GROUPS[0].members[0][0], facilitator_role="group-leader",
+        members_female=8, others_female=3, others_male=2,
+        activities=[cmd.ReviewedActivity(
+            id=f"pits-{g.code}", status="done" if i < 3 else "partly",
+            achieved="pit running, compost sold" if i < 3 else "pit built, few sales")
+            for i, g in enumerate(GROUPS)],
+        commitments=[cmd.ReviewedCommitment(no=1, status="kept"),
+                     cmd.ReviewedCommitment(no=2, status="partly",
+                                            note="one training instead of two"),
+                     cmd.ReviewedCommitment(no=3, status="kept")],
+        changes=["two extreme-poor members receive an allowance",
+                 "the groups sell compost together at the bazar"],
+        recommendations=[cmd.Recommendation(text="buy a shared compost sieve", carry=True),
+                         cmd.Recommendation(text="apply for khas land for vegetables",
+                                            carry=True)]))
+
+
+OTHER_CLUSTERS = (
+    ("RAJAGAON", "Rajagaon cluster", "Rangpur", "Thakurgaon", "Thakurgaon Sadar", "Rajagaon",
+     "4", ["Rajagaon", "Uttar Dholarhat"], 230, (("DHOLARHAT", "women"), ("RAJAGAON-M", "men"),
+                                                 ("BORGAON", "mixed"))),
+    ("GAINPARA", "Gainpara cluster", "Rajshahi", "Rajshahi", "Puthia", "Puthia", "7",
+     ["Gainpara"], 170, (("GAINPARA-1", "women"), ("GAINPARA-2", "mixed"))),
+)
+
+
+def _more_clusters(ledger: Ledger, clock: _Clock) -> None:
+    """Two more clusters elsewhere, so that the programme report has more to add up."""
+    day = date(2016, 3, 4)
+    clock.now = _at(day)
+    by = "manager.sustain"
+    names = ["Shahida Begum", "Abdul Matin", "Jhorna Rani", "Rafiqul Islam", "Mina Bala",
+             "Nazma Khatun"]
+    for (code, name, division, district, upazila, union, ward, villages, households,
+         groups) in OTHER_CLUSTERS:
+        ledger.execute(cmd.FormCluster(
+            cluster=code, date=day, key=f"{code}-formed", recorded_by=by, name=name,
+            division=division, district=district, upazila=upazila, union=union, ward=ward,
+            villages=villages, households=households, partner="SERP"))
+        for j, (group, kind) in enumerate(groups):
+            ledger.execute(cmd.FormGroup(
+                group=group, date=day, key=f"{group}-formed", recorded_by=by,
+                name=f"{group.title()} samity", kind=kind, meeting_day="thursday",
+                division=division, district=district, upazila=upazila, union=union,
+                ward=ward, village=villages[j % len(villages)], partner="SERP"))
+            for i, person in enumerate(names[:4]):
+                gender: Literal["female", "male"] = "female" if kind == "women" or \
+                    (kind == "mixed" and i % 2 == 0) else "male"
+                wellbeing: Wellbeing = "extreme-poor" if i == 0 else "poor"
+                ledger.execute(cmd.JoinMember(
+                    group=group, date=day, key=f"{group}-join-{i}", recorded_by=by,
+                    name=person, household=f"{person.split()[-1]} household",
+                    gender=gender, landless=True, wellbeing=wellbeing))
+            ledger.execute(cmd.JoinCluster(cluster=code, date=day, key=f"{code}-{group}",
+                                           recorded_by=by, group=group))
+            for member in (1, 2):
+                ledger.execute(cmd.NameRepresentative(
+                    cluster=code, date=day, key=f"{code}-{group}-rep-{member}",
+                    recorded_by=by, group=group, member=member))
+        if code == "RAJAGAON":
+            entry = int(ledger.execute(cmd.ListExtremePoor(
+                cluster=code, date=day, key=f"{code}-ep", recorded_by=by,
+                household="Hafiz household", head="Md. Hafiz Uddin", village=villages[0],
+                reason="old and crippled, no income", identified_by="transect-visit")).result)
+            application = int(ledger.execute(cmd.ApplySafetyNet(
+                cluster=code, date=day, key=f"{code}-sn", recorded_by=by,
+                household_entry=entry, scheme="old-age-allowance",
+                applied_to=f"{union} Union Parishad")).result)
+            ledger.execute(cmd.DecideSafetyNet(
+                cluster=code, date=day, key=f"{code}-sn-decided", recorded_by=by,
+                application=application, outcome="granted", value=Decimal("1800.00")))
 
 
 def _platform_year(ledger: Ledger, clock: _Clock) -> None:

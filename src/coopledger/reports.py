@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from coopledger import accounts as acc
-from coopledger.errors import UnknownCluster, UnknownGroup, UnknownMember
-from coopledger.group import group_id, stream_id
+from coopledger.errors import InvalidInput, UnknownCluster, UnknownGroup, UnknownMember
+from coopledger.group import CLUSTER_PREFIX, group_id, stream_id
 from coopledger.money import RICE, TAKA, taka
 
 if TYPE_CHECKING:
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from coopledger.storage import Database
 
 FAR_FUTURE = "9999-12-31"
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    """A percentage to one decimal (None when there is nothing to share)."""
+    return (Decimal(part * 100) / whole).quantize(Decimal("0.1")) if whole else None
 
 
 def _day(as_of: date | None) -> str:
@@ -287,6 +292,65 @@ class Reports:
                 "safety_nets_applied": len(nets),
                 "safety_nets_granted": sum(1 for n in nets if n["outcome"] == "granted"),
                 "trainings": trainings}
+
+    def programme(self, *, by: str = "district", clusters: list[str] | None = None,
+                  as_of: date | None = None) -> list[dict[str, Any]]:
+        """The programme's headline figures per district, upazila, union or cluster: clusters,
+        groups per cluster, households, members, share of women and of the extreme poor,
+        share of platforms that applied for safety nets and that received them,
+        representatives by gender and well-being, and plan completion (reviewed plans)."""
+        key = {"district": "district", "upazila": "upazila", "union": "union_name",
+               "cluster": "code"}.get(by)
+        if key is None:
+            raise InvalidInput("by", by, "group by district, upazila, union or cluster")
+        wanted = {c.upper() for c in clusters} if clusters else None
+        rows: dict[str, dict[str, Any]] = {}
+        for c in self.clusters(as_of=as_of):
+            if wanted is not None and c["code"] not in wanted:
+                continue
+            p = self.platform(c["code"], as_of=as_of)
+            members = [m for g in c["groups"] for m in self.members(g, as_of=as_of)
+                       if m["active"]]
+            completions = [plan["completion"] for plan in (
+                self.plan(CLUSTER_PREFIX + c["code"], r["year"]) for r in self.db.query(
+                    f"SELECT year FROM {self.p.t('reviews')} WHERE group_id = ?",
+                    (c["cluster_id"],))) if plan and "completion" in plan]
+            row = rows.setdefault(c[key], {
+                by: c[key], "clusters": 0, "groups": 0, "households": 0, "members": 0,
+                "women": 0, "extreme_poor": 0, "applied": 0, "received": 0,
+                "representatives_by_gender": defaultdict(int),
+                "representatives_by_wellbeing": defaultdict(int), "completions": []})
+            row["clusters"] += 1
+            row["groups"] += len(c["groups"])
+            row["households"] += c["households"]
+            row["members"] += len(members)
+            row["women"] += sum(1 for m in members if m["gender"] == "female")
+            row["extreme_poor"] += sum(1 for m in members if m["wellbeing"] == "extreme-poor")
+            row["applied"] += 1 if p["safety_nets_applied"] else 0
+            row["received"] += 1 if p["safety_nets_granted"] else 0
+            for k, v in p["representatives_by_gender"].items():
+                row["representatives_by_gender"][k] += v
+            for k, v in p["representatives_by_wellbeing"].items():
+                row["representatives_by_wellbeing"][k] += v
+            row["completions"] += completions
+        out = []
+        for row in rows.values():
+            n, members = row["clusters"], row["members"]
+            done = row.pop("completions")
+            out.append({
+                **row, "groups_per_cluster": (Decimal(row["groups"]) / n).quantize(
+                    Decimal("0.1")),
+                "women_share": _share(row["women"], members),
+                "extreme_poor_share": _share(row["extreme_poor"], members),
+                "applied_share": _share(row["applied"], n),
+                "received_share": _share(row["received"], n),
+                "representatives_by_gender": dict(sorted(
+                    row["representatives_by_gender"].items())),
+                "representatives_by_wellbeing": dict(sorted(
+                    row["representatives_by_wellbeing"].items())),
+                "plan_completion": (sum(done, Decimal(0)) / len(done)).quantize(
+                    Decimal("0.1")) if done else None})
+        return sorted(out, key=lambda r: str(r[by]))
 
     def plan(self, stream: str, year: int) -> dict[str, Any] | None:
         """A group's (``JOBA``) or cluster's (``cluster:CODE``) plan for a year, with its
