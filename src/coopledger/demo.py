@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from coopledger import commands as cmd
 from coopledger.ledger import Ledger
 from coopledger.money import sale_value
 
 Wellbeing = Literal["extreme-poor", "poor", "middle", "better-off"]
+GroupKind = Literal["women", "men", "mixed"]
 Scheme = Literal["vgd", "vgf", "old-age-allowance", "widow-allowance", "khas-land",
                  "khas-pond", "shelter", "other"]
 FIRST_MEETING = date(2015, 11, 6)
@@ -214,7 +215,8 @@ def _more_clusters(ledger: Ledger, clock: _Clock) -> None:
         for j, (group, kind) in enumerate(groups):
             ledger.execute(cmd.FormGroup(
                 group=group, date=day, key=f"{group}-formed", recorded_by=by,
-                name=f"{group.title()} samity", kind=kind, meeting_day="thursday",
+                name=f"{group.title()} samity", kind=cast("GroupKind", kind),
+                meeting_day="thursday",
                 division=division, district=district, upazila=upazila, union=union,
                 ward=ward, village=villages[j % len(villages)], partner="SERP"))
             for i, person in enumerate(names[:4]):
