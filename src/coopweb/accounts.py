@@ -2,8 +2,8 @@
 
 | role | reads | writes |
 |---|---|---|
-| ``animator`` | the groups assigned to her | the groups assigned to her |
-| ``manager`` | every group of her partner organisation | the same |
+| ``animator`` | the groups assigned to her (and their clusters) | the same |
+| ``manager`` | every group and cluster of her partner organisation | the same |
 | ``auditor`` | everything | nothing |
 | ``admin`` | everything | accounts and assignments (not the books) |
 
@@ -49,6 +49,20 @@ class User:
             return str(group["code"]).upper() in self.groups
         if self.role == "manager":
             return bool(self.partner) and group["partner"] == self.partner
+        return False
+
+    def can_read_cluster(self, cluster: dict[str, Any]) -> bool:
+        if self.role in ("auditor", "admin"):
+            return True
+        return self.can_write_cluster(cluster)
+
+    def can_write_cluster(self, cluster: dict[str, Any]) -> bool:
+        """Managers of the cluster's partner organisation, and animators of any of its
+        groups, record for a cluster platform."""
+        if self.role == "animator":
+            return bool(self.groups & {str(g).upper() for g in cluster["groups"]})
+        if self.role == "manager":
+            return bool(self.partner) and cluster["partner"] == self.partner
         return False
 
     @property

@@ -20,7 +20,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from coopledger import Ledger, LedgerError, RecordMeeting, parse_command
+from coopledger import Ledger, LedgerError, RecordMeeting, UnknownCluster, parse_command
 from coopledger.integrity import seal
 from coopledger.reports import to_json
 from coopweb.accounts import User
@@ -261,10 +261,91 @@ async def record_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     return await _record(request, code, await _body(request), ENTRY_COMMANDS)
 
 
+CLUSTER_COMMANDS = {"join_cluster", "leave_cluster", "name_representative",
+                    "representative_steps_down", "plan_rotation", "record_platform_meeting",
+                    "sign_mou", "list_extreme_poor", "apply_safety_net", "decide_safety_net",
+                    "hold_training", "adopt_cluster_plan", "hold_cluster_review"}
+PERSONAL = ("gender", "wellbeing")
+
+
+def _cluster(request: Request[Any, Any, Any], code: str, *, write: bool = False
+             ) -> tuple[User, dict[str, Any]]:
+    user = _user(request)
+    found = [c for c in request.app.state.ledger.reports.clusters()
+             if c["code"] == code.upper()]
+    if not found:
+        raise UnknownCluster(code)
+    cluster = found[0]
+    allowed = user.can_write_cluster(cluster) if write else user.can_read_cluster(cluster)
+    if not allowed:
+        raise PermissionDeniedException(
+            f"{user.username} may not {'record for' if write else 'see'} cluster "
+            f"{code.upper()}")
+    return user, cluster
+
+
+@get("/clusters", summary="Clusters this account may read")
+async def list_clusters(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    user = _user(request)
+    return [_plain(c) for c in request.app.state.ledger.reports.clusters()
+            if user.can_read_cluster(c)]
+
+
+@get("/clusters/{code:str}", summary="A cluster platform (as_of=YYYY-MM-DD)")
+async def cluster_platform(request: Request[Any, Any, Any],
+                           code: FromPath[str]) -> dict[str, Any]:
+    user, _ = _cluster(request, code)
+    report = request.app.state.ledger.reports.platform(code, as_of=_as_of(request))
+    if not user.sees_personal_data:
+        for r in report["representatives"]:
+            for private in PERSONAL:
+                r.pop(private, None)
+        report["extreme_poor"] = [{"entry": e["entry"], "listed_on": e["listed_on"]}
+                                  for e in report["extreme_poor"]]
+    return _plain(report)  # type: ignore[no-any-return]
+
+
+@get("/programme", summary="Programme figures (by=district|upazila|union|cluster)")
+async def programme(request: Request[Any, Any, Any],
+                    by: FromQuery[str] = "district") -> list[dict[str, Any]]:
+    user = _user(request)
+    if user.role not in ("manager", "auditor", "admin"):
+        raise PermissionDeniedException("programme figures are for managers and auditors")
+    return _plain(request.app.state.ledger.reports.programme(  # type: ignore[no-any-return]
+        by=by, as_of=_as_of(request)))
+
+
+@post("/clusters/{code:str}/entries", status_code=201,
+      summary="Record one cluster command of docs/schema/commands.schema.json",
+      operation_class=_body_operation(
+          {"type": "object", "required": ["command", "date"], "properties": {
+              "command": {"type": "string", "enum": sorted(CLUSTER_COMMANDS)},
+              "date": {"type": "string", "format": "date"},
+              "key": {"type": "string", "description": "idempotency key"}}},
+          "one cluster command (its other fields as in the schema)"))
+async def record_cluster_entry(request: Request[Any, Any, Any],
+                               code: FromPath[str]) -> ReceiptOut:
+    body = await _body(request)
+    user, cluster = _cluster(request, code, write=True)
+    if "cluster" in body and str(body["cluster"]).upper() != cluster["code"]:
+        raise LedgerError(f"cluster={body['cluster']!r}: the body names another cluster",
+                          field="cluster", value=body["cluster"])
+    if body.get("command") not in CLUSTER_COMMANDS:
+        raise LedgerError(f"command={body.get('command')!r}: use one of "
+                          f"{', '.join(sorted(CLUSTER_COMMANDS))}", field="command",
+                          value=body.get("command"))
+    command = parse_command({**body, "cluster": cluster["code"], "recorded_by": user.username})
+    receipt = request.app.state.ledger.execute(command)
+    return ReceiptOut(group=receipt.group, first=receipt.first, last=receipt.last,
+                      replayed=receipt.replayed, seal=receipt.seal,
+                      result=_plain(receipt.result))
+
+
 def api_router() -> Router:
     return Router(path="/api/v1", route_handlers=[
         issue_token, list_groups, group_position, group_members, passbook, trial_balance,
-        reconciliation, events, record_meeting, record_entry], tags=["coopledger"])
+        reconciliation, events, record_meeting, record_entry, list_clusters,
+        cluster_platform, programme, record_cluster_entry], tags=["coopledger"])
 
 
 __all__ = ["api_router"]

@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from coopledger import Ledger, LedgerError, RecordMeeting
 from coopledger.commands import invalid
-from coopledger.errors import UnknownGroup
+from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.integrity import seal
 from coopledger.money import format_grams, format_taka
 from coopweb.accounts import Accounts, User
@@ -369,8 +369,9 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response[Any]:
-    status = 404 if isinstance(exc, UnknownGroup) else 409 if type(exc).__name__ in (
-        "IdempotencyConflict", "ConcurrencyConflict") else 422
+    conflicts = ("IdempotencyConflict", "ConcurrencyConflict")
+    status = 404 if isinstance(exc, UnknownGroup | UnknownCluster) else \
+        409 if type(exc).__name__ in conflicts else 422
     if _wants_json(request):
         return problem(status, type(exc).__name__, exc.message, field=exc.field,
                        value=exc.as_dict()["value"])

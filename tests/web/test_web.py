@@ -328,3 +328,35 @@ def test_groups_filter_by_cluster(client: TestClient[Any], ledger: Ledger) -> No
     assert "DOEL" in r.text
     assert "JOBA" not in r.text
     assert '<option selected>CP1</option>' in client.get("/groups?cluster=CP1").text
+
+
+def test_clusters_through_the_api_with_roles(client: TestClient[Any], ledger: Ledger) -> None:
+    ledger.form_cluster("CP1", name="Cluster one", district="Dinajpur", upazila="Chirirbandar",
+                        villages=["Mohalbari"], households=150, partner="SUSTAIN", date=D1)
+    ledger.join_cluster("CP1", group="JOBA", date=D1)
+    rina, audit_, root = token(client, "rina"), token(client, "audit"), token(client, "root")
+    r = client.post("/api/v1/clusters/CP1/entries", headers=rina, json={
+        "command": "name_representative", "date": str(D2), "group": "JOBA", "member": 1})
+    assert r.status_code == 201, r.text
+    r = client.post("/api/v1/clusters/CP1/entries", headers=rina, json={
+        "command": "list_extreme_poor", "date": str(D2), "household": "Roy", "head": "Mala",
+        "village": "Mohalbari", "reason": "widow", "identified_by": "transect-visit"})
+    assert r.status_code == 201
+    platform = client.get("/api/v1/clusters/CP1", headers=rina).json()
+    assert platform["representatives"][0]["wellbeing"] == "poor"
+    assert platform["extreme_poor"][0]["head"] == "Mala"
+    hidden = client.get("/api/v1/clusters/CP1", headers=root).json()
+    assert "wellbeing" not in hidden["representatives"][0]
+    assert "head" not in hidden["extreme_poor"][0]
+    assert client.post("/api/v1/clusters/CP1/entries", headers=audit_, json={
+        "command": "hold_training", "date": str(D2), "title": "x",
+        "members_female": 1}).status_code == 403
+    bad = client.post("/api/v1/clusters/CP1/entries", headers=rina, json={
+        "command": "apply_safety_net", "date": str(D2), "household_entry": 99,
+        "scheme": "vgd", "applied_to": "UP"})
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "household_entry"
+    assert client.get("/api/v1/programme", headers=rina).status_code == 403
+    rows = client.get("/api/v1/programme?by=cluster", headers=audit_).json()
+    assert rows[0]["cluster"] == "CP1"
+    assert client.get("/api/v1/clusters/NOPE", headers=audit_).status_code == 404
