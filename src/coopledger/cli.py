@@ -150,6 +150,8 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.option("--cluster", "cluster_code", help="Cluster code (the platform report).")
 @click.option("--by", type=click.Choice(["district", "upazila", "union", "cluster"]),
               default="district", help="How the programme report is broken down.")
+@click.option("--clusters", "cluster_set", default="",
+              help="Programme report for these clusters only (codes, comma-separated).")
 @click.option("--member", type=int, help="Member number (passbook).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Business date YYYY-MM-DD (default: everything recorded).")
@@ -159,7 +161,8 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.pass_context
 @refusals
 def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | None,
-           by: str, member: int | None, as_of: Any, recorded: str | None, fmt: str) -> None:
+           by: str, cluster_set: str, member: int | None, as_of: Any, recorded: str | None,
+           fmt: str) -> None:
     """Print a report as of a business date (and, with --as-recorded, as the books stood
     at a recording time)."""
     ledger = _open(ctx)
@@ -182,7 +185,8 @@ def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | 
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
     elif kind == "programme":
-        rows = ledger.reports.programme(by=by, as_of=day)
+        rows = ledger.reports.programme(
+            by=by, as_of=day, clusters=[c for c in cluster_set.split(",") if c] or None)
         if fmt == "json":
             click.echo(to_json(rows))
             return

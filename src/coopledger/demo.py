@@ -309,8 +309,9 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
                  "ask the agriculture office for a bamboo management training",
                  "sell compost together at Chirirbandar bazar"]
     reps = [(g.code, member) for g in GROUPS for member in (1, _poorest(g))]
-    for month in range(2, 11):
-        day = date(2016, month, 20)
+    for n in range(12):
+        month = 2 + n
+        day = date(2016 + (month - 1) // 12, (month - 1) % 12 + 1, 20)
         schedule.append((day, partial(run, f"meeting{month}", cmd.RecordPlatformMeeting(
             cluster=code, date=day, key=f"platform-{day}", recorded_by=by,
             attendance=[cmd.Attendee(group=c, member=m) for c, m in reps
@@ -347,7 +348,7 @@ def _cluster(ledger: Ledger, clock: _Clock) -> None:
                 recorded_by="manager.sustain", group=g.code, member=member))
     ledger.execute(cmd.PlanRotation(cluster="CHIRIRBANDAR-1", date=day, key="rotation-2016",
                                     recorded_by="manager.sustain", start="2016-02",
-                                    months=9))
+                                    months=12))
     _platform_year(ledger, clock)
 
 

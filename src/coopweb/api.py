@@ -177,6 +177,12 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return data
 
 
+ENTRY_COMMANDS = {"join_member", "leave_member", "assign_role", "end_role", "deposit_rice",
+                  "sell_rice", "receive_payment", "save_cash", "withdraw_cash",
+                  "receive_grant", "pay_expense", "book_activity_cost",
+                  "book_activity_revenue", "correct_entry", "adopt_plan", "hold_review"}
+
+
 def _body_operation(schema: dict[str, Any], description: str) -> type[Operation]:
     """An OpenAPI operation that documents the JSON body the handler reads itself (it reads
     the raw body so that numbers become exact decimals, never floats)."""
@@ -227,10 +233,7 @@ def _known(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-ENTRY_COMMANDS = {"join_member", "leave_member", "assign_role", "end_role", "deposit_rice",
-                  "sell_rice", "receive_payment", "save_cash", "withdraw_cash",
-                  "receive_grant", "pay_expense", "book_activity_cost",
-                  "book_activity_revenue", "correct_entry"}
+
 
 
 @post("/groups/{code:str}/meetings", status_code=201,
@@ -249,11 +252,7 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
       summary="Record one entry: any command of docs/schema/commands.schema.json",
       operation_class=_body_operation(
           {"type": "object", "required": ["command", "date"], "properties": {
-              "command": {"type": "string", "enum": sorted([
-                  "join_member", "leave_member", "assign_role", "end_role", "deposit_rice",
-                  "sell_rice", "receive_payment", "save_cash", "withdraw_cash",
-                  "receive_grant", "pay_expense", "book_activity_cost",
-                  "book_activity_revenue", "correct_entry"])},
+              "command": {"type": "string", "enum": sorted(ENTRY_COMMANDS)},
               "date": {"type": "string", "format": "date"},
               "key": {"type": "string", "description": "idempotency key"}}},
           "one command of docs/schema/commands.schema.json (its other fields as there)"))
@@ -306,13 +305,15 @@ async def cluster_platform(request: Request[Any, Any, Any],
 
 
 @get("/programme", summary="Programme figures (by=district|upazila|union|cluster)")
-async def programme(request: Request[Any, Any, Any],
-                    by: FromQuery[str] = "district") -> list[dict[str, Any]]:
+async def programme(request: Request[Any, Any, Any], by: FromQuery[str] = "district",
+                    clusters: FromQuery[str] = "") -> list[dict[str, Any]]:
+    """``clusters``: a comma-separated set of cluster codes (default: every cluster)."""
     user = _user(request)
     if user.role not in ("manager", "auditor", "admin"):
         raise PermissionDeniedException("programme figures are for managers and auditors")
+    chosen = [c for c in clusters.split(",") if c.strip()] or None
     return _plain(request.app.state.ledger.reports.programme(  # type: ignore[no-any-return]
-        by=by, as_of=_as_of(request)))
+        by=by, clusters=chosen, as_of=_as_of(request)))
 
 
 @post("/clusters/{code:str}/entries", status_code=201,
