@@ -102,6 +102,8 @@ def test_a_platform_year_through_the_forms(manager: TestClient[Any], ledger: Led
     assert review["group_seals"]["JOBA"] in sheet.text
     assert "buy a sieve" in sheet.text
     assert "50.0 % done" in sheet.text
+    assert "Carried from the last joint review: <strong>buy a sieve</strong>" in \
+        manager.get("/clusters/CP1").text
 
 
 def test_a_bad_form_shows_the_field_and_records_nothing(manager: TestClient[Any],

@@ -62,7 +62,10 @@ def _platform_context(request: Request[Any, Any, Any], code: str) -> dict[str, A
         (cluster["cluster_id"],))})
     plans = [reports.plan("cluster:" + cluster["code"], y) for y in years]
     reviews = {y: reports.review("cluster:" + cluster["code"], y) for y in years}
+    done = [r for r in reviews.values() if r]
+    carried = [x["text"] for x in done[-1]["recommendations"] if x["carry"]] if done else []
     return {"cluster": cluster, "p": p, "plans": [x for x in plans if x], "reviews": reviews,
+            "carried": carried,
             "personal": user.sees_personal_data, "can_write": user.can_write_cluster(cluster),
             "schemes": SCHEMES, "key": uuid.uuid4().hex,
             "today": state(request).ledger.today().isoformat(), "error": None}
