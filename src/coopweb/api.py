@@ -47,6 +47,12 @@ class ReceiptOut(BaseModel):
     result: Any = None
 
 
+def _receipt_out(receipt: Any) -> ReceiptOut:
+    return ReceiptOut(group=receipt.group, first=receipt.first, last=receipt.last,
+                      replayed=receipt.replayed, seal=receipt.seal,
+                      result=_plain(receipt.result))
+
+
 def _plain(value: Any) -> Any:
     """Reports as JSON values: Decimals as strings, never floats."""
     return json.loads(to_json(value))
@@ -161,9 +167,7 @@ async def _record(request: Request[Any, Any, Any], code: str, body: dict[str, An
                           field="command", value=command_name)
     command = parse_command({**body, "group": group["code"], "recorded_by": user.username})
     receipt = request.app.state.ledger.execute(command)
-    return ReceiptOut(group=receipt.group, first=receipt.first, last=receipt.last,
-                      replayed=receipt.replayed, seal=receipt.seal,
-                      result=_plain(receipt.result))
+    return _receipt_out(receipt)
 
 
 async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -195,6 +199,16 @@ def _body_operation(schema: dict[str, Any], description: str) -> type[Operation]
                 content={"application/json": OpenAPIMediaType(
                     schema=Schema(**_openapi_schema(schema)))})
     return WithBody
+
+
+def _command_body(names: set[str], what: str) -> type[Operation]:
+    """The body of an entries endpoint: one of ``names`` (fields as in the schema)."""
+    return _body_operation(
+        {"type": "object", "required": ["command", "date"], "properties": {
+            "command": {"type": "string", "enum": sorted(names)},
+            "date": {"type": "string", "format": "date"},
+            "key": {"type": "string", "description": "idempotency key"}}},
+        f"{what} of docs/schema/commands.schema.json (its other fields as there)")
 
 
 def _openapi_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -250,12 +264,7 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
 
 @post("/groups/{code:str}/entries", status_code=201,
       summary="Record one entry: any command of docs/schema/commands.schema.json",
-      operation_class=_body_operation(
-          {"type": "object", "required": ["command", "date"], "properties": {
-              "command": {"type": "string", "enum": sorted(ENTRY_COMMANDS)},
-              "date": {"type": "string", "format": "date"},
-              "key": {"type": "string", "description": "idempotency key"}}},
-          "one command of docs/schema/commands.schema.json (its other fields as there)"))
+      operation_class=_command_body(ENTRY_COMMANDS, "one group command"))
 async def record_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     return await _record(request, code, await _body(request), ENTRY_COMMANDS)
 
@@ -318,12 +327,7 @@ async def programme(request: Request[Any, Any, Any], by: FromQuery[str] = "distr
 
 @post("/clusters/{code:str}/entries", status_code=201,
       summary="Record one cluster command of docs/schema/commands.schema.json",
-      operation_class=_body_operation(
-          {"type": "object", "required": ["command", "date"], "properties": {
-              "command": {"type": "string", "enum": sorted(CLUSTER_COMMANDS)},
-              "date": {"type": "string", "format": "date"},
-              "key": {"type": "string", "description": "idempotency key"}}},
-          "one cluster command (its other fields as in the schema)"))
+      operation_class=_command_body(CLUSTER_COMMANDS, "one cluster command"))
 async def record_cluster_entry(request: Request[Any, Any, Any],
                                code: FromPath[str]) -> ReceiptOut:
     body = await _body(request)
@@ -337,9 +341,7 @@ async def record_cluster_entry(request: Request[Any, Any, Any],
                           value=body.get("command"))
     command = parse_command({**body, "cluster": cluster["code"], "recorded_by": user.username})
     receipt = request.app.state.ledger.execute(command)
-    return ReceiptOut(group=receipt.group, first=receipt.first, last=receipt.last,
-                      replayed=receipt.replayed, seal=receipt.seal,
-                      result=_plain(receipt.result))
+    return _receipt_out(receipt)
 
 
 def api_router() -> Router:
