@@ -9,6 +9,9 @@ normally positive, savings owed to members and income normally negative.
 | ``Assets:Cash`` | BDT | the cash box |
 | ``Assets:RiceStock`` | RICE | the pooled rice sack, in grams |
 | ``Assets:Receivable:M007`` | BDT | what member 7 owes for rice bought on credit |
+| ``Assets:Loans:M007`` | BDT | principal member 7 owes on loans from the group fund |
+| ``Income:ServiceCharge`` | BDT | service charge paid on loans |
+| ``Expenses:LoanWriteOffs`` | BDT | loan principal written off |
 | ``Liabilities:Savings:Rice:M007`` | RICE | member 7's handful-of-rice savings |
 | ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
 | ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams) against what it fetched (taka) |
@@ -31,6 +34,9 @@ RICE_SAVINGS = "Liabilities:Savings:Rice"
 CASH_SAVINGS = "Liabilities:Savings:Cash"
 RICE_CONVERSION = "Equity:Conversions:Rice"
 GRANTS = "Income:Grants"
+LOANS = "Assets:Loans"
+SERVICE_CHARGE = "Income:ServiceCharge"
+WRITE_OFFS = "Expenses:LoanWriteOffs"
 ACTIVITY_INCOME = "Income:Activities"
 ACTIVITY_COSTS = "Expenses:Activities"
 EXPENSES = "Expenses"
@@ -46,7 +52,8 @@ def member_code(member_no: int) -> str:
 def member_of(account: str) -> int | None:
     """The member number in a member account, or None."""
     last = account.rsplit(":", 1)[-1]
-    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS)) and last[1:].isdigit():
+    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS)) and \
+            last[1:].isdigit():
         return int(last[1:])
     return None
 
@@ -66,6 +73,10 @@ def component(slug: str) -> str:
 
 def receivable(member_no: int) -> str:
     return f"{RECEIVABLE}:{member_code(member_no)}"
+
+
+def loan(member_no: int) -> str:
+    return f"{LOANS}:{member_code(member_no)}"
 
 
 def rice_savings(member_no: int) -> str:
@@ -99,7 +110,7 @@ def activity_of(account: str) -> str | None:
 def is_guarded(account: str) -> bool:
     """Accounts whose balance may never cross zero on any business date."""
     return account in (CASH, RICE_STOCK) or account.startswith(
-        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":"))
+        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":", LOANS + ":"))
 
 
 def normal_sign(account: str) -> int:

@@ -145,7 +145,8 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @main.command()
 @click.argument("kind", type=click.Choice(["passbook", "group", "trial-balance",
                                            "reconciliation", "members", "clusters",
-                                           "platform", "programme"]))
+                                           "platform", "programme", "loans",
+                                           "portfolio"]))
 @click.option("--group", "code", help="Group code (all groups when omitted, where allowed).")
 @click.option("--cluster", "cluster_code", help="Cluster code (the platform report).")
 @click.option("--by", type=click.Choice(["district", "upazila", "union", "cluster"]),
@@ -184,6 +185,8 @@ def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | 
         _position(ledger, code, day, fmt)
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
+    elif kind in ("loans", "portfolio"):
+        _loans(ledger, kind, code, member, day, fmt)
     elif kind == "programme":
         rows = ledger.reports.programme(
             by=by, as_of=day, clusters=[c for c in cluster_set.split(",") if c] or None)
@@ -253,6 +256,35 @@ def _recording_time(text: str) -> datetime:
         raise LedgerError(f"as-recorded={text!r}: give an ISO 8601 time, e.g. "
                           "2016-03-01T18:00+06:00", field="as-recorded", value=text) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=DHAKA)
+
+
+def _loans(ledger: Any, kind: str, code: str | None, member: int | None, day: date | None,
+           fmt: str) -> None:
+    if kind == "portfolio":
+        codes = [code.upper()] if code else [g["code"] for g in ledger.reports.groups()]
+        p = ledger.reports.portfolio(codes, as_of=day)
+        if fmt == "json":
+            click.echo(to_json(p))
+            return
+        out.print(f"{p['loans']} loans ({p['open']} open): outstanding "
+                  f"{format_taka(p['outstanding'])} Tk, overdue {format_taka(p['overdue'])} "
+                  f"Tk, PAR30 {p['par30']} %, collected {format_taka(p['collected'])} Tk, "
+                  f"written off {format_taka(p['written_off'])} Tk")
+        return
+    rows = ledger.reports.loans(_need(code, "--group"), as_of=day, member=member)
+    if fmt == "json":
+        click.echo(to_json(rows))
+        return
+    table = Table(title=f"Loans of {code}" + (f" as of {day}" if day else ""))
+    for col in ("loan", "member", "disbursed", "principal", "paid", "charge paid",
+                "outstanding", "arrears", "days late", "status"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(str(r["loan_no"]), str(r["member_no"]), r["disbursed_on"],
+                      format_taka(r["principal"]), format_taka(r["principal_paid"]),
+                      format_taka(r["charge_paid"]), format_taka(r["outstanding"]),
+                      format_taka(r["arrears"]), str(r["days_overdue"]), r["status"])
+    out.print(table)
 
 
 def _platform(ledger: Any, code: str, day: date | None, fmt: str) -> None:

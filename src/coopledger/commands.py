@@ -191,6 +191,62 @@ class BookActivityRevenue(BookActivityCost):
     command: Literal["book_activity_revenue"] = "book_activity_revenue"  # type: ignore[assignment]
 
 
+Rate = Annotated[Decimal, BeforeValidator(_no_float),
+                 Field(ge=0, le=100, decimal_places=2, description="yearly rate, percent")]
+
+
+class SetLoanRules(GroupCommand):
+    """The group's loan rules (a new set replaces the old)."""
+
+    command: Literal["set_loan_rules"] = "set_loan_rules"
+    max_principal: TakaOrZero | None = None
+    one_at_a_time: bool = True
+    rate: Rate
+    method: Literal["declining", "flat"] = "declining"
+    frequency: Literal["weekly", "monthly"] = "monthly"
+
+
+class DisburseLoan(GroupCommand):
+    """Lend from the group fund (rate, method, frequency default to the group's rules)."""
+
+    command: Literal["disburse_loan"] = "disburse_loan"
+    member: MemberNo
+    principal: Taka
+    instalments: Annotated[int, Field(ge=1, le=104, strict=True)]
+    grace: Annotated[int, Field(ge=0, le=12, strict=True)] = 0
+    rate: Rate | None = None
+    method: Literal["declining", "flat"] | None = None
+    frequency: Literal["weekly", "monthly"] | None = None
+    purpose: Text
+    approved_by: Text
+
+
+class RepayLoan(GroupCommand):
+    """A repayment (charge due first, then principal due, then early principal)."""
+
+    command: Literal["repay_loan"] = "repay_loan"
+    loan: Annotated[int, Field(gt=0, strict=True)]
+    taka: Taka
+
+
+class RescheduleLoan(GroupCommand):
+    command: Literal["reschedule_loan"] = "reschedule_loan"
+    loan: Annotated[int, Field(gt=0, strict=True)]
+    instalments: Annotated[int, Field(ge=1, le=104, strict=True)]
+    grace: Annotated[int, Field(ge=0, le=12, strict=True)] = 0
+    rate: Rate | None = None
+    frequency: Literal["weekly", "monthly"] | None = None
+    reason: Text
+    approved_by: Text
+
+
+class WriteOffLoan(GroupCommand):
+    command: Literal["write_off_loan"] = "write_off_loan"
+    loan: Annotated[int, Field(gt=0, strict=True)]
+    reason: Text
+    approved_by: Text
+
+
 class Deposit(BaseModel):
     """One member's rice weighed at a meeting."""
 
@@ -490,7 +546,8 @@ AnyCommand = Annotated[
     | BookActivityRevenue | RecordMeeting | CorrectEntry | FormCluster | JoinCluster
     | LeaveCluster | NameRepresentative | RepresentativeStepsDown | PlanRotation
     | RecordPlatformMeeting | SignMou | ListExtremePoor | ApplySafetyNet | DecideSafetyNet
-    | HoldTraining | AdoptPlan | AdoptClusterPlan | HoldReview | HoldClusterReview,
+    | HoldTraining | AdoptPlan | AdoptClusterPlan | HoldReview | HoldClusterReview
+    | SetLoanRules | DisburseLoan | RepayLoan | RescheduleLoan | WriteOffLoan,
     Field(discriminator="command"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
@@ -516,7 +573,8 @@ def invalid(error: PydanticValidationError) -> InvalidInput:
                  "representative_steps_down", "plan_rotation", "record_platform_meeting",
                  "sign_mou", "list_extreme_poor", "apply_safety_net", "decide_safety_net",
                  "hold_training", "adopt_plan", "adopt_cluster_plan", "hold_review",
-                 "hold_cluster_review"):
+                 "hold_cluster_review", "set_loan_rules", "disburse_loan", "repay_loan",
+                 "reschedule_loan", "write_off_loan"):
         field = field.removeprefix(name + ".")
     return InvalidInput(field or "command", first.get("input"), first["msg"])
 

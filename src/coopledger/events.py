@@ -212,6 +212,62 @@ class ActivityRevenueBooked(LedgerEvent):
     memo: str
 
 
+class LoanRulesSet(LedgerEvent):
+    """The group's rules for loans from its fund (a new event replaces the rules)."""
+
+    max_principal: Decimal | None
+    one_at_a_time: bool
+    rate: Decimal
+    method: str
+    frequency: str
+
+
+class LoanDisbursed(LedgerEvent):
+    """A loan from the group fund, with its schedule fixed at disbursement."""
+
+    loan_no: int
+    member_no: int
+    principal: Decimal
+    rate: Decimal
+    method: str
+    frequency: str
+    instalments: int
+    grace: int
+    purpose: str
+    approved_by: str
+    schedule: list[dict[str, Any]]
+
+
+class LoanRepaid(LedgerEvent):
+    """A repayment, split by the allocation order into service charge and principal."""
+
+    loan_no: int
+    member_no: int
+    taka: Decimal
+    charge: Decimal
+    principal: Decimal
+
+
+class LoanRescheduled(LedgerEvent):
+    """The rest of a loan got a new schedule (its principal parts sum to what is owed)."""
+
+    loan_no: int
+    member_no: int
+    reason: str
+    approved_by: str
+    schedule: list[dict[str, Any]]
+
+
+class LoanWrittenOff(LedgerEvent):
+    """What was left of a loan was written off."""
+
+    loan_no: int
+    member_no: int
+    principal: Decimal
+    reason: str
+    approved_by: str
+
+
 class MeetingHeld(LedgerEvent):
     """The weekly meeting: who attended and what the cash box and the rice sack held."""
 

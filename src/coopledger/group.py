@@ -23,11 +23,15 @@ from coopledger import events as ev
 from coopledger.chained import Chained, chained, project
 from coopledger.errors import InvalidInput, RuleBroken, UnknownMember
 from coopledger.integrity import GENESIS
+from coopledger.loans import allocate, most_payable
+from coopledger.loans import schedule as loan_schedule
 from coopledger.money import RICE, format_grams, format_taka, sale_value, taka, to_taka
 from coopledger.plans import Planning
 from coopledger.postings import net, postings, postings_for
 
 GROUP_KINDS = ("women", "men", "mixed")
+LOAN_METHODS = ("declining", "flat")
+FREQUENCIES = ("weekly", "monthly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 GENDERS = ("female", "male", "other")
 WELLBEING = ("extreme-poor", "poor", "middle", "better-off")
@@ -112,6 +116,13 @@ def _positive_taka(field: str, value: Any) -> Decimal:
     return amount
 
 
+def _rate(value: Any) -> Decimal:
+    rate = to_taka(value, "rate")
+    if rate < 0 or rate > 100:
+        raise InvalidInput("rate", value, "a yearly rate in percent, 0 to 100")
+    return rate
+
+
 def _lowest_from(deltas: dict[str, int], day: str, sign: int = 1) -> int:
     """Lowest running balance (times ``sign``) on ``day`` or any later day of a
     date -> delta timeline."""
@@ -168,6 +179,10 @@ class Group(Chained, Planning):
             other.balances = {a: dict(t) for a, t in self.balances.items()}
             other.corrected = dict(self.corrected)
             other.profile = dict(self.profile)
+        if hasattr(self, "loans"):
+            other.loans = {n: {**loan, "repayments": list(loan["repayments"]),
+                               "schedule": list(loan["schedule"])}
+                           for n, loan in self.loans.items()}
         for name in ("plans", "reviewed"):
             if hasattr(self, name):
                 setattr(other, name, type(getattr(self, name))(getattr(self, name)))
@@ -387,6 +402,148 @@ class Group(Chained, Planning):
 
     def _on_MeetingHeld(self, e: ev.MeetingHeld) -> None:
         pass
+
+    # ------------------------------------------------------------------ loans
+    def set_loan_rules(self, *, max_principal: Any, one_at_a_time: bool, rate: Any,
+                       method: str, frequency: str, on: date, stamp: Stamp) -> None:
+        """The group's loan rules: maximum loan, one loan at a time or not, the charge."""
+        on = self._check_date(on, stamp.today)
+        self.trigger_event(ev.LoanRulesSet, business_date=on, **stamp.fields(),
+                           max_principal=None if max_principal is None else
+                           _positive_taka("max_principal", max_principal),
+                           one_at_a_time=bool(one_at_a_time), rate=_rate(rate),
+                           method=_choice("method", method, LOAN_METHODS),
+                           frequency=_choice("frequency", frequency, FREQUENCIES))
+
+    def _on_LoanRulesSet(self, e: ev.LoanRulesSet) -> None:
+        self.loan_rules = e.content()
+
+    def loan(self, loan_no: Any) -> dict[str, Any]:
+        found = getattr(self, "loans", {}).get(str(loan_no))
+        if found is None:
+            raise InvalidInput("loan", loan_no, f"group {self.code} has no such loan")
+        return dict[str, Any](found)
+
+    def _outstanding(self, loan: dict[str, Any]) -> Decimal:
+        paid = sum((Decimal(r["principal"]) for r in loan["repayments"]), Decimal("0.00"))
+        return Decimal(loan["principal"]) - paid - Decimal(loan["written_off"])
+
+    def disburse_loan(self, *, member_no: int, principal: Any, instalments: int, grace: int,
+                      purpose: str, approved_by: str, on: date, stamp: Stamp,
+                      rate: Any = None, method: str | None = None,
+                      frequency: str | None = None) -> int:
+        on = self._check_date(on, stamp.today)
+        self.member("member", member_no, on)
+        rules = getattr(self, "loan_rules", None) or {}
+        amount = _positive_taka("principal", principal)
+        if rules.get("max_principal") is not None and amount > rules["max_principal"]:
+            raise RuleBroken("principal", amount, f"the group's rules allow at most "
+                             f"{rules['max_principal']} Tk")
+        if rules.get("one_at_a_time") and any(
+                loan["member_no"] == member_no and self._outstanding(loan) > 0
+                for loan in getattr(self, "loans", {}).values()):
+            raise RuleBroken("member", member_no, "already has a loan and the group lends "
+                             "one at a time")
+        rate = _rate(rules.get("rate", 0) if rate is None else rate)
+        method = _choice("method", method or rules.get("method", "declining"), LOAN_METHODS)
+        frequency = _choice("frequency", frequency or rules.get("frequency", "monthly"),
+                            FREQUENCIES)
+        if isinstance(instalments, bool) or not isinstance(instalments, int) or \
+                not 1 <= instalments <= 104:
+            raise InvalidInput("instalments", instalments, "must be 1 to 104")
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 12:
+            raise InvalidInput("grace", grace, "must be 0 to 12 periods")
+        rows = loan_schedule(amount, rate, method, frequency, instalments, on, grace)
+        loan_no = len(getattr(self, "loans", {})) + 1
+        content = {"loan_no": loan_no, "member_no": member_no, "principal": amount,
+                   "rate": rate, "method": method, "frequency": frequency,
+                   "instalments": instalments, "grace": grace,
+                   "purpose": _text("purpose", purpose),
+                   "approved_by": _text("approved_by", approved_by), "schedule": rows}
+        self._check_balances(net(postings_for("LoanDisbursed", content)), on, "principal",
+                             amount)
+        self.trigger_event(ev.LoanDisbursed, business_date=on, **stamp.fields(), **content)
+        return loan_no
+
+    def _on_LoanDisbursed(self, e: ev.LoanDisbursed) -> None:
+        self._apply_postings(e)
+        self.loans = {**getattr(self, "loans", {}), str(e.loan_no): {
+            "member_no": e.member_no, "principal": e.principal, "rate": e.rate,
+            "frequency": e.frequency, "disbursed_on":
+            e.business_date, "schedule": list(e.schedule), "repayments": [],
+            "written_off": Decimal("0.00")}}
+
+    def repay_loan(self, *, loan_no: int, taka: Any, on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        loan = self.loan(loan_no)
+        if self._outstanding(loan) <= 0:
+            raise RuleBroken("loan", loan_no, "is closed: nothing is owed on it")
+        if on < loan["disbursed_on"]:
+            raise InvalidInput("date", on, f"is before the loan was disbursed "
+                               f"({loan['disbursed_on']})")
+        amount = _positive_taka("taka", taka)
+        most = most_payable(loan["schedule"], Decimal(loan["principal"]),
+                            loan["repayments"], on, Decimal(loan["written_off"]))
+        if amount > most:
+            raise RuleBroken("taka", amount, f"is more than is owed: at most {most} Tk "
+                             "(refund the rest)")
+        charge, principal = allocate(loan["schedule"], Decimal(loan["principal"]),
+                                     loan["repayments"], amount, on)
+        self.trigger_event(ev.LoanRepaid, business_date=on, **stamp.fields(),
+                           loan_no=loan_no, member_no=loan["member_no"], taka=amount,
+                           charge=charge, principal=principal)
+
+    def _on_LoanRepaid(self, e: ev.LoanRepaid) -> None:
+        self._apply_postings(e)
+        self.loans[str(e.loan_no)]["repayments"] = [
+            *self.loans[str(e.loan_no)]["repayments"],
+            {"business_date": e.business_date, "principal": e.principal, "charge": e.charge}]
+
+    def reschedule_loan(self, *, loan_no: int, instalments: int, reason: str,
+                        approved_by: str, on: date, stamp: Stamp, rate: Any = None,
+                        frequency: str | None = None, grace: int = 0) -> None:
+        """Spread what is owed over a new schedule from ``on``; what was paid stays paid."""
+        on = self._check_date(on, stamp.today)
+        loan = self.loan(loan_no)
+        outstanding = self._outstanding(loan)
+        if outstanding <= 0:
+            raise RuleBroken("loan", loan_no, "is closed: nothing to reschedule")
+        if isinstance(instalments, bool) or not isinstance(instalments, int) or \
+                not 1 <= instalments <= 104:
+            raise InvalidInput("instalments", instalments, "must be 1 to 104")
+        paid_principal = Decimal(loan["principal"]) - outstanding - \
+            Decimal(loan["written_off"])
+        paid_charge = sum((Decimal(r["charge"]) for r in loan["repayments"]),
+                          Decimal("0.00"))
+        settled = {"no": 0, "due": on, "principal": paid_principal, "charge": paid_charge}
+        rows = loan_schedule(outstanding, _rate(loan["rate"] if rate is None else rate),
+                             "declining", _choice("frequency", frequency or loan["frequency"],
+                                                  FREQUENCIES), instalments, on, grace)
+        self.trigger_event(ev.LoanRescheduled, business_date=on, **stamp.fields(),
+                           loan_no=loan_no, member_no=loan["member_no"],
+                           reason=_text("reason", reason),
+                           approved_by=_text("approved_by", approved_by),
+                           schedule=[settled, *rows])
+
+    def _on_LoanRescheduled(self, e: ev.LoanRescheduled) -> None:
+        self.loans[str(e.loan_no)]["schedule"] = list(e.schedule)
+
+    def write_off_loan(self, *, loan_no: int, reason: str, approved_by: str, on: date,
+                       stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        loan = self.loan(loan_no)
+        outstanding = self._outstanding(loan)
+        if outstanding <= 0:
+            raise RuleBroken("loan", loan_no, "is closed: nothing to write off")
+        self.trigger_event(ev.LoanWrittenOff, business_date=on, **stamp.fields(),
+                           loan_no=loan_no, member_no=loan["member_no"],
+                           principal=outstanding, reason=_text("reason", reason),
+                           approved_by=_text("approved_by", approved_by))
+
+    def _on_LoanWrittenOff(self, e: ev.LoanWrittenOff) -> None:
+        self._apply_postings(e)
+        loan = self.loans[str(e.loan_no)]
+        loan["written_off"] = Decimal(loan["written_off"]) + e.principal
 
     # ------------------------------------------------------------------ corrections
     def correct(self, *, target: ev.LedgerEvent, current: dict[str, Any] | None,

@@ -218,6 +218,8 @@ class Ledger:
         event = self.event(code, first)
         if isinstance(event, ev.MemberJoined):
             return event.member_no
+        if isinstance(event, ev.LoanDisbursed):
+            return event.loan_no
         return event.code if isinstance(event, ev.GroupFormed | ev.ClusterFormed) else last
 
     def _save(self, group: Group | Cluster) -> None:
@@ -306,6 +308,24 @@ class Ledger:
             result = self._meeting(group, c, stamp)
         elif isinstance(c, cmd.CorrectEntry):
             result = self._correct(group, c, stamp)
+        elif isinstance(c, cmd.SetLoanRules):
+            group.set_loan_rules(max_principal=c.max_principal, one_at_a_time=c.one_at_a_time,
+                                 rate=c.rate, method=c.method, frequency=c.frequency,
+                                 on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.DisburseLoan):
+            result = group.disburse_loan(
+                member_no=c.member, principal=c.principal, instalments=c.instalments,
+                grace=c.grace, rate=c.rate, method=c.method, frequency=c.frequency,
+                purpose=c.purpose, approved_by=c.approved_by, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.RepayLoan):
+            group.repay_loan(loan_no=c.loan, taka=c.taka, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.RescheduleLoan):
+            group.reschedule_loan(loan_no=c.loan, instalments=c.instalments, grace=c.grace,
+                                  rate=c.rate, frequency=c.frequency, reason=c.reason,
+                                  approved_by=c.approved_by, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.WriteOffLoan):
+            group.write_off_loan(loan_no=c.loan, reason=c.reason, approved_by=c.approved_by,
+                                 on=c.date, stamp=stamp)
         elif isinstance(c, cmd.AdoptPlan):
             group.adopt_plan(plan=self._plan(c, None), on=c.date, stamp=stamp)
         elif isinstance(c, cmd.HoldReview):
@@ -500,6 +520,23 @@ class Ledger:
     def record_meeting(self, group: str, **fields: Any) -> Receipt:
         """Record a whole meeting in one transaction: all of it, or nothing."""
         return self.execute(cmd.validated(cmd.RecordMeeting, group=group, **fields))
+
+    def set_loan_rules(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.SetLoanRules, group=group, **fields))
+
+    def disburse_loan(self, group: str, **fields: Any) -> int:
+        """Lend from the group fund; returns the loan number."""
+        return int(self.execute(cmd.validated(cmd.DisburseLoan, group=group, **fields))
+                   .result)
+
+    def repay_loan(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.RepayLoan, group=group, **fields))
+
+    def reschedule_loan(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.RescheduleLoan, group=group, **fields))
+
+    def write_off_loan(self, group: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.WriteOffLoan, group=group, **fields))
 
     def form_cluster(self, code: str, **fields: Any) -> Receipt:
         """Form a cluster of groups (its stream is ``cluster:<code>``)."""

@@ -68,6 +68,19 @@ def postings_for(kind: str, f: Mapping[str, Any]) -> list[Posting]:
     if kind == "ActivityCostBooked":
         return [_money(acc.activity_costs(f["activity"]), f["taka"]),
                 _money(acc.CASH, -Decimal(f["taka"]))]
+    if kind == "LoanDisbursed":
+        return [_money(acc.loan(f["member_no"]), f["principal"]),
+                _money(acc.CASH, -Decimal(f["principal"]))]
+    if kind == "LoanRepaid":
+        legs = [_money(acc.CASH, f["taka"])]
+        if Decimal(f["principal"]):
+            legs.append(_money(acc.loan(f["member_no"]), -Decimal(f["principal"])))
+        if Decimal(f["charge"]):
+            legs.append(_money(acc.SERVICE_CHARGE, -Decimal(f["charge"])))
+        return legs
+    if kind == "LoanWrittenOff":
+        return [_money(acc.WRITE_OFFS, f["principal"]),
+                _money(acc.loan(f["member_no"]), -Decimal(f["principal"]))]
     if kind == "ActivityRevenueBooked":
         return [_money(acc.CASH, f["taka"]),
                 _money(acc.activity_income(f["activity"]), -Decimal(f["taka"]))]

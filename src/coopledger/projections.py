@@ -25,6 +25,8 @@ Live, the rows a save implies are written in the same transaction as its events 
 | ``cluster_trainings`` | training or event, attendance by member/non-member and gender |
 | ``plans`` | group's or cluster's annual plan (the six parts, as JSON) |
 | ``reviews`` | joint review (as JSON), with its seal |
+| ``loans`` | loan from a group fund, with its (latest) schedule |
+| ``loan_repayments`` | repayment, split into charge and principal |
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from coopledger.storage import Database
 TABLES = ("groups", "members", "roles", "movements", "balances", "passbook", "meetings",
           "commands", "clusters", "cluster_groups", "cluster_representatives",
           "cluster_rotation", "cluster_meetings", "cluster_mous", "cluster_extreme_poor",
-          "cluster_safety_nets", "cluster_trainings", "plans", "reviews")
+          "cluster_safety_nets", "cluster_trainings", "plans", "reviews", "loans",
+          "loan_repayments")
 
 _DDL = {
     "groups": """CREATE TABLE IF NOT EXISTS {t} (
@@ -128,6 +131,17 @@ _DDL = {
         group_id TEXT NOT NULL, year INTEGER NOT NULL, position INTEGER NOT NULL,
         held_on TEXT NOT NULL, body TEXT NOT NULL, seal TEXT NOT NULL,
         PRIMARY KEY (group_id, year))""",
+    "loans": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, loan_no INTEGER NOT NULL, position INTEGER NOT NULL,
+        member_no INTEGER NOT NULL, principal BIGINT NOT NULL, rate TEXT NOT NULL,
+        method TEXT NOT NULL, frequency TEXT NOT NULL, instalments INTEGER NOT NULL,
+        grace INTEGER NOT NULL, disbursed_on TEXT NOT NULL, purpose TEXT NOT NULL,
+        approved_by TEXT NOT NULL, schedule TEXT NOT NULL, written_off BIGINT NOT NULL,
+        written_off_on TEXT, PRIMARY KEY (group_id, loan_no))""",
+    "loan_repayments": """CREATE TABLE IF NOT EXISTS {t} (
+        group_id TEXT NOT NULL, position INTEGER NOT NULL, loan_no INTEGER NOT NULL,
+        paid_on TEXT NOT NULL, taka BIGINT NOT NULL, charge BIGINT NOT NULL,
+        principal BIGINT NOT NULL, PRIMARY KEY (group_id, position))""",
     "commands": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
@@ -315,6 +329,26 @@ class Projector:
                 b.add(f"INSERT INTO {self.t('cluster_rotation')} (cluster_id, month, chair, "
                       "host) VALUES (?, ?, ?, ?)", (gid, slot["month"], slot["chair"],
                                                     slot["host"]))
+        elif isinstance(e, ev.LoanDisbursed):
+            b.add(f"INSERT INTO {self.t('loans')} (group_id, loan_no, position, member_no, "
+                  "principal, rate, method, frequency, instalments, grace, disbursed_on, "
+                  "purpose, approved_by, schedule, written_off, written_off_on) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)",
+                  (gid, e.loan_no, e.position, e.member_no, paisa(e.principal), str(e.rate),
+                   e.method, e.frequency, e.instalments, e.grace, day, e.purpose,
+                   e.approved_by, canonical(list(e.schedule))))
+        elif isinstance(e, ev.LoanRepaid):
+            b.add(f"INSERT INTO {self.t('loan_repayments')} (group_id, position, loan_no, "
+                  "paid_on, taka, charge, principal) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  (gid, e.position, e.loan_no, day, paisa(e.taka), paisa(e.charge),
+                   paisa(e.principal)))
+        elif isinstance(e, ev.LoanRescheduled):
+            b.add(f"UPDATE {self.t('loans')} SET schedule = ? WHERE group_id = ? AND "
+                  "loan_no = ?", (canonical(list(e.schedule)), gid, e.loan_no))
+        elif isinstance(e, ev.LoanWrittenOff):
+            b.add(f"UPDATE {self.t('loans')} SET written_off = written_off + ?, "
+                  "written_off_on = ? WHERE group_id = ? AND loan_no = ?",
+                  (paisa(e.principal), day, gid, e.loan_no))
         elif isinstance(e, ev.PlanAdopted):
             b.add(f"INSERT INTO {self.t('plans')} (group_id, year, position, adopted_on, body) "
                   "VALUES (?, ?, ?, ?, ?)", (gid, e.year, e.position, day, canonical(

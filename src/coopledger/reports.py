@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from coopledger import accounts as acc
 from coopledger.errors import InvalidInput, UnknownCluster, UnknownGroup, UnknownMember
 from coopledger.group import CLUSTER_PREFIX, group_id, stream_id
+from coopledger.loans import days_overdue as loan_days_overdue
+from coopledger.loans import state as loan_state
 from coopledger.money import RICE, TAKA, taka
 
 if TYPE_CHECKING:
@@ -292,6 +294,69 @@ class Reports:
                 "safety_nets_applied": len(nets),
                 "safety_nets_granted": sum(1 for n in nets if n["outcome"] == "granted"),
                 "trainings": trainings}
+
+    def loans(self, code: str, *, as_of: date | None = None,
+              member: int | None = None) -> list[dict[str, Any]]:
+        """Every loan of a group (or of one member) as of a date: principal, paid,
+        outstanding, arrears, days overdue, status."""
+        gid, day = self._gid(code), _day(as_of)
+        on = as_of or date.max
+        sql = (f"SELECT * FROM {self.p.t('loans')} WHERE group_id = ? AND disbursed_on <= ?")
+        params: list[Any] = [gid, day]
+        if member is not None:
+            sql += " AND member_no = ?"
+            params.append(member)
+        out = []
+        for loan in self.db.query(sql + " ORDER BY loan_no", params):
+            rows = self.db.query(
+                f"SELECT paid_on, taka, charge, principal FROM {self.p.t('loan_repayments')} "
+                "WHERE group_id = ? AND loan_no = ? AND paid_on <= ? ORDER BY position",
+                (gid, loan["loan_no"], day))
+            repayments = [{"business_date": date.fromisoformat(r["paid_on"]),
+                           "principal": taka(r["principal"]), "charge": taka(r["charge"]),
+                           "taka": taka(r["taka"])} for r in rows]
+            plan = [{**s, "due": date.fromisoformat(s["due"]),
+                     "principal": Decimal(s["principal"]), "charge": Decimal(s["charge"])}
+                    for s in json.loads(loan["schedule"])]
+            written = taka(loan["written_off"]) if (loan["written_off_on"] or FAR_FUTURE) \
+                <= day else Decimal("0.00")
+            principal = taka(loan["principal"])
+            now = loan_state(plan, principal, repayments, on, written)
+            late = loan_days_overdue(plan, repayments, on) if now.outstanding > 0 else 0
+            out.append({
+                "loan_no": loan["loan_no"], "member_no": loan["member_no"],
+                "principal": principal, "rate": Decimal(loan["rate"]),
+                "method": loan["method"], "frequency": loan["frequency"],
+                "instalments": loan["instalments"], "disbursed_on": loan["disbursed_on"],
+                "purpose": loan["purpose"], "approved_by": loan["approved_by"],
+                "principal_paid": now.principal_paid, "charge_paid": now.charge_paid,
+                "written_off": written, "outstanding": now.outstanding,
+                "arrears": now.arrears, "days_overdue": late,
+                "status": "written off" if written else "closed" if now.outstanding <= 0
+                else "late" if late else "on time",
+                "schedule": plan, "repayments": repayments})
+        return out
+
+    def portfolio(self, codes: list[str], *, as_of: date | None = None,
+                  since: date | None = None) -> dict[str, Any]:
+        """Loan portfolio of some groups: outstanding, overdue, PAR30 (outstanding principal
+        of loans with an instalment more than 30 days late, over all outstanding principal),
+        and what was collected since ``since``."""
+        loans = [(code, loan) for code in codes for loan in self.loans(code, as_of=as_of)]
+        outstanding = sum((x["outstanding"] for _, x in loans), Decimal("0.00"))
+        at_risk = sum((x["outstanding"] for _, x in loans if x["days_overdue"] > 30),
+                      Decimal("0.00"))
+        start = since or date.min
+        collected = sum((r["taka"] for _, x in loans for r in x["repayments"]
+                         if r["business_date"] >= start), Decimal("0.00"))
+        return {"groups": codes, "as_of": as_of, "since": since, "loans": len(loans),
+                "open": sum(1 for _, x in loans if x["outstanding"] > 0),
+                "outstanding": outstanding,
+                "overdue": sum((x["arrears"] for _, x in loans), Decimal("0.00")),
+                "par30": (at_risk * 100 / outstanding).quantize(Decimal("0.01"))
+                if outstanding else Decimal("0.00"),
+                "collected": collected,
+                "written_off": sum((x["written_off"] for _, x in loans), Decimal("0.00"))}
 
     def programme(self, *, by: str = "district", clusters: list[str] | None = None,
                   as_of: date | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,147 @@
+"""Loans from the group fund: schedules, the order repayments are applied in, arrears, PAR.
+
+Schedules are computed once, at disbursement, and stored in the ``LoanDisbursed`` event, so
+that a later change of this code never alters an issued schedule.
+
+Rounding rule. *Declining balance*: the instalment is the annuity
+``P * i / (1 - (1 + i) ** -n)`` (``i`` the rate per period: annual rate / 12 monthly or / 52
+weekly) rounded half up to the paisa; each period's service charge is the outstanding
+principal times ``i`` rounded half up to the paisa; the principal part is the instalment less
+the charge; the last instalment takes whatever principal is left, so the principal parts sum
+exactly to the loan. *Flat*: the whole charge is ``P * annual rate * years`` rounded half up;
+principal and charge are split evenly, rounded down to the paisa, the last instalment taking
+the remainders. A grace period of ``g`` periods moves the first due date ``g`` periods later
+(no charge accrues in it).
+
+Allocation order of a repayment: first the service charge that has fallen due, then the
+principal that has fallen due (oldest instalment first), then principal not yet due (an
+early repayment); anything beyond what is owed is refused.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
+
+PAISA = Decimal("0.01")
+PERIODS = {"weekly": 52, "monthly": 12}
+
+
+def add_periods(start: date, frequency: str, n: int) -> date:
+    """``start`` plus ``n`` weeks or months (a month-end date stays within its month)."""
+    if frequency == "weekly":
+        return start + timedelta(weeks=n)
+    months = start.month - 1 + n
+    year, month = start.year + months // 12, months % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def annuity(principal: Decimal, rate: Decimal, frequency: str, n: int) -> Decimal:
+    """The unrounded instalment of a declining-balance loan."""
+    i = rate / 100 / PERIODS[frequency]
+    if i == 0:
+        return principal / n
+    return principal * i / (1 - (1 + i) ** -n)
+
+
+def schedule(principal: Decimal, rate: Decimal, method: str, frequency: str, n: int,
+             disbursed_on: date, grace: int = 0) -> list[dict[str, Any]]:
+    """The instalments: ``{"no", "due", "principal", "charge"}`` (taka to the paisa)."""
+    due = [add_periods(disbursed_on, frequency, grace + k) for k in range(1, n + 1)]
+    out = []
+    if method == "declining":
+        i = rate / 100 / PERIODS[frequency]
+        instalment = annuity(principal, rate, frequency, n).quantize(PAISA, ROUND_HALF_UP)
+        balance = principal
+        for k in range(n):
+            charge = (balance * i).quantize(PAISA, ROUND_HALF_UP)
+            part = balance if k == n - 1 else min(balance, instalment - charge)
+            out.append({"no": k + 1, "due": due[k], "principal": part, "charge": charge})
+            balance -= part
+        return out
+    years = Decimal(n) / PERIODS[frequency]
+    total_charge = (principal * rate / 100 * years).quantize(PAISA, ROUND_HALF_UP)
+    part = (principal / n).quantize(PAISA, ROUND_DOWN)
+    charge = (total_charge / n).quantize(PAISA, ROUND_DOWN)
+    for k in range(n):
+        last = k == n - 1
+        out.append({"no": k + 1, "due": due[k],
+                    "principal": principal - part * (n - 1) if last else part,
+                    "charge": total_charge - charge * (n - 1) if last else charge})
+    return out
+
+
+@dataclass(frozen=True)
+class LoanState:
+    """A loan as of a date: what was due, what was paid, what is owed and how late."""
+
+    principal: Decimal
+    principal_paid: Decimal
+    charge_paid: Decimal
+    principal_due: Decimal  # fallen due by the date
+    charge_due: Decimal
+    written_off: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.principal - self.principal_paid - self.written_off
+
+    @property
+    def arrears(self) -> Decimal:
+        """Principal and charge fallen due and not paid (never negative)."""
+        late = (self.principal_due - self.principal_paid) + (self.charge_due - self.charge_paid)
+        return max(Decimal("0.00"), late) if self.outstanding > 0 else Decimal("0.00")
+
+
+def state(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
+          repayments: Sequence[Mapping[str, Any]], on: date,
+          written_off: Decimal = Decimal("0.00")) -> LoanState:
+    """A loan on ``on`` from its schedule and its repayments (``principal``/``charge`` parts,
+    ``business_date``)."""
+    paid = [r for r in repayments if r["business_date"] <= on]
+    return LoanState(
+        principal=principal,
+        principal_paid=sum((Decimal(r["principal"]) for r in paid), Decimal("0.00")),
+        charge_paid=sum((Decimal(r["charge"]) for r in paid), Decimal("0.00")),
+        principal_due=sum((Decimal(s["principal"]) for s in schedule_rows if s["due"] <= on),
+                          Decimal("0.00")),
+        charge_due=sum((Decimal(s["charge"]) for s in schedule_rows if s["due"] <= on),
+                       Decimal("0.00")),
+        written_off=written_off)
+
+
+def days_overdue(schedule_rows: Sequence[Mapping[str, Any]],
+                 repayments: Sequence[Mapping[str, Any]], on: date) -> int:
+    """Days since the oldest instalment not fully paid fell due (0 when up to date);
+    payments cover instalments in order, charge and principal together."""
+    paid = sum((Decimal(r["principal"]) + Decimal(r["charge"]) for r in repayments
+                if r["business_date"] <= on), Decimal("0.00"))
+    for s in schedule_rows:
+        owed = Decimal(s["principal"]) + Decimal(s["charge"])
+        if paid >= owed:
+            paid -= owed
+            continue
+        return max(0, (on - s["due"]).days)  # type: ignore[no-any-return]
+    return 0
+
+
+def allocate(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
+             repayments: Sequence[Mapping[str, Any]], amount: Decimal,
+             on: date) -> tuple[Decimal, Decimal]:
+    """Split a repayment on ``on`` into (charge, principal) by the allocation order; the
+    caller refuses an amount above the charge due plus the principal outstanding."""
+    now = state(schedule_rows, principal, repayments, on)
+    charge = min(amount, max(Decimal("0.00"), now.charge_due - now.charge_paid))
+    return charge, amount - charge
+
+
+def most_payable(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
+                 repayments: Sequence[Mapping[str, Any]], on: date,
+                 written_off: Decimal = Decimal("0.00")) -> Decimal:
+    """The most a borrower can pay on ``on``: charge fallen due and all principal left."""
+    now = state(schedule_rows, principal, repayments, on, written_off)
+    return max(Decimal("0.00"), now.charge_due - now.charge_paid) + now.outstanding
