@@ -127,6 +127,35 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
     return {s: ledger.load(s).version for s in streams}
 
 
+def _loans_week(ledger: Ledger, g: DemoGroup, day: date, key: str, cash: Decimal,
+                loans: dict[int, list[Any]]) -> Decimal:
+    """From May 2016 the groups lend from their fund (12 % a year on the declining balance,
+    monthly instalments paid at the first meeting on or after they fall due); two borrowers
+    fall behind. Booked at the meeting, before the cash box is counted."""
+    if day == date(2016, 5, 6):
+        ledger.execute(cmd.SetLoanRules(group=g.code, date=day, key=f"{g.code}-loan-rules",
+                                        recorded_by=g.animator, max_principal=Decimal("5000"),
+                                        one_at_a_time=True, rate=Decimal("12")))
+        for borrower, principal in ((3, Decimal("3000.00")), (5, Decimal("2400.00"))):
+            loan = int(ledger.execute(cmd.DisburseLoan(
+                group=g.code, date=day, key=f"{g.code}-loan-{borrower}",
+                recorded_by=g.animator, member=borrower, principal=principal,
+                instalments=6, purpose="small trading", approved_by="group meeting")).result)
+            rows = ledger.reports.loans(g.code, member=borrower)[0]["schedule"]
+            late = g.code in ("JOBA", "EKOTA") and borrower == 5
+            loans[loan] = [row for row in rows if not (late and row["no"] > 2)]
+            cash -= principal
+    for loan, rows in loans.items():
+        while rows and rows[0]["due"] <= day:
+            row = rows.pop(0)
+            amount = row["principal"] + row["charge"]
+            ledger.execute(cmd.RepayLoan(group=g.code, date=day,
+                                         key=f"{key}-repay-{loan}-{row['no']}",
+                                         recorded_by=g.animator, loan=loan, taka=amount))
+            cash += amount
+    return cash
+
+
 def _plans_and_review(ledger: Ledger, clock: _Clock) -> None:
     """Each group's 2016 plan, the cluster's combined plan taking up the vermicompost pits
     as a joint activity, and the platform's joint review in November 2016."""
@@ -380,6 +409,7 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
 
     stock = 0
     cash = Decimal(0)
+    loans: dict[int, list[Any]] = {}
     owed: dict[int, Decimal] = {}
     savings: dict[int, Decimal] = {}
     active = set(handful)
@@ -395,6 +425,7 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
         present = sorted(m for m in active if rng.random() < 0.9)
         cash = _vermicompost(ledger, g, rng, week, day, key, cash, clock)
         clock.now = _at(day)
+        cash = _loans_week(ledger, g, day, key, cash, loans)
         deposits: list[cmd.Deposit] = []
         for m in present:
             handfuls = 14 - rng.choice((0, 0, 0, 1, 2))

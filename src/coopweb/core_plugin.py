@@ -69,4 +69,15 @@ def coopweb_group_panels(ledger: Any, group: dict[str, Any], as_of: Any,
         Panel("meetings", "Recent meetings", render("partials/meetings.html",
                                                     meetings=meetings, code=code),
               order=30, refresh=f"/groups/{code}/panels/meetings{suffix}"),
+        *_loans_panel(ledger, code, as_of, render, suffix),
     ]
+
+
+def _loans_panel(ledger: Any, code: str, as_of: Any, render: Any, suffix: str) -> list[Panel]:
+    loans = ledger.reports.loans(code, as_of=as_of)
+    if not loans:
+        return []
+    return [Panel("loans", "Loans from the group fund", render(
+        "partials/loans.html", loans=[x for x in loans if x["outstanding"] > 0],
+        portfolio=ledger.reports.portfolio([code], as_of=as_of), code=code),
+        order=25, refresh=f"/groups/{code}/panels/loans{suffix}")]

@@ -360,3 +360,13 @@ def test_clusters_through_the_api_with_roles(client: TestClient[Any], ledger: Le
     rows = client.get("/api/v1/programme?by=cluster", headers=audit_).json()
     assert rows[0]["cluster"] == "CP1"
     assert client.get("/api/v1/clusters/NOPE", headers=audit_).status_code == 404
+
+
+def test_the_dashboard_shows_the_loans_panel(client: TestClient[Any], ledger: Ledger) -> None:
+    ledger.receive_grant("JOBA", source="ALRD", purpose="fund", taka="5000", date=D1)
+    ledger.disburse_loan("JOBA", member=2, principal="1000", instalments=4, rate="12",
+                         purpose="goat", approved_by="meeting", date=D1)
+    sign_in(client, "rina")
+    page = client.get("/groups/JOBA").text
+    assert 'id="panel-loans"' in page
+    assert "1,000.00 Tk" in client.get("/groups/JOBA/panels/loans").text
