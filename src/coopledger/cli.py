@@ -151,6 +151,7 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.option("--cluster", "cluster_code", help="Cluster code (the platform report).")
 @click.option("--by", type=click.Choice(["district", "upazila", "union", "cluster"]),
               default="district", help="How the programme report is broken down.")
+@click.option("--upazila", default=None, help="Loan portfolio of one upazila's groups.")
 @click.option("--clusters", "cluster_set", default="",
               help="Programme report for these clusters only (codes, comma-separated).")
 @click.option("--member", type=int, help="Member number (passbook).")
@@ -162,8 +163,8 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.pass_context
 @refusals
 def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | None,
-           by: str, cluster_set: str, member: int | None, as_of: Any, recorded: str | None,
-           fmt: str) -> None:
+           by: str, upazila: str | None, cluster_set: str, member: int | None, as_of: Any,
+           recorded: str | None, fmt: str) -> None:
     """Print a report as of a business date (and, with --as-recorded, as the books stood
     at a recording time)."""
     ledger = _open(ctx)
@@ -185,8 +186,16 @@ def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | 
         _position(ledger, code, day, fmt)
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
-    elif kind in ("loans", "portfolio"):
-        _loans(ledger, kind, code, member, day, fmt)
+    elif kind == "portfolio":
+        if code:
+            codes = [code.upper()]
+        elif cluster_code:
+            codes = ledger.reports.platform(cluster_code)["groups"]
+        else:
+            codes = [g["code"] for g in ledger.reports.groups(upazila=upazila or "")]
+        _portfolio(ledger, codes, day, fmt)
+    elif kind == "loans":
+        _loans(ledger, code, member, day, fmt)
     elif kind == "programme":
         rows = ledger.reports.programme(
             by=by, as_of=day, clusters=[c for c in cluster_set.split(",") if c] or None)
@@ -258,19 +267,19 @@ def _recording_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=DHAKA)
 
 
-def _loans(ledger: Any, kind: str, code: str | None, member: int | None, day: date | None,
-           fmt: str) -> None:
-    if kind == "portfolio":
-        codes = [code.upper()] if code else [g["code"] for g in ledger.reports.groups()]
-        p = ledger.reports.portfolio(codes, as_of=day)
-        if fmt == "json":
-            click.echo(to_json(p))
-            return
-        out.print(f"{p['loans']} loans ({p['open']} open): outstanding "
-                  f"{format_taka(p['outstanding'])} Tk, overdue {format_taka(p['overdue'])} "
-                  f"Tk, PAR30 {p['par30']} %, collected {format_taka(p['collected'])} Tk, "
-                  f"written off {format_taka(p['written_off'])} Tk")
+def _portfolio(ledger: Any, codes: list[str], day: date | None, fmt: str) -> None:
+    p = ledger.reports.portfolio(codes, as_of=day)
+    if fmt == "json":
+        click.echo(to_json(p))
         return
+    out.print(f"Groups {', '.join(codes)}: {p['loans']} loans ({p['open']} open), outstanding "
+              f"{format_taka(p['outstanding'])} Tk, overdue {format_taka(p['overdue'])} Tk, "
+              f"PAR30 {p['par30']} %, collected {format_taka(p['collected'])} Tk, written "
+              f"off {format_taka(p['written_off'])} Tk")
+
+
+def _loans(ledger: Any, code: str | None, member: int | None, day: date | None,
+           fmt: str) -> None:
     rows = ledger.reports.loans(_need(code, "--group"), as_of=day, member=member)
     if fmt == "json":
         click.echo(to_json(rows))

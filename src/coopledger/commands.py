@@ -273,6 +273,14 @@ class CashLine(BaseModel):
     taka: Taka
 
 
+class LoanLine(BaseModel):
+    """A loan repayment collected at a meeting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    loan: Annotated[int, Field(gt=0, strict=True)]
+    taka: Taka
+
+
 class RecordMeeting(GroupCommand):
     """A whole weekly meeting, recorded all-or-nothing in one transaction."""
 
@@ -283,6 +291,7 @@ class RecordMeeting(GroupCommand):
     payments: list[CashLine] = []
     savings: list[CashLine] = []
     withdrawals: list[CashLine] = []
+    loan_repayments: list[LoanLine] = []
     counted_cash: TakaOrZero | None = None
     counted_rice_grams: Annotated[int | None, Field(ge=0, strict=True)] = None
     notes: Annotated[str, Field(max_length=2000)] = ""

@@ -140,7 +140,7 @@ def _loans_week(ledger: Ledger, g: DemoGroup, day: date, key: str, cash: Decimal
             loan = int(ledger.execute(cmd.DisburseLoan(
                 group=g.code, date=day, key=f"{g.code}-loan-{borrower}",
                 recorded_by=g.animator, member=borrower, principal=principal,
-                instalments=6, purpose="small trading", approved_by="group meeting")).result)
+                instalments=5, purpose="small trading", approved_by="group meeting")).result)
             rows = ledger.reports.loans(g.code, member=borrower)[0]["schedule"]
             late = g.code in ("JOBA", "EKOTA") and borrower == 5
             loans[loan] = [row for row in rows if not (late and row["no"] > 2)]

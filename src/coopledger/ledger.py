@@ -157,6 +157,7 @@ class Ledger:
         self.reports = Reports(self.db, self.projector)
         self.user = user or _default_user()
         self.clock = clock or (lambda: datetime.now(tz=UTC))
+        self.reports.today = self.today
         self.retries = retries
         # Writers in this process queue per group instead of colliding; writers in other
         # processes are caught by the stream version and retried.
@@ -422,6 +423,11 @@ class Ledger:
                     group.record(kind, fields, on=c.date, stamp=stamp)
                 except LedgerError as e:
                     raise _prefixed(e, f"{part}[{i}]") from None
+        for i, line in enumerate(c.loan_repayments):
+            try:
+                group.repay_loan(loan_no=line.loan, taka=line.taka, on=c.date, stamp=stamp)
+            except LedgerError as e:
+                raise _prefixed(e, f"loan_repayments[{i}]") from None
         return group.record("MeetingHeld", {
             "attendance": list(c.attendance), "counted_cash": c.counted_cash,
             "counted_rice_grams": c.counted_rice_grams, "notes": c.notes},

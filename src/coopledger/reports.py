@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -197,6 +198,9 @@ class Reports:
     def __init__(self, db: Database, projector: Projector) -> None:
         self.db = db
         self.p = projector
+        #: "today" for reports without a date that depend on it (arrears, days late);
+        #: the ledger sets it to its own clock's day in Bangladesh.
+        self.today: Callable[[], date] = date.today
 
     def _gid(self, code: str) -> str:
         gid = group_id(code).hex
@@ -300,7 +304,7 @@ class Reports:
         """Every loan of a group (or of one member) as of a date: principal, paid,
         outstanding, arrears, days overdue, status."""
         gid, day = self._gid(code), _day(as_of)
-        on = as_of or date.max
+        on = as_of or self.today()
         sql = (f"SELECT * FROM {self.p.t('loans')} WHERE group_id = ? AND disbursed_on <= ?")
         params: list[Any] = [gid, day]
         if member is not None:

@@ -38,7 +38,7 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.integrity import seal
 from coopledger.money import format_grams, format_taka
 from coopweb.accounts import Accounts, User
-from coopweb.forms import PAYMENT_ROWS, SALE_ROWS, read_meeting
+from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, read_meeting
 from coopweb.plugins import plugin_manager
 
 HTMX = "/static/coopweb/htmx-2.0.11.min.js"
@@ -173,7 +173,8 @@ async def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Te
     return page(request, template, group=group, panels=panels(request, group, user, as_of),
                 as_of=as_of, can_write=user.can_write(group),
                 form=blank_meeting(ledger), members=members,
-                sale_rows=range(SALE_ROWS), payment_rows=range(PAYMENT_ROWS))
+                sale_rows=range(SALE_ROWS), payment_rows=range(PAYMENT_ROWS),
+                loan_rows=range(LOAN_ROWS))
 
 
 @get("/groups/{code:str}/panels/{name:str}", include_in_schema=False)
@@ -217,7 +218,8 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
             form.error_for(problem.field, problem.message)
     context: dict[str, Any] = {"group": group, "members": members,
                                "sale_rows": range(SALE_ROWS),
-                               "payment_rows": range(PAYMENT_ROWS), "can_write": True}
+                               "payment_rows": range(PAYMENT_ROWS),
+                               "loan_rows": range(LOAN_ROWS), "can_write": True}
     if receipt is None:
         return page(request, "partials/meeting_form.html" if is_htmx(request) else
                     "group.html", status_code=422, panels=panels(request, group, user, None),

@@ -13,6 +13,7 @@ from typing import Any
 
 SALE_ROWS = 6
 PAYMENT_ROWS = 4
+LOAN_ROWS = 4
 
 
 @dataclass
@@ -117,6 +118,18 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
         payments.append({"member": member, "taka": amount})
         form.inputs[f"payments[{i}].member"] = f"pay_member_{row}"
         form.inputs[f"payments[{i}].taka"] = form.inputs[f"payments[{i}]"] = f"pay_taka_{row}"
+    loans: list[dict[str, Any]] = []
+    for row in range(LOAN_ROWS):
+        loan = _member(form, f"loan_no_{row}")
+        amount = _taka(form, f"loan_taka_{row}")
+        if loan is None and amount is None:
+            continue
+        i = len(loans)
+        loans.append({"loan": loan, "taka": amount})
+        form.inputs[f"loan_repayments[{i}].loan"] = f"loan_no_{row}"
+        form.inputs[f"loan_repayments[{i}].taka"] = form.inputs[f"loan_repayments[{i}]"] = \
+            f"loan_taka_{row}"
+    cmd["loan_repayments"] = loans
     cmd.update(attendance=attendance, deposits=deposits, sales=sales, payments=payments,
                savings=savings, counted_cash=_taka(form, "counted_cash"),
                counted_rice_grams=_grams(form, "counted_rice_grams"))

@@ -370,3 +370,20 @@ def test_the_dashboard_shows_the_loans_panel(client: TestClient[Any], ledger: Le
     page = client.get("/groups/JOBA").text
     assert 'id="panel-loans"' in page
     assert "1,000.00 Tk" in client.get("/groups/JOBA/panels/loans").text
+
+
+def test_loan_repayments_are_collected_in_the_meeting_form(client: TestClient[Any],
+                                                          ledger: Ledger) -> None:
+    ledger.receive_grant("JOBA", source="ALRD", purpose="fund", taka="5000", date=D1)
+    loan = ledger.disburse_loan("JOBA", member=2, principal="1000", instalments=4, rate="12",
+                                purpose="goat", approved_by="meeting", date=D1)
+    sign_in(client, "rina")
+    r = form_post(client, "/groups/JOBA/meetings", {
+        "date": str(D2), "key": "with-loan", "loan_no_0": str(loan), "loan_taka_0": "5000"})
+    assert r.status_code == 422
+    assert 'id="err-loan_taka_0"' in r.text  # more than is owed, shown at its field
+    r = form_post(client, "/groups/JOBA/meetings", {
+        "date": str(D2), "key": "with-loan-2", "loan_no_0": str(loan), "loan_taka_0": "250"})
+    assert r.status_code == 200, r.text
+    (row,) = ledger.reports.loans("JOBA")
+    assert row["principal_paid"] == Decimal("250.00")
