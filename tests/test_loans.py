@@ -165,3 +165,58 @@ def test_bad_loans_are_refused_and_write_nothing(any_ledger: Ledger) -> None:
     with pytest.raises(InvalidInput):
         any_ledger.disburse_loan("JOBA", member=2, principal="0", instalments=2,
                                  purpose="x", approved_by="y", date=date(2016, 4, 1))
+
+
+# ---------------------------------------------------------------------- bank loans
+def guaranteed_platform(ledger: Ledger) -> None:
+    lending_group(ledger)
+    ledger.form_cluster("CP1", name="Cluster", district="Nilphamari", upazila="Jaldhaka",
+                        villages=["Bhabonchur"], households=200, date=date(2016, 1, 1))
+    ledger.join_cluster("CP1", group="JOBA", date=date(2016, 1, 1))
+    ledger.name_representative("CP1", group="JOBA", member=1, date=date(2016, 1, 1))
+
+
+def test_bank_loans_guaranteed_by_the_platform(any_ledger: Ledger) -> None:
+    guaranteed_platform(any_ledger)
+    bank = "Krishi Bank, Jaldhaka"
+    first = any_ledger.arrange_bank_loan(
+        "CP1", lender=bank, group="JOBA", member=2, principal="6000", rate="10",
+        instalments=6, guarantors=[{"group": "JOBA", "member": 1}],
+        introducer="UP chairman", date=date(2016, 2, 1))
+    second = any_ledger.arrange_bank_loan(
+        "CP1", lender=bank, group="JOBA", member=3, principal="3000", rate="10",
+        instalments=6, guarantors=[{"group": "JOBA", "member": 1}],
+        introducer="UP chairman", date=date(2016, 2, 1))
+    for month in (3, 4):
+        any_ledger.collect_bank_instalment("CP1", bank_loan=first, taka="1050",
+                                           date=date(2016, month, 1))
+    any_ledger.collect_bank_instalment("CP1", bank_loan=second, taka="525",
+                                       date=date(2016, 3, 1))
+    any_ledger.pay_bank("CP1", lender=bank, taka="2000", date=date(2016, 4, 5))
+    report = any_ledger.reports.bank_loans("CP1", as_of=date(2016, 5, 31))
+    one, two = report["loans"]
+    assert one["outstanding"] == Decimal("4000.00")  # flat: 1000 principal a month
+    assert two["days_overdue"] == (date(2016, 5, 31) - date(2016, 4, 1)).days
+    assert report["held_for_banks"] == {"Krishi-Bank-Jaldhaka": Decimal("625.00")}
+    assert report["paid_to_banks"] == {"Krishi-Bank-Jaldhaka": Decimal("2000.00")}
+    assert report["guarantor_exposure"] == {"JOBA/1": one["outstanding"] + two["outstanding"]}
+    assert audit.verify(any_ledger).ok
+    assert any_ledger.projections_match_rebuild()
+    key = "cluster:CP1"
+    assert_refused(any_ledger, key, lambda: any_ledger.pay_bank(
+        "CP1", lender=bank, taka="700", date=date(2016, 5, 1)), RuleBroken, "taka")
+    assert_refused(any_ledger, key, lambda: any_ledger.arrange_bank_loan(
+        "CP1", lender=bank, group="JOBA", member=3, principal="100", rate="10",
+        instalments=2, guarantors=[{"group": "JOBA", "member": 2}], introducer="UP",
+        date=date(2016, 5, 1)), RuleBroken, "guarantors[0]")  # not a representative
+    assert_refused(any_ledger, key, lambda: any_ledger.collect_bank_instalment(
+        "CP1", bank_loan=first, taka="99999", date=date(2016, 5, 1)), RuleBroken, "taka")
+
+
+@given(st.lists(st.tuples(st.decimals(min_value=T("0"), max_value=T("100000"), places=2),
+                          st.integers(0, 400)), max_size=30))
+def test_par_never_exceeds_100_percent(loans: list[tuple[Decimal, int]]) -> None:
+    from coopledger.loans import par  # noqa: PLC0415
+
+    value = par([{"outstanding": o, "days_overdue": d} for o, d in loans])
+    assert T("0") <= value <= T("100")

@@ -12,6 +12,7 @@ normally positive, savings owed to members and income normally negative.
 | ``Assets:Loans:M007`` | BDT | principal member 7 owes on loans from the group fund |
 | ``Income:ServiceCharge`` | BDT | service charge paid on loans |
 | ``Expenses:LoanWriteOffs`` | BDT | loan principal written off |
+| ``Liabilities:DueToBank:Krishi-Bank`` | BDT | (platform) collected for a bank, not paid over |
 | ``Liabilities:Savings:Rice:M007`` | RICE | member 7's handful-of-rice savings |
 | ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
 | ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams) against what it fetched (taka) |
@@ -37,6 +38,7 @@ GRANTS = "Income:Grants"
 LOANS = "Assets:Loans"
 SERVICE_CHARGE = "Income:ServiceCharge"
 WRITE_OFFS = "Expenses:LoanWriteOffs"
+DUE_TO_BANK = "Liabilities:DueToBank"
 ACTIVITY_INCOME = "Income:Activities"
 ACTIVITY_COSTS = "Expenses:Activities"
 EXPENSES = "Expenses"
@@ -77,6 +79,17 @@ def receivable(member_no: int) -> str:
 
 def loan(member_no: int) -> str:
     return f"{LOANS}:{member_code(member_no)}"
+
+
+def lender_slug(lender: str) -> str:
+    """``'Krishi Bank, Jaldhaka'`` -> ``'krishi-bank-jaldhaka'``."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in lender).split()
+    return "-".join(words) or "bank"
+
+
+def due_to_bank(lender: str) -> str:
+    """What the platform holds for a bank: collected from borrowers, not yet paid over."""
+    return f"{DUE_TO_BANK}:{component(lender_slug(lender))}"
 
 
 def rice_savings(member_no: int) -> str:

@@ -146,12 +146,14 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.argument("kind", type=click.Choice(["passbook", "group", "trial-balance",
                                            "reconciliation", "members", "clusters",
                                            "platform", "programme", "loans",
-                                           "portfolio"]))
+                                           "portfolio", "bank-loans"]))
 @click.option("--group", "code", help="Group code (all groups when omitted, where allowed).")
 @click.option("--cluster", "cluster_code", help="Cluster code (the platform report).")
 @click.option("--by", type=click.Choice(["district", "upazila", "union", "cluster"]),
               default="district", help="How the programme report is broken down.")
 @click.option("--upazila", default=None, help="Loan portfolio of one upazila's groups.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Loan portfolio: what was collected since this date.")
 @click.option("--clusters", "cluster_set", default="",
               help="Programme report for these clusters only (codes, comma-separated).")
 @click.option("--member", type=int, help="Member number (passbook).")
@@ -163,8 +165,8 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 @click.pass_context
 @refusals
 def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | None,
-           by: str, upazila: str | None, cluster_set: str, member: int | None, as_of: Any,
-           recorded: str | None, fmt: str) -> None:
+           by: str, upazila: str | None, since: Any, cluster_set: str, member: int | None,
+           as_of: Any, recorded: str | None, fmt: str) -> None:
     """Print a report as of a business date (and, with --as-recorded, as the books stood
     at a recording time)."""
     ledger = _open(ctx)
@@ -186,6 +188,26 @@ def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | 
         _position(ledger, code, day, fmt)
     elif kind == "trial-balance":
         _trial_balance(ledger, code, day, fmt)
+    elif kind == "bank-loans":
+        report = ledger.reports.bank_loans(_need(cluster_code, "--cluster"), as_of=day)
+        if fmt == "json":
+            click.echo(to_json(report))
+            return
+        table = Table(title=f"Bank loans guaranteed by {report['cluster']}")
+        for col in ("no", "lender", "borrower", "group", "principal", "collected",
+                    "owes the bank", "arrears", "days late", "guarantors"):
+            table.add_column(col)
+        for x in report["loans"]:
+            table.add_row(str(x["bank_loan_no"]), x["lender"], x["borrower"], x["group"],
+                          format_taka(x["principal"]), format_taka(x["collected"]),
+                          format_taka(x["outstanding"]), format_taka(x["arrears"]),
+                          str(x["days_overdue"]), ", ".join(
+                              f"{g['group']}/{g['member_no']}" for g in x["guarantors"]))
+        out.print(table)
+        out.print("Held for the banks: " + ", ".join(
+            f"{k} {format_taka(v)} Tk" for k, v in report["held_for_banks"].items())
+            + "; paid over: " + ", ".join(
+            f"{k} {format_taka(v)} Tk" for k, v in report["paid_to_banks"].items()))
     elif kind == "portfolio":
         if code:
             codes = [code.upper()]
@@ -193,7 +215,7 @@ def report(ctx: click.Context, kind: str, code: str | None, cluster_code: str | 
             codes = ledger.reports.platform(cluster_code)["groups"]
         else:
             codes = [g["code"] for g in ledger.reports.groups(upazila=upazila or "")]
-        _portfolio(ledger, codes, day, fmt)
+        _portfolio(ledger, codes, day, since.date() if since else None, fmt)
     elif kind == "loans":
         _loans(ledger, code, member, day, fmt)
     elif kind == "programme":
@@ -267,8 +289,9 @@ def _recording_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=DHAKA)
 
 
-def _portfolio(ledger: Any, codes: list[str], day: date | None, fmt: str) -> None:
-    p = ledger.reports.portfolio(codes, as_of=day)
+def _portfolio(ledger: Any, codes: list[str], day: date | None, since: date | None,
+               fmt: str) -> None:
+    p = ledger.reports.portfolio(codes, as_of=day, since=since)
     if fmt == "json":
         click.echo(to_json(p))
         return

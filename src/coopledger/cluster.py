@@ -8,6 +8,7 @@ to at most one cluster at a time (the ledger checks the other clusters before ad
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -17,6 +18,8 @@ from coopledger.chained import Chained, chained
 from coopledger.errors import InvalidInput, RuleBroken
 from coopledger.group import CLUSTER_PREFIX, Stamp, _check_code, _text, stream_id
 from coopledger.integrity import GENESIS
+from coopledger.loans import allocate, most_payable
+from coopledger.loans import schedule as loan_schedule
 from coopledger.money import to_taka
 from coopledger.plans import Planning
 
@@ -135,7 +138,90 @@ class _PlatformRecords:
         pass
 
 
-class Cluster(Chained, _PlatformRecords, Planning):
+class _BankLoans:
+    """Bank loans the platform guarantees (mixed into :class:`Cluster`)."""
+
+    def arrange_bank_loan(self: Any, *, lender: str, group: str, member_no: int,
+                          member: dict[str, Any], principal: Any, rate: Any, method: str,
+                          frequency: str, instalments: int, grace: int,
+                          guarantors: list[tuple[str, int]], introducer: str, on: date,
+                          stamp: Stamp) -> int:
+        on = self._check_date(on, stamp.today)
+        code = self._member_group("group", group)
+        amount = to_taka(principal, "principal")
+        if amount <= 0:
+            raise InvalidInput("principal", principal, "must be more than zero")
+        if not guarantors:
+            raise InvalidInput("guarantors", guarantors, "name the guarantors")
+        for i, (g, n) in enumerate(guarantors):
+            if n not in self.representatives.get(str(g).upper(), []):
+                raise RuleBroken(f"guarantors[{i}]", f"{str(g).upper()}/{n}",
+                                 "is not a representative on the platform")
+        if isinstance(instalments, bool) or not isinstance(instalments, int) or \
+                not 1 <= instalments <= 104:
+            raise InvalidInput("instalments", instalments, "must be 1 to 104")
+        rate_value = to_taka(rate, "rate")
+        rows = loan_schedule(amount, rate_value, method, frequency, instalments, on, grace)
+        number = len(getattr(self, "bank_loans", {})) + 1
+        self.trigger_event(ev.BankLoanArranged, business_date=on, **stamp.fields(),
+                           bank_loan_no=number, lender=_text("lender", lender), group=code,
+                           member_no=member_no, borrower=member["name"], principal=amount,
+                           rate=rate_value, method=method, frequency=frequency,
+                           instalments=instalments, grace=grace,
+                           guarantors=[{"group": str(g).upper(), "member_no": n}
+                                       for g, n in guarantors],
+                           introducer=_text("introducer", introducer), schedule=rows)
+        return number
+
+    def _on_BankLoanArranged(self: Any, e: ev.BankLoanArranged) -> None:
+        self.bank_loans = {**getattr(self, "bank_loans", {}), str(e.bank_loan_no): {
+            "lender": e.lender, "principal": e.principal, "schedule": list(e.schedule),
+            "repayments": [], "arranged_on": e.business_date}}
+
+    def collect_bank_instalment(self: Any, *, bank_loan_no: int, taka: Any, on: date,
+                                stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        loan = getattr(self, "bank_loans", {}).get(str(bank_loan_no))
+        if loan is None:
+            raise InvalidInput("bank_loan", bank_loan_no, "is not a bank loan of this platform")
+        amount = to_taka(taka, "taka")
+        if amount <= 0:
+            raise InvalidInput("taka", taka, "must be more than zero")
+        most = most_payable(loan["schedule"], Decimal(loan["principal"]),
+                            loan["repayments"], on)
+        if most <= 0:
+            raise RuleBroken("bank_loan", bank_loan_no, "is repaid: nothing is owed on it")
+        if amount > most:
+            raise RuleBroken("taka", amount, f"is more than the borrower owes: at most {most}")
+        charge, principal = allocate(loan["schedule"], Decimal(loan["principal"]),
+                                     loan["repayments"], amount, on)
+        self.trigger_event(ev.BankInstalmentCollected, business_date=on, **stamp.fields(),
+                           bank_loan_no=bank_loan_no, lender=loan["lender"], taka=amount,
+                           charge=charge, principal=principal)
+
+    def _on_BankInstalmentCollected(self: Any, e: ev.BankInstalmentCollected) -> None:
+        loan = self.bank_loans[str(e.bank_loan_no)]
+        loan["repayments"] = [*loan["repayments"], {
+            "business_date": e.business_date, "principal": e.principal, "charge": e.charge}]
+        self.held = {**getattr(self, "held", {}),
+                     e.lender: Decimal(getattr(self, "held", {}).get(e.lender, 0)) + e.taka}
+
+    def pay_bank(self: Any, *, lender: str, taka: Any, on: date, stamp: Stamp) -> None:
+        on = self._check_date(on, stamp.today)
+        amount = to_taka(taka, "taka")
+        if amount <= 0:
+            raise InvalidInput("taka", taka, "must be more than zero")
+        held = Decimal(getattr(self, "held", {}).get(lender, 0))
+        if amount > held:
+            raise RuleBroken("taka", amount, f"the platform holds only {held} Tk for {lender}")
+        self.trigger_event(ev.BankPaymentMade, business_date=on, **stamp.fields(),
+                           lender=lender, taka=amount)
+
+    def _on_BankPaymentMade(self: Any, e: ev.BankPaymentMade) -> None:
+        self.held = {**self.held, e.lender: Decimal(self.held[e.lender]) - e.taka}
+
+
+class Cluster(Chained, _PlatformRecords, Planning, _BankLoans):
     """A cluster's stream and the state its rules need (formation date, member groups)."""
 
     @classmethod
@@ -302,6 +388,11 @@ class Cluster(Chained, _PlatformRecords, Planning):
             other.representatives = {g: list(m) for g, m in self.representatives.items()}
         if hasattr(self, "rotation"):
             other.rotation = dict(self.rotation)
+        if hasattr(self, "bank_loans"):
+            other.bank_loans = {n: {**x, "repayments": list(x["repayments"])}
+                                for n, x in self.bank_loans.items()}
+        if hasattr(self, "held"):
+            other.held = dict(self.held)
         for name in ("register", "pending", "plans", "reviewed"):
             if hasattr(self, name):
                 setattr(other, name, type(getattr(self, name))(getattr(self, name)))

@@ -247,6 +247,45 @@ class WriteOffLoan(GroupCommand):
     approved_by: Text
 
 
+class Guarantor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    group: Code
+    member: MemberNo
+
+
+class ArrangeBankLoan(ClusterCommand):
+    """A bank loan to a member, the platform's representatives standing as guarantors."""
+
+    command: Literal["arrange_bank_loan"] = "arrange_bank_loan"
+    lender: Text
+    group: Code
+    member: MemberNo
+    principal: Taka
+    rate: Rate
+    method: Literal["declining", "flat"] = "flat"
+    frequency: Literal["weekly", "monthly"] = "monthly"
+    instalments: Annotated[int, Field(ge=1, le=104, strict=True)]
+    grace: Annotated[int, Field(ge=0, le=12, strict=True)] = 0
+    guarantors: Annotated[list[Guarantor], Field(min_length=1)]
+    introducer: Text
+
+
+class CollectBankInstalment(ClusterCommand):
+    """The platform collects an instalment of a bank loan from the borrower."""
+
+    command: Literal["collect_bank_instalment"] = "collect_bank_instalment"
+    bank_loan: Annotated[int, Field(gt=0, strict=True)]
+    taka: Taka
+
+
+class PayBank(ClusterCommand):
+    """The platform passes what it collected on to the bank."""
+
+    command: Literal["pay_bank"] = "pay_bank"
+    lender: Text
+    taka: Taka
+
+
 class Deposit(BaseModel):
     """One member's rice weighed at a meeting."""
 
@@ -556,7 +595,8 @@ AnyCommand = Annotated[
     | LeaveCluster | NameRepresentative | RepresentativeStepsDown | PlanRotation
     | RecordPlatformMeeting | SignMou | ListExtremePoor | ApplySafetyNet | DecideSafetyNet
     | HoldTraining | AdoptPlan | AdoptClusterPlan | HoldReview | HoldClusterReview
-    | SetLoanRules | DisburseLoan | RepayLoan | RescheduleLoan | WriteOffLoan,
+    | SetLoanRules | DisburseLoan | RepayLoan | RescheduleLoan | WriteOffLoan
+    | ArrangeBankLoan | CollectBankInstalment | PayBank,
     Field(discriminator="command"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
@@ -583,7 +623,8 @@ def invalid(error: PydanticValidationError) -> InvalidInput:
                  "sign_mou", "list_extreme_poor", "apply_safety_net", "decide_safety_net",
                  "hold_training", "adopt_plan", "adopt_cluster_plan", "hold_review",
                  "hold_cluster_review", "set_loan_rules", "disburse_loan", "repay_loan",
-                 "reschedule_loan", "write_off_loan"):
+                 "reschedule_loan", "write_off_loan", "arrange_bank_loan",
+                 "collect_bank_instalment", "pay_bank"):
         field = field.removeprefix(name + ".")
     return InvalidInput(field or "command", first.get("input"), first["msg"])
 

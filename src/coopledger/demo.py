@@ -25,6 +25,7 @@ from typing import Any, Literal, cast
 
 from coopledger import commands as cmd
 from coopledger.ledger import Ledger
+from coopledger.loans import schedule as loan_schedule
 from coopledger.money import sale_value
 
 Wellbeing = Literal["extreme-poor", "poor", "middle", "better-off"]
@@ -346,9 +347,47 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
             attendance=[cmd.Attendee(group=c, member=m) for c, m in reps
                         if (month + m) % 5],
             decisions=[decisions[month % len(decisions)]]))))
+    _bank_loans(schedule, run, found)
     for day, action in sorted(schedule, key=lambda item: item[0]):
         clock.now = _at(day)
         action()
+
+
+BANK = "Bangladesh Krishi Bank, Chirirbandar"
+
+
+def _bank_loans(schedule: list[tuple[date, Callable[[], Any]]],
+                run: Callable[[str, cmd.Command], None], found: dict[str, int]) -> None:
+    """In March 2016 the bank lends to six poor members; the leaders guarantee, the union
+    chairman introduces; the platform collects monthly and pays the bank; two are late."""
+    code, by, day = "CHIRIRBANDAR-1", "manager.sustain", date(2016, 3, 11)
+    borrowers = [(g.code, member) for g in GROUPS for member in (6, 8)][:6]
+    leaders = [cmd.Guarantor(group=g.code, member=1) for g in GROUPS[:2]]
+    for i, (group, member) in enumerate(borrowers):
+        schedule.append((day, partial(run, f"bank{i}", cmd.ArrangeBankLoan(
+            cluster=code, date=day, key=f"bank-loan-{group}-{member}", recorded_by=by,
+            lender=BANK, group=group, member=member, principal=Decimal("8000.00"),
+            rate=Decimal("10"), method="flat", instalments=8, guarantors=leaders,
+            introducer="Alokdihi Union Parishad chairman"))))
+    rows = loan_schedule(Decimal("8000.00"), Decimal("10"), "flat", "monthly", 8, day)
+
+    def collect(i: int, d: date, amount: Decimal) -> None:
+        run(f"collect{i}-{d}", cmd.CollectBankInstalment(
+            cluster=code, date=d, key=f"bank-collect-{i}-{d}", recorded_by=by,
+            bank_loan=found[f"bank{i}"], taka=amount))
+
+    for k, row in enumerate(rows):
+        collect_day = row["due"] + timedelta(days=9)  # at the platform meeting
+        if collect_day > date(2016, 11, 30):
+            break
+        amount = row["principal"] + row["charge"]
+        paying = [i for i in range(len(borrowers)) if not (i in (2, 5) and k >= 3)]
+        for i in paying:  # two borrowers stop paying in July
+            schedule.append((collect_day, partial(collect, i, collect_day, amount)))
+        pay_day = collect_day + timedelta(days=5)
+        schedule.append((pay_day, partial(run, f"pay-{pay_day}", cmd.PayBank(
+            cluster=code, date=pay_day, key=f"bank-pay-{pay_day}", recorded_by=by,
+            lender=BANK, taka=amount * len(paying)))))
 
 
 def _poorest(g: DemoGroup) -> int:

@@ -454,6 +454,43 @@ class ReviewHeld(LedgerEvent):
     group_seals: dict[str, str]
 
 
+class BankLoanArranged(LedgerEvent):
+    """A bank lent to a member of one of the cluster's groups, the platform's
+    representatives standing as guarantors and an introducer (the union chairman ...)."""
+
+    bank_loan_no: int
+    lender: str
+    group: str
+    member_no: int
+    borrower: str
+    principal: Decimal
+    rate: Decimal
+    method: str
+    frequency: str
+    instalments: int
+    grace: int
+    guarantors: list[dict[str, Any]]
+    introducer: str
+    schedule: list[dict[str, Any]]
+
+
+class BankInstalmentCollected(LedgerEvent):
+    """The platform collected an instalment from a borrower; it holds it for the bank."""
+
+    bank_loan_no: int
+    lender: str
+    taka: Decimal
+    charge: Decimal
+    principal: Decimal
+
+
+class BankPaymentMade(LedgerEvent):
+    """The platform passed money it held for a bank on to the bank."""
+
+    lender: str
+    taka: Decimal
+
+
 #: Event types whose content a correction may replace.
 CORRECTABLE = frozenset(
     name for name, cls in EVENT_TYPES.items() if cls.is_movement or cls is MeetingHeld

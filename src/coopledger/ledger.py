@@ -221,6 +221,8 @@ class Ledger:
             return event.member_no
         if isinstance(event, ev.LoanDisbursed):
             return event.loan_no
+        if isinstance(event, ev.BankLoanArranged):
+            return event.bank_loan_no
         return event.code if isinstance(event, ev.GroupFormed | ev.ClusterFormed) else last
 
     def _save(self, group: Group | Cluster) -> None:
@@ -399,6 +401,20 @@ class Ledger:
                 list(cluster.groups))), on=c.date, stamp=stamp)
         elif isinstance(c, cmd.HoldClusterReview):
             self._review(cluster, c, stamp, sorted(cluster.groups))
+        elif isinstance(c, cmd.ArrangeBankLoan):
+            group = staged.get(c.group.upper()) or self.load(c.group)
+            member = group.member("member", c.member, c.date)
+            return cluster, cluster.arrange_bank_loan(
+                lender=c.lender, group=c.group, member_no=c.member, member=member,
+                principal=c.principal, rate=c.rate, method=c.method, frequency=c.frequency,
+                instalments=c.instalments, grace=c.grace,
+                guarantors=[(x.group, x.member) for x in c.guarantors],
+                introducer=c.introducer, on=c.date, stamp=stamp)
+        elif isinstance(c, cmd.CollectBankInstalment):
+            cluster.collect_bank_instalment(bank_loan_no=c.bank_loan, taka=c.taka, on=c.date,
+                                            stamp=stamp)
+        elif isinstance(c, cmd.PayBank):
+            cluster.pay_bank(lender=c.lender, taka=c.taka, on=c.date, stamp=stamp)
         elif isinstance(c, cmd.RecordPlatformMeeting):
             cluster.hold_meeting(attendance=[(a.group, a.member) for a in c.attendance],
                                  chair=c.chair, host=c.host, decisions=list(c.decisions),
@@ -543,6 +559,18 @@ class Ledger:
 
     def write_off_loan(self, group: str, **fields: Any) -> Receipt:
         return self.execute(cmd.validated(cmd.WriteOffLoan, group=group, **fields))
+
+    def arrange_bank_loan(self, cluster: str, **fields: Any) -> int:
+        """A bank loan guaranteed by the platform; returns its number in the cluster."""
+        return int(self.execute(cmd.validated(cmd.ArrangeBankLoan, cluster=cluster,
+                                              **fields)).result)
+
+    def collect_bank_instalment(self, cluster: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.CollectBankInstalment, cluster=cluster,
+                                          **fields))
+
+    def pay_bank(self, cluster: str, **fields: Any) -> Receipt:
+        return self.execute(cmd.validated(cmd.PayBank, cluster=cluster, **fields))
 
     def form_cluster(self, code: str, **fields: Any) -> Receipt:
         """Form a cluster of groups (its stream is ``cluster:<code>``)."""

@@ -139,6 +139,17 @@ def allocate(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
     return charge, amount - charge
 
 
+def par(loans: Sequence[Mapping[str, Any]], days: int = 30) -> Decimal:
+    """Portfolio at risk: outstanding principal of loans with an instalment more than
+    ``days`` late, over all outstanding principal, in percent to the hundredth."""
+    outstanding = sum((Decimal(x["outstanding"]) for x in loans), Decimal("0.00"))
+    if outstanding <= 0:
+        return Decimal("0.00")
+    at_risk = sum((Decimal(x["outstanding"]) for x in loans if x["days_overdue"] > days),
+                  Decimal("0.00"))
+    return (at_risk * 100 / outstanding).quantize(PAISA)
+
+
 def most_payable(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
                  repayments: Sequence[Mapping[str, Any]], on: date,
                  written_off: Decimal = Decimal("0.00")) -> Decimal:

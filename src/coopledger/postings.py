@@ -81,6 +81,12 @@ def postings_for(kind: str, f: Mapping[str, Any]) -> list[Posting]:
     if kind == "LoanWrittenOff":
         return [_money(acc.WRITE_OFFS, f["principal"]),
                 _money(acc.loan(f["member_no"]), -Decimal(f["principal"]))]
+    if kind == "BankInstalmentCollected":
+        return [_money(acc.CASH, f["taka"]),
+                _money(acc.due_to_bank(f["lender"]), -Decimal(f["taka"]))]
+    if kind == "BankPaymentMade":
+        return [_money(acc.due_to_bank(f["lender"]), f["taka"]),
+                _money(acc.CASH, -Decimal(f["taka"]))]
     if kind == "ActivityRevenueBooked":
         return [_money(acc.CASH, f["taka"]),
                 _money(acc.activity_income(f["activity"]), -Decimal(f["taka"]))]

@@ -27,6 +27,8 @@ Live, the rows a save implies are written in the same transaction as its events 
 | ``reviews`` | joint review (as JSON), with its seal |
 | ``loans`` | loan from a group fund, with its (latest) schedule |
 | ``loan_repayments`` | repayment, split into charge and principal |
+| ``cluster_bank_loans`` | bank loan guaranteed by a platform, with schedule and guarantors |
+| ``cluster_bank_collections`` | instalment a platform collected for a bank |
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ TABLES = ("groups", "members", "roles", "movements", "balances", "passbook", "me
           "commands", "clusters", "cluster_groups", "cluster_representatives",
           "cluster_rotation", "cluster_meetings", "cluster_mous", "cluster_extreme_poor",
           "cluster_safety_nets", "cluster_trainings", "plans", "reviews", "loans",
-          "loan_repayments")
+          "loan_repayments", "cluster_bank_loans", "cluster_bank_collections")
 
 _DDL = {
     "groups": """CREATE TABLE IF NOT EXISTS {t} (
@@ -142,6 +144,16 @@ _DDL = {
         group_id TEXT NOT NULL, position INTEGER NOT NULL, loan_no INTEGER NOT NULL,
         paid_on TEXT NOT NULL, taka BIGINT NOT NULL, charge BIGINT NOT NULL,
         principal BIGINT NOT NULL, PRIMARY KEY (group_id, position))""",
+    "cluster_bank_loans": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, bank_loan_no INTEGER NOT NULL, position INTEGER NOT NULL,
+        lender TEXT NOT NULL, group_code TEXT NOT NULL, member_no INTEGER NOT NULL,
+        borrower TEXT NOT NULL, principal BIGINT NOT NULL, arranged_on TEXT NOT NULL,
+        guarantors TEXT NOT NULL, introducer TEXT NOT NULL, schedule TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, bank_loan_no))""",
+    "cluster_bank_collections": """CREATE TABLE IF NOT EXISTS {t} (
+        cluster_id TEXT NOT NULL, position INTEGER NOT NULL, bank_loan_no INTEGER NOT NULL,
+        collected_on TEXT NOT NULL, taka BIGINT NOT NULL, charge BIGINT NOT NULL,
+        principal BIGINT NOT NULL, PRIMARY KEY (cluster_id, position))""",
     "commands": """CREATE TABLE IF NOT EXISTS {t} (
         group_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, command_hash TEXT NOT NULL,
         first_position INTEGER NOT NULL, last_position INTEGER NOT NULL,
@@ -329,6 +341,18 @@ class Projector:
                 b.add(f"INSERT INTO {self.t('cluster_rotation')} (cluster_id, month, chair, "
                       "host) VALUES (?, ?, ?, ?)", (gid, slot["month"], slot["chair"],
                                                     slot["host"]))
+        elif isinstance(e, ev.BankLoanArranged):
+            b.add(f"INSERT INTO {self.t('cluster_bank_loans')} (cluster_id, bank_loan_no, "
+                  "position, lender, group_code, member_no, borrower, principal, arranged_on, "
+                  "guarantors, introducer, schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (gid, e.bank_loan_no, e.position, e.lender, e.group, e.member_no, e.borrower,
+                   paisa(e.principal), day, canonical(list(e.guarantors)), e.introducer,
+                   canonical(list(e.schedule))))
+        elif isinstance(e, ev.BankInstalmentCollected):
+            b.add(f"INSERT INTO {self.t('cluster_bank_collections')} (cluster_id, position, "
+                  "bank_loan_no, collected_on, taka, charge, principal) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?)", (gid, e.position, e.bank_loan_no, day, paisa(e.taka),
+                                            paisa(e.charge), paisa(e.principal)))
         elif isinstance(e, ev.LoanDisbursed):
             b.add(f"INSERT INTO {self.t('loans')} (group_id, loan_no, position, member_no, "
                   "principal, rate, method, frequency, instalments, grace, disbursed_on, "

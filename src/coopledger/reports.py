@@ -23,6 +23,7 @@ from coopledger import accounts as acc
 from coopledger.errors import InvalidInput, UnknownCluster, UnknownGroup, UnknownMember
 from coopledger.group import CLUSTER_PREFIX, group_id, stream_id
 from coopledger.loans import days_overdue as loan_days_overdue
+from coopledger.loans import par as loan_par
 from coopledger.loans import state as loan_state
 from coopledger.money import RICE, TAKA, taka
 
@@ -341,6 +342,56 @@ class Reports:
                 "schedule": plan, "repayments": repayments})
         return out
 
+    def bank_loans(self, cluster: str, *, as_of: date | None = None) -> dict[str, Any]:
+        """A platform's guaranteed bank loans: each borrower's debt to the bank (what is
+        left after the instalments the platform collected), arrears and days late; each
+        guarantor's exposure (joint and several: every loan they guarantee, in full); and
+        what the platform holds for each bank, collected and not yet paid over."""
+        cid = stream_id(CLUSTER_PREFIX + cluster.upper().removeprefix(CLUSTER_PREFIX)).hex
+        day, on = _day(as_of), as_of or self.today()
+        loans = []
+        exposure: dict[str, Decimal] = defaultdict(Decimal)
+        for loan in self.db.query(
+                f"SELECT * FROM {self.p.t('cluster_bank_loans')} WHERE cluster_id = ? AND "
+                "arranged_on <= ? ORDER BY bank_loan_no", (cid, day)):
+            rows = [{**s, "due": date.fromisoformat(s["due"]),
+                     "principal": Decimal(s["principal"]), "charge": Decimal(s["charge"])}
+                    for s in json.loads(loan["schedule"])]
+            paid: list[dict[str, Any]] = [
+                {"business_date": date.fromisoformat(r["collected_on"]),
+                 "principal": taka(r["principal"]), "charge": taka(r["charge"])}
+                    for r in self.db.query(
+                        f"SELECT * FROM {self.p.t('cluster_bank_collections')} WHERE "
+                        "cluster_id = ? AND bank_loan_no = ? AND collected_on <= ? "
+                        "ORDER BY position", (cid, loan["bank_loan_no"], day))]
+            principal = taka(loan["principal"])
+            now = loan_state(rows, principal, paid, on)
+            late = loan_days_overdue(rows, paid, on) if now.outstanding > 0 else 0
+            guarantors = json.loads(loan["guarantors"])
+            for g in guarantors:
+                exposure[f"{g['group']}/{g['member_no']}"] += now.outstanding
+            loans.append({"bank_loan_no": loan["bank_loan_no"], "lender": loan["lender"],
+                          "group": loan["group_code"], "member_no": loan["member_no"],
+                          "borrower": loan["borrower"], "principal": principal,
+                          "arranged_on": loan["arranged_on"], "guarantors": guarantors,
+                          "introducer": loan["introducer"], "outstanding": now.outstanding,
+                          "arrears": now.arrears, "days_overdue": late,
+                          "collected": sum((r["principal"] + r["charge"] for r in paid),
+                                           Decimal("0.00"))})
+        held = {r["account"].split(":", 2)[2]: taka(-int(r["total"])) for r in self.db.query(
+            f"SELECT account, SUM(amount) AS total FROM {self.p.t('movements')} WHERE "
+            "group_id = ? AND account >= ? AND account < ? AND business_date <= ? "
+            "GROUP BY account", (cid, acc.DUE_TO_BANK + ":", acc.DUE_TO_BANK + ";", day))}
+        paid_over = {r["account"].split(":", 2)[2]: taka(int(r["total"])) for r in self.db.query(
+            f"SELECT account, SUM(amount) AS total FROM {self.p.t('movements')} WHERE "
+            "group_id = ? AND account >= ? AND account < ? AND business_date <= ? AND "
+            "amount > 0 GROUP BY account", (cid, acc.DUE_TO_BANK + ":", acc.DUE_TO_BANK + ";",
+                                            day))}
+        return {"cluster": cluster.upper(), "as_of": as_of, "loans": loans,
+                "guarantor_exposure": dict(sorted(exposure.items())), "held_for_banks": held,
+                "paid_to_banks": paid_over,
+                "outstanding": sum((x["outstanding"] for x in loans), Decimal("0.00"))}
+
     def portfolio(self, codes: list[str], *, as_of: date | None = None,
                   since: date | None = None) -> dict[str, Any]:
         """Loan portfolio of some groups: outstanding, overdue, PAR30 (outstanding principal
@@ -348,8 +399,6 @@ class Reports:
         and what was collected since ``since``."""
         loans = [(code, loan) for code in codes for loan in self.loans(code, as_of=as_of)]
         outstanding = sum((x["outstanding"] for _, x in loans), Decimal("0.00"))
-        at_risk = sum((x["outstanding"] for _, x in loans if x["days_overdue"] > 30),
-                      Decimal("0.00"))
         start = since or date.min
         collected = sum((r["taka"] for _, x in loans for r in x["repayments"]
                          if r["business_date"] >= start), Decimal("0.00"))
@@ -357,8 +406,7 @@ class Reports:
                 "open": sum(1 for _, x in loans if x["outstanding"] > 0),
                 "outstanding": outstanding,
                 "overdue": sum((x["arrears"] for _, x in loans), Decimal("0.00")),
-                "par30": (at_risk * 100 / outstanding).quantize(Decimal("0.01"))
-                if outstanding else Decimal("0.00"),
+                "par30": loan_par([x for _, x in loans]),
                 "collected": collected,
                 "written_off": sum((x["written_off"] for _, x in loans), Decimal("0.00"))}
 

@@ -272,7 +272,8 @@ async def record_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> 
 CLUSTER_COMMANDS = {"join_cluster", "leave_cluster", "name_representative",
                     "representative_steps_down", "plan_rotation", "record_platform_meeting",
                     "sign_mou", "list_extreme_poor", "apply_safety_net", "decide_safety_net",
-                    "hold_training", "adopt_cluster_plan", "hold_cluster_review"}
+                    "hold_training", "adopt_cluster_plan", "hold_cluster_review",
+                    "arrange_bank_loan", "collect_bank_instalment", "pay_bank"}
 PERSONAL = ("gender", "wellbeing")
 
 
@@ -304,6 +305,8 @@ async def cluster_platform(request: Request[Any, Any, Any],
                            code: FromPath[str]) -> dict[str, Any]:
     user, _ = _cluster(request, code)
     report = request.app.state.ledger.reports.platform(code, as_of=_as_of(request))
+    report["bank_loans"] = request.app.state.ledger.reports.bank_loans(
+        code, as_of=_as_of(request))
     if not user.sees_personal_data:
         for r in report["representatives"]:
             for private in PERSONAL:

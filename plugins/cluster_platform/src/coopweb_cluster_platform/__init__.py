@@ -65,6 +65,7 @@ def _platform_context(request: Request[Any, Any, Any], code: str) -> dict[str, A
     done = [r for r in reviews.values() if r]
     carried = [x["text"] for x in done[-1]["recommendations"] if x["carry"]] if done else []
     return {"cluster": cluster, "p": p, "plans": [x for x in plans if x], "reviews": reviews,
+            "bank": reports.bank_loans(cluster["code"], as_of=as_of_param(request)),
             "carried": carried,
             "personal": user.sees_personal_data, "can_write": user.can_write_cluster(cluster),
             "schemes": SCHEMES, "key": uuid.uuid4().hex,
