@@ -137,3 +137,17 @@ def test_roles_and_personal_data(ledger: Ledger) -> None:
     assert own.get("/clusters/CP1").status_code == 200
     for client in (admin, animator, own):
         client.__exit__(None, None, None)
+
+
+def test_the_platforms_bank_loan_view(ledger: Ledger) -> None:
+    ledger.name_representative("CP1", group="JOBA", member=1, date=D1)
+    ledger.arrange_bank_loan("CP1", lender="Krishi Bank", group="DOEL", member=2,
+                             principal="6000", rate="10", instalments=6,
+                             guarantors=[{"group": "JOBA", "member": 1}],
+                             introducer="UP chairman", date=D1)
+    ledger.collect_bank_instalment("CP1", bank_loan=1, taka="1050", date=D3)
+    client = signed_in(ledger, "audit", "auditor")
+    page = client.get("/clusters/CP1").text
+    assert "Bank loans guaranteed by the platform" in page
+    assert "Krishi-Bank 1,050.00 Tk" in page  # held for the bank, not yet paid over
+    client.__exit__(None, None, None)
