@@ -241,11 +241,13 @@ class Reports:
     def platform(self, code: str, *, as_of: date | None = None) -> dict[str, Any]:
         """A cluster platform on ``as_of``: its groups, representatives (with counts by
         gender and well-being), the chair/host rotation and the meetings held."""
-        day = _day(as_of)
         found = [c for c in self.clusters(as_of=as_of) if c["code"] == code.upper()]
         if not found:
             raise UnknownCluster(code)
-        cluster = found[0]
+        return self._platform(found[0], as_of)
+
+    def _platform(self, cluster: dict[str, Any], as_of: date | None) -> dict[str, Any]:
+        day = _day(as_of)
         cid = cluster["cluster_id"]
         reps = self.db.query(
             f"SELECT group_code, member_no, name, gender, wellbeing, since FROM "
@@ -425,7 +427,7 @@ class Reports:
         for c in self.clusters(as_of=as_of):
             if wanted is not None and c["code"] not in wanted:
                 continue
-            p = self.platform(c["code"], as_of=as_of)
+            p = self._platform(c, as_of)
             members = [m for g in c["groups"] for m in self.members(g, as_of=as_of)
                        if m["active"]]
             completions = [plan["completion"] for plan in (

@@ -64,6 +64,22 @@ def _member(form: MeetingForm, name: str) -> int | None:
     return int(text)
 
 
+def _number_and_taka(form: MeetingForm, part: str, key: str, number_input: str,
+                     taka_input: str, rows: int) -> list[dict[str, Any]]:
+    """Rows of (a member or loan number, an amount of taka), remembering their inputs."""
+    out: list[dict[str, Any]] = []
+    for row in range(rows):
+        number = _member(form, f"{number_input}_{row}")
+        amount = _taka(form, f"{taka_input}_{row}")
+        if number is None and amount is None:
+            continue
+        i = len(out)
+        out.append({key: number, "taka": amount})
+        form.inputs[f"{part}[{i}].{key}"] = f"{number_input}_{row}"
+        form.inputs[f"{part}[{i}].taka"] = form.inputs[f"{part}[{i}]"] = f"{taka_input}_{row}"
+    return out
+
+
 def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
     """Build the command from the form's fields (see ``templates/partials/meeting_form``)."""
     form = MeetingForm({k: str(v) for k, v in values.items()})
@@ -108,28 +124,10 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
                            ("paid", "paid")):
             form.inputs[f"sales[{i}].{part}"] = f"sale_{name}_{row}"
         form.inputs[f"sales[{i}]"] = f"sale_grams_{row}"
-    payments: list[dict[str, Any]] = []
-    for row in range(PAYMENT_ROWS):
-        member = _member(form, f"pay_member_{row}")
-        amount = _taka(form, f"pay_taka_{row}")
-        if member is None and amount is None:
-            continue
-        i = len(payments)
-        payments.append({"member": member, "taka": amount})
-        form.inputs[f"payments[{i}].member"] = f"pay_member_{row}"
-        form.inputs[f"payments[{i}].taka"] = form.inputs[f"payments[{i}]"] = f"pay_taka_{row}"
-    loans: list[dict[str, Any]] = []
-    for row in range(LOAN_ROWS):
-        loan = _member(form, f"loan_no_{row}")
-        amount = _taka(form, f"loan_taka_{row}")
-        if loan is None and amount is None:
-            continue
-        i = len(loans)
-        loans.append({"loan": loan, "taka": amount})
-        form.inputs[f"loan_repayments[{i}].loan"] = f"loan_no_{row}"
-        form.inputs[f"loan_repayments[{i}].taka"] = form.inputs[f"loan_repayments[{i}]"] = \
-            f"loan_taka_{row}"
-    cmd["loan_repayments"] = loans
+    payments = _number_and_taka(form, "payments", "member", "pay_member", "pay_taka",
+                                PAYMENT_ROWS)
+    cmd["loan_repayments"] = _number_and_taka(form, "loan_repayments", "loan", "loan_no",
+                                              "loan_taka", LOAN_ROWS)
     cmd.update(attendance=attendance, deposits=deposits, sales=sales, payments=payments,
                savings=savings, counted_cash=_taka(form, "counted_cash"),
                counted_rice_grams=_grams(form, "counted_rice_grams"))
