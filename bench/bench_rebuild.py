@@ -53,8 +53,10 @@ def main() -> None:
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 assert ledger.reports.trial_balance().totals["RICE"] == 0
                 ledger.close()
-                print(f"| {backend} | {label} | {count:,} | {seconds:.2f} | "
-                      f"{count / seconds:,.0f} | {peak / 2**20:.1f} | {rss:.0f} |")
+                print(
+                    f"| {backend} | {label} | {count:,} | {seconds:.2f} | "
+                    f"{count / seconds:,.0f} | {peak / 2**20:.1f} | {rss:.0f} |"
+                )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,10 @@ def build(db: str, years: int) -> None:
 def client(base: str) -> httpx.Client:
     c = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
     c.get("/login")
-    r = c.post("/login", data={"username": "bench", "password": PASSWORD,
-                               "_csrf_token": c.cookies.get("csrftoken")})
+    r = c.post(
+        "/login",
+        data={"username": "bench", "password": PASSWORD, "_csrf_token": c.cookies.get("csrftoken")},
+    )
     r.raise_for_status()
     return c
 
@@ -67,12 +69,16 @@ def main() -> None:
         db = str(Path(tmp) / "bench.db")
         t0 = time.perf_counter()
         build(db, args.years)
-        print(f"built the demo ledger and LONG ({args.years} years) in "
-              f"{time.perf_counter() - t0:.0f} s")
+        print(
+            f"built the demo ledger and LONG ({args.years} years) in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
         server = subprocess.Popen(
-            [sys.executable, "-m", "coopledger", "--db", db, "serve", "--port",
-             str(args.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            [sys.executable, "-m", "coopledger", "--db", db, "serve", "--port", str(args.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         base = f"http://127.0.0.1:{args.port}"
         try:
             deadline = time.monotonic() + 30
@@ -97,8 +103,10 @@ def main() -> None:
     print("| group | page | requests | p50 ms | p95 ms | max ms |")
     print("|---|---|---|---|---|---|")
     for code, page, times in rows:
-        print(f"| {code} | {page} | {len(times)} | {statistics.median(times) * 1000:.1f} | "
-              f"{percentile(times, 95) * 1000:.1f} | {max(times) * 1000:.1f} |")
+        print(
+            f"| {code} | {page} | {len(times)} | {statistics.median(times) * 1000:.1f} | "
+            f"{percentile(times, 95) * 1000:.1f} | {max(times) * 1000:.1f} |"
+        )
 
 
 def run(clients: list[httpx.Client], code: str, page: str, n: int) -> list[float]:
@@ -114,15 +122,24 @@ def run(clients: list[httpx.Client], code: str, page: str, n: int) -> list[float
                 url, data = f"/groups/{code}/members/{1 + (i + j) % 12}", None
             else:
                 url = f"/groups/{code}/meetings"
-                data = {"date": str(today - timedelta(days=(i * n + j) % 300)),
-                        "key": uuid.uuid4().hex, "grams_1": "1400", "grams_2": "1300",
-                        "grams_3": "1500", "present_1": "on", "present_2": "on"}
+                data = {
+                    "date": str(today - timedelta(days=(i * n + j) % 300)),
+                    "key": uuid.uuid4().hex,
+                    "grams_1": "1400",
+                    "grams_2": "1300",
+                    "grams_3": "1500",
+                    "present_1": "on",
+                    "present_2": "on",
+                }
             t0 = time.perf_counter()
             if data is None:
                 r = c.get(url)
             else:
-                r = c.post(url, data=data, headers={
-                    "hx-request": "true", "x-csrftoken": c.cookies.get("csrftoken") or ""})
+                r = c.post(
+                    url,
+                    data=data,
+                    headers={"hx-request": "true", "x-csrftoken": c.cookies.get("csrftoken") or ""},
+                )
             elapsed = time.perf_counter() - t0
             if r.status_code != 200:
                 raise RuntimeError(f"{url}: {r.status_code} {r.text[:200]}")

@@ -36,12 +36,15 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     try:
-        pg = subprocess.run(["psql", "--version"], capture_output=True, text=True,
-                            check=False).stdout.strip()
+        pg = subprocess.run(
+            ["psql", "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         pg = "psql not found"
-    return (f"{os.cpu_count()} cores {cpu}{mem}; Python {platform.python_version()}; "
-            f"{platform.system()} {platform.release()}; {pg}")
+    return (
+        f"{os.cpu_count()} cores {cpu}{mem}; Python {platform.python_version()}; "
+        f"{platform.system()} {platform.release()}; {pg}"
+    )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -79,16 +82,31 @@ class FixedClock:
 
 
 def new_group(ledger: Ledger, code: str, members: int = 30) -> None:
-    ledger.form_group(code, name=f"{code} group", kind="women", meeting_day="friday",
-                      district="Dinajpur", upazila="Chirirbandar", village="Mohalbari",
-                      date=START)
+    ledger.form_group(
+        code,
+        name=f"{code} group",
+        kind="women",
+        meeting_day="friday",
+        district="Dinajpur",
+        upazila="Chirirbandar",
+        village="Mohalbari",
+        date=START,
+    )
     for i in range(members):
-        ledger.join_member(code, name=f"Member {i + 1}", household=f"H{i + 1}",
-                           gender="female", landless=True, wellbeing="poor", date=START)
+        ledger.join_member(
+            code,
+            name=f"Member {i + 1}",
+            household=f"H{i + 1}",
+            gender="female",
+            landless=True,
+            wellbeing="poor",
+            date=START,
+        )
 
 
-def meeting(code: str, week: int, members: int = 30, key: str | None = None,
-            *, busy: bool = False) -> RecordMeeting:
+def meeting(
+    code: str, week: int, members: int = 30, key: str | None = None, *, busy: bool = False
+) -> RecordMeeting:
     """A weekly meeting of about 70 entries: 30 deposits, 15 sales (5 on credit),
     5 payments, 14 cash savings, and the meeting itself. ``busy``: about 115 entries
     (every member saves cash, 30 sales, more payments)."""
@@ -101,8 +119,14 @@ def meeting(code: str, week: int, members: int = 30, key: str | None = None,
     share = total * 9 // 10 // n_sales // 10 * 10
     for i in range(n_sales):
         buyer = everyone[(week + i * 2) % members]
-        sales.append(Sale(buyer=buyer, grams=share, taka_per_kg=Decimal("32"),
-                          paid=Decimal("10") if i % 3 == 0 else None))
+        sales.append(
+            Sale(
+                buyer=buyer,
+                grams=share,
+                taka_per_kg=Decimal("32"),
+                paid=Decimal("10") if i % 3 == 0 else None,
+            )
+        )
     payments = []
     if week > 0:
         for i in range(10):
@@ -110,11 +134,21 @@ def meeting(code: str, week: int, members: int = 30, key: str | None = None,
                 buyer = everyone[(week - 1 + (i // 2) * 6) % members]
                 payments.append(CashLine(member=buyer, taka=Decimal("1")))
     if busy and week > 0:
-        payments = [CashLine(member=everyone[(week - 1 + i * 2) % members], taka=Decimal("1"))
-                    for i in range(0, 30, 3)] + payments
+        payments = [
+            CashLine(member=everyone[(week - 1 + i * 2) % members], taka=Decimal("1"))
+            for i in range(0, 30, 3)
+        ] + payments
         payments = list({p.member: p for p in payments}.values())
-    savings = [CashLine(member=m, taka=Decimal("10"))
-               for m in (everyone if busy else everyone[:14])]
-    return RecordMeeting(group=code, date=day, key=key or f"{code}-{day}",
-                         attendance=everyone, deposits=deposits, sales=sales,
-                         payments=payments, savings=savings)
+    savings = [
+        CashLine(member=m, taka=Decimal("10")) for m in (everyone if busy else everyone[:14])
+    ]
+    return RecordMeeting(
+        group=code,
+        date=day,
+        key=key or f"{code}-{day}",
+        attendance=everyone,
+        deposits=deposits,
+        sales=sales,
+        payments=payments,
+        savings=savings,
+    )

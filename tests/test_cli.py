@@ -36,14 +36,24 @@ def test_trial_balance_json_sums_to_zero_for_taka_and_rice(demo_db: str) -> None
 
 
 def test_passbook_and_group_reports_with_as_of(demo_db: str) -> None:
-    code, out = run("report", "passbook", "--group", "joba", "--member", "3",
-                    "--as-of", "2016-01-01", "--format", "json", db=demo_db)
+    code, out = run(
+        "report",
+        "passbook",
+        "--group",
+        "joba",
+        "--member",
+        "3",
+        "--as-of",
+        "2016-01-01",
+        "--format",
+        "json",
+        db=demo_db,
+    )
     assert code == 0
     book = json.loads(out)
     assert book["as_of"] == "2016-01-01"
     assert all(line["business_date"] <= "2016-01-01" for line in book["lines"])
-    code, out = run("report", "group", "--group", "JOBA", "--as-of", "2016-01-01",
-                    db=demo_db)
+    code, out = run("report", "group", "--group", "JOBA", "--as-of", "2016-01-01", db=demo_db)
     assert code == 0 and "rice in stock" in out
     code, out = run("report", "passbook", "--group", "JOBA", "--member", "3", db=demo_db)
     assert code == 0 and "Passbook of" in out
@@ -57,24 +67,72 @@ def test_unknown_group_exits_non_zero_naming_it(demo_db: str) -> None:
     assert "group='NOPE'" in out
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "portfolio", "--cluster", "NOPE"),
+        ("report", "bank-loans", "--cluster", "NOPE"),
+        ("report", "platform", "--cluster", "NOPE"),
+        ("report", "programme", "--by", "cluster", "--clusters", "CHIRIRBANDAR-1,NOPE"),
+        ("groups", "--cluster", "NOPE"),
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_unknown_cluster_exits_non_zero_naming_it(demo_db: str, args: tuple[str, ...]) -> None:
+    code, out = run(*args, db=demo_db)
+    assert code == 2, out
+    assert "cluster='NOPE'" in out
+
+
 def test_import_is_validated_whole_and_applied_all_or_nothing(tmp_path: Path) -> None:
     db = str(tmp_path / "books.db")
     good = [
-        {"command": "form_group", "group": "DOEL", "date": "2016-01-01", "key": "f",
-         "name": "Doel Nari Dal", "kind": "women", "meeting_day": "friday",
-         "district": "Dinajpur", "upazila": "Chirirbandar", "village": "Surail"},
-        {"command": "join_member", "group": "DOEL", "date": "2016-01-01", "key": "j1",
-         "name": "Rina", "household": "H1", "gender": "female", "landless": True,
-         "wellbeing": "poor"},
-        {"command": "record_meeting", "group": "DOEL", "date": "2016-01-08", "key": "m1",
-         "attendance": [1], "deposits": [{"member": 1, "grams": 1400}],
-         "sales": [{"buyer": 1, "grams": 1000, "taka_per_kg": 30.5}],
-         "counted_cash": "30.50", "counted_rice_grams": 400},
+        {
+            "command": "form_group",
+            "group": "DOEL",
+            "date": "2016-01-01",
+            "key": "f",
+            "name": "Doel Nari Dal",
+            "kind": "women",
+            "meeting_day": "friday",
+            "district": "Dinajpur",
+            "upazila": "Chirirbandar",
+            "village": "Surail",
+        },
+        {
+            "command": "join_member",
+            "group": "DOEL",
+            "date": "2016-01-01",
+            "key": "j1",
+            "name": "Rina",
+            "household": "H1",
+            "gender": "female",
+            "landless": True,
+            "wellbeing": "poor",
+        },
+        {
+            "command": "record_meeting",
+            "group": "DOEL",
+            "date": "2016-01-08",
+            "key": "m1",
+            "attendance": [1],
+            "deposits": [{"member": 1, "grams": 1400}],
+            "sales": [{"buyer": 1, "grams": 1000, "taka_per_kg": 30.5}],
+            "counted_cash": "30.50",
+            "counted_rice_grams": 400,
+        },
     ]
-    bad = [*good, {"command": "deposit_rice", "group": "DOEL", "date": "2016-01-08",
-                   "member": 2, "grams": 100},
-           {"command": "deposit_rice", "group": "DOEL", "date": "2016-01-08",
-            "member": 1, "grams": 0}]
+    bad = [
+        *good,
+        {
+            "command": "deposit_rice",
+            "group": "DOEL",
+            "date": "2016-01-08",
+            "member": 2,
+            "grams": 100,
+        },
+        {"command": "deposit_rice", "group": "DOEL", "date": "2016-01-08", "member": 1, "grams": 0},
+    ]
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(json.dumps(c) for c in bad) + "\n")
     code, out = run("import", str(path), db=db)
@@ -98,13 +156,35 @@ def test_import_is_validated_whole_and_applied_all_or_nothing(tmp_path: Path) ->
 def test_import_reports_rule_breaks_by_line(tmp_path: Path) -> None:
     db = str(tmp_path / "books.db")
     lines = [
-        {"command": "form_group", "group": "DOEL", "date": "2016-01-01",
-         "name": "Doel Nari Dal", "kind": "women", "meeting_day": "friday",
-         "district": "Dinajpur", "upazila": "Chirirbandar", "village": "Surail"},
-        {"command": "join_member", "group": "DOEL", "date": "2016-01-01", "name": "Rina",
-         "household": "H1", "gender": "female", "landless": True, "wellbeing": "poor"},
-        {"command": "sell_rice", "group": "DOEL", "date": "2016-01-08", "buyer": 1,
-         "grams": 500, "taka_per_kg": "30"},
+        {
+            "command": "form_group",
+            "group": "DOEL",
+            "date": "2016-01-01",
+            "name": "Doel Nari Dal",
+            "kind": "women",
+            "meeting_day": "friday",
+            "district": "Dinajpur",
+            "upazila": "Chirirbandar",
+            "village": "Surail",
+        },
+        {
+            "command": "join_member",
+            "group": "DOEL",
+            "date": "2016-01-01",
+            "name": "Rina",
+            "household": "H1",
+            "gender": "female",
+            "landless": True,
+            "wellbeing": "poor",
+        },
+        {
+            "command": "sell_rice",
+            "group": "DOEL",
+            "date": "2016-01-08",
+            "buyer": 1,
+            "grams": 500,
+            "taka_per_kg": "30",
+        },
         "not json",
     ]
     path = tmp_path / "f.jsonl"
@@ -129,3 +209,22 @@ def test_db_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(main, ["groups"])
     assert result.exit_code == 0
     assert (tmp_path / "env.db").exists()
+
+
+def test_the_release_is_written_once() -> None:
+    """``coopledger.__version__`` is the one place: the package's metadata (what pip and
+    an installer see) and ``coopledger --version`` say the same."""
+    import importlib.metadata  # noqa: PLC0415
+    import tomllib  # noqa: PLC0415
+
+    import coopledger  # noqa: PLC0415
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"]
+    assert "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "coopledger.__version__"
+    }
+    assert importlib.metadata.version("coopledger") == coopledger.__version__
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.output == f"coopledger, version {coopledger.__version__}\n"

@@ -19,8 +19,8 @@ from beancount.core import data as bean
 from click.testing import CliRunner
 
 from coopledger import Ledger, demo
+from coopledger.audit.exports import beancount_accounts, export_beancount, export_jsonl
 from coopledger.cli import main
-from coopledger.exports import beancount_accounts, export_beancount, export_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 VERIFIER = ROOT / "docs" / "verify_export.py"
@@ -42,8 +42,9 @@ def jsonl(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def run_verifier(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(VERIFIER), str(path)], capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, check=False
+    )
 
 
 def test_the_standalone_verifier_accepts_an_export(jsonl: Path) -> None:
@@ -64,13 +65,14 @@ def test_every_export_line_matches_the_published_schema(jsonl: Path) -> None:
 
 
 @pytest.mark.parametrize("tamper", ["amount", "drop", "swap", "truncate"])
-def test_the_standalone_verifier_catches_a_tampered_export(jsonl: Path, tmp_path: Path,
-                                                           tamper: str) -> None:
+def test_the_standalone_verifier_catches_a_tampered_export(
+    jsonl: Path, tmp_path: Path, tamper: str
+) -> None:
     lines = jsonl.read_text().splitlines()
-    i = next(n for n, ln in enumerate(lines) if '"coopledger/RiceSold"' in ln)
+    i = next(n for n, ln in enumerate(lines) if '"coopledger/MeetingRecorded"' in ln)
     if tamper == "amount":
         record = json.loads(lines[i])
-        record["data"]["grams"] += 1
+        record["data"]["deposits"][0]["grams"] += 1
         lines[i] = json.dumps(record)
     elif tamper == "drop":
         del lines[i]
@@ -86,28 +88,40 @@ def test_the_standalone_verifier_catches_a_tampered_export(jsonl: Path, tmp_path
 
 
 def test_csv_exports_every_report_without_floats(demo_ledger: Ledger, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--db", demo_ledger.config.setting, "export",
-                                       "--format", "csv", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        ["--db", demo_ledger.config.setting, "export", "--format", "csv", "--out", str(tmp_path)],
+    )
     assert result.exit_code == 0, result.output
     names = {p.stem for p in tmp_path.glob("*.csv")}
-    assert names == {"groups", "members", "positions", "activities", "trial_balance",
-                     "passbooks", "reconciliation", "postings"}
+    assert names == {
+        "groups",
+        "members",
+        "positions",
+        "activities",
+        "trial_balance",
+        "passbooks",
+        "reconciliation",
+        "postings",
+    }
     with (tmp_path / "trial_balance.csv").open() as f:
         rows = list(csv.DictReader(f))
     for commodity in ("BDT", "RICE"):
         assert sum(Decimal(r["balance"]) for r in rows if r["commodity"] == commodity) == 0
     with (tmp_path / "members.csv").open() as f:
         assert len(list(csv.DictReader(f))) == sum(
-            len(demo_ledger.reports.members(g["code"])) for g in demo_ledger.reports.groups())
+            len(demo_ledger.reports.groups.members(g.code))
+            for g in demo_ledger.reports.groups.directory()
+        )
     with (tmp_path / "positions.csv").open() as f:
         for row in csv.DictReader(f):
-            assert Decimal(row["cash_taka"]) == Decimal(row["cash_taka"]).quantize(
-                Decimal("0.01"))
+            assert Decimal(row["cash_taka"]) == Decimal(row["cash_taka"]).quantize(Decimal("0.01"))
             assert row["rice_stock_grams"].isdigit()
 
 
 def test_beancount_accepts_the_export_and_agrees_with_the_trial_balance(
-        demo_ledger: Ledger, tmp_path: Path) -> None:
+    demo_ledger: Ledger, tmp_path: Path
+) -> None:
     path = tmp_path / "books.beancount"
     with path.open("w", encoding="utf-8") as f:
         export_beancount(demo_ledger, f)
@@ -119,29 +133,36 @@ def test_beancount_accepts_the_export_and_agrees_with_the_trial_balance(
             for posting in entry.postings:
                 balances[posting.account, posting.units.currency] += posting.units.number
     asserted = [e for e in entries if isinstance(e, bean.Balance)]
-    meetings = sum(len(demo_ledger.reports.reconciliation(g["code"]).meetings)
-                   for g in demo_ledger.reports.groups())
+    meetings = sum(
+        len(demo_ledger.reports.meetings.reconciliation(g.code).meetings)
+        for g in demo_ledger.reports.groups.directory()
+    )
     assert len(asserted) == 2 * meetings  # cash and rice at every counted meeting
     expected: dict[tuple[str, str], Decimal] = {}
-    for g in demo_ledger.reports.groups():
-        for row in demo_ledger.reports.trial_balance(g["code"]).rows:
-            expected[beancount_accounts(g["code"], row.account), row.commodity] = \
-                Decimal(row.balance)
+    for g in demo_ledger.reports.groups.directory():
+        for row in demo_ledger.reports.books.trial_balance(g.code).rows:
+            expected[beancount_accounts(g.code, row.account), row.commodity] = Decimal(row.balance)
     assert {k: v for k, v in balances.items() if v} == expected
-    checked = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(path)],
-                             capture_output=True, text=True, check=False)
+    checked = subprocess.run(
+        [str(Path(sys.executable).parent / "bean-check"), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert checked.returncode == 0
     assert checked.stdout + checked.stderr == ""
 
 
 def test_export_on_the_command_line(demo_ledger: Ledger) -> None:
     db = demo_ledger.config.setting
-    result = CliRunner().invoke(main, ["--db", db, "export", "--format", "jsonl",
-                                       "--group", "JOBA"])
+    result = CliRunner().invoke(
+        main, ["--db", db, "export", "--format", "jsonl", "--group", "JOBA"]
+    )
     assert result.exit_code == 0
     lines = [json.loads(ln) for ln in io.StringIO(result.stdout)]
     assert {ln["group"] for ln in lines[:-1]} == {"JOBA"}
     assert list(lines[-1]["heads"]) == ["JOBA"]
-    result = CliRunner().invoke(main, ["--db", db, "export", "--format", "beancount",
-                                       "--group", "NOPE"])
+    result = CliRunner().invoke(
+        main, ["--db", db, "export", "--format", "beancount", "--group", "NOPE"]
+    )
     assert result.exit_code == 2

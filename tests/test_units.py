@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coopledger import InvalidInput
+from coopledger import InvalidInput, Ledger
 from coopledger import accounts as acc
-from coopledger.money import format_grams, format_taka, paisa, sale_value, taka, to_taka
-from coopledger.postings import imbalance, postings_for
+from coopledger.events import EVENT_TYPES
+from coopledger.kernel.postings import Posting, imbalance
+from coopledger.money import (
+    RICE,
+    TAKA,
+    format_grams,
+    format_taka,
+    paisa,
+    sale_value,
+    taka,
+    to_taka,
+)
+from coopledger.reports import plain
+from coopledger.testing import D1, seed_group
 
 
 def test_taka_are_read_exactly() -> None:
@@ -39,7 +52,7 @@ def test_formats() -> None:
     assert format_grams(-50) == "-0.050 kg"
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12))
+@given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_paisa_and_taka_round_trip(amount: int) -> None:
     assert paisa(taka(amount)) == amount
 
@@ -51,42 +64,90 @@ def test_account_names_are_beancount_components() -> None:
     assert acc.activity_of("Expenses:Activities:Vermicompost") == "vermicompost"
 
 
+def test_trends_give_taka_as_decimals_and_rice_in_grams(sqlite_ledger: Ledger) -> None:
+    seed_group(sqlite_ledger)
+    sqlite_ledger.deposit_rice("JOBA", member=1, grams=1400, date=D1)
+    sqlite_ledger.save_cash("JOBA", member=1, taka="12.50", date=D1)
+    sqlite_ledger.save_cash("JOBA", member=2, taka="7", date=date(2015, 12, 4))
+    books = sqlite_ledger.reports.books
+    assert books.trend("JOBA", acc.CASH, TAKA) == [
+        (D1, Decimal("12.50")),
+        (date(2015, 12, 4), Decimal("19.50")),
+    ]
+    assert books.trend("JOBA", acc.RICE_STOCK, RICE) == [(D1, 1400)]
+    assert books.monthly("JOBA", acc.CASH, TAKA) == [
+        ("2015-11", Decimal("12.50")),
+        ("2015-12", Decimal("19.50")),
+    ]
+    assert books.monthly("JOBA", acc.CASH, TAKA, as_of=date(2015, 12, 1)) == [
+        ("2015-11", Decimal("12.50")),
+    ]
+    (point,) = books.monthly("JOBA", acc.RICE_STOCK, RICE, as_of=date(2015, 11, 30))
+    assert (point.month, point.balance) == ("2015-11", 1400)
+    assert type(point.balance) is int
+    day = books.trend("JOBA", acc.CASH, TAKA)[0]
+    assert (day.day, day.balance) == (D1, Decimal("12.50"))
+    assert plain(books.trend("JOBA", acc.CASH, TAKA)) == [
+        ["2015-11-06", "12.50"],
+        ["2015-12-04", "19.50"],
+    ]
+
+
 taka_st = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999"), places=2)
 CONTENTS = {
-    "RiceDeposited": st.fixed_dictionaries({"member_no": st.integers(1, 99),
-                                            "grams": st.integers(1, 10**6)}),
-    "RicePaymentReceived": st.fixed_dictionaries({"member_no": st.integers(1, 99),
-                                                  "taka": taka_st}),
+    "RiceDeposited": st.fixed_dictionaries(
+        {"member_no": st.integers(1, 99), "grams": st.integers(1, 10**6)}
+    ),
+    "RicePaymentReceived": st.fixed_dictionaries(
+        {"member_no": st.integers(1, 99), "taka": taka_st}
+    ),
     "CashSaved": st.fixed_dictionaries({"member_no": st.integers(1, 99), "taka": taka_st}),
-    "CashWithdrawn": st.fixed_dictionaries({"member_no": st.integers(1, 99),
-                                            "taka": taka_st}),
-    "GrantReceived": st.fixed_dictionaries({"source": st.just("ALRD"),
-                                            "purpose": st.just("x"), "taka": taka_st}),
-    "ExpensePaid": st.fixed_dictionaries({"category": st.just("stationery"),
-                                          "payee": st.just("shop"), "taka": taka_st,
-                                          "memo": st.just("")}),
-    "ActivityCostBooked": st.fixed_dictionaries({"activity": st.just("fish"),
-                                                 "taka": taka_st, "memo": st.just("")}),
-    "ActivityRevenueBooked": st.fixed_dictionaries({"activity": st.just("fish"),
-                                                    "taka": taka_st, "memo": st.just("")}),
+    "CashWithdrawn": st.fixed_dictionaries({"member_no": st.integers(1, 99), "taka": taka_st}),
+    "GrantReceived": st.fixed_dictionaries(
+        {"source": st.just("ALRD"), "purpose": st.just("x"), "taka": taka_st}
+    ),
+    "ExpensePaid": st.fixed_dictionaries(
+        {
+            "category": st.just("stationery"),
+            "payee": st.just("shop"),
+            "taka": taka_st,
+            "memo": st.just(""),
+        }
+    ),
+    "ActivityCostBooked": st.fixed_dictionaries(
+        {"activity": st.just("fish"), "taka": taka_st, "memo": st.just("")}
+    ),
+    "ActivityRevenueBooked": st.fixed_dictionaries(
+        {"activity": st.just("fish"), "taka": taka_st, "memo": st.just("")}
+    ),
 }
 
 
-@given(st.sampled_from(sorted(CONTENTS)).flatmap(
-    lambda kind: st.tuples(st.just(kind), CONTENTS[kind])))
+def postings_for(kind: str, content: dict) -> list[Posting]:
+    """The postings of an entry recorded on its own as an event of type ``kind``."""
+    line_type = EVENT_TYPES[kind].line_type  # type: ignore[attr-defined]
+    return list(line_type.from_data(content).postings())
+
+
+@given(
+    st.sampled_from(sorted(CONTENTS)).flatmap(lambda kind: st.tuples(st.just(kind), CONTENTS[kind]))
+)
 def test_every_kind_of_entry_balances_per_commodity(entry: tuple[str, dict]) -> None:
     kind, content = entry
     legs = postings_for(kind, content)
     assert legs and imbalance(legs) == {}
 
 
-@given(st.integers(1, 10**6), st.decimals(min_value=Decimal("0.01"),
-                                          max_value=Decimal("500"), places=2),
-       st.integers(0, 100))
-def test_a_sale_balances_whatever_part_is_paid(grams: int, price: Decimal,
-                                               percent: int) -> None:
+@given(
+    st.integers(1, 10**6),
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2),
+    st.integers(0, 100),
+)
+def test_a_sale_balances_whatever_part_is_paid(grams: int, price: Decimal, percent: int) -> None:
     value = sale_value(grams, price)
     paid = (value * percent / 100).quantize(Decimal("0.01"))
-    legs = postings_for("RiceSold", {"buyer_no": 1, "grams": grams, "taka_per_kg": price,
-                                     "value": value, "paid": paid})
+    legs = postings_for(
+        "RiceSold",
+        {"buyer_no": 1, "grams": grams, "taka_per_kg": price, "value": value, "paid": paid},
+    )
     assert imbalance(legs) == {}

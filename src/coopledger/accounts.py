@@ -25,6 +25,7 @@ normally positive, savings owed to members and income normally negative.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from coopledger.errors import InvalidInput
 
@@ -46,16 +47,17 @@ EXPENSES = "Expenses"
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
+@cache
 def member_code(member_no: int) -> str:
     """``7`` -> ``'M007'``: a member's part of an account name."""
     return f"M{member_no:03d}"
 
 
+@cache
 def member_of(account: str) -> int | None:
     """The member number in a member account, or None."""
     last = account.rsplit(":", 1)[-1]
-    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS)) and \
-            last[1:].isdigit():
+    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS)) and last[1:].isdigit():
         return int(last[1:])
     return None
 
@@ -63,8 +65,9 @@ def member_of(account: str) -> int | None:
 def check_slug(field: str, value: str) -> str:
     """Activity names and expense categories are lower-case words joined by hyphens."""
     if not isinstance(value, str) or not _SLUG.match(value) or len(value) > 40:
-        raise InvalidInput(field, value,
-                           "use lower-case letters, digits and hyphens, e.g. 'vermicompost'")
+        raise InvalidInput(
+            field, value, "use lower-case letters, digits and hyphens, e.g. 'vermicompost'"
+        )
     return value
 
 
@@ -73,10 +76,12 @@ def component(slug: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in slug.split("-"))
 
 
+@cache
 def receivable(member_no: int) -> str:
     return f"{RECEIVABLE}:{member_code(member_no)}"
 
 
+@cache
 def loan(member_no: int) -> str:
     return f"{LOANS}:{member_code(member_no)}"
 
@@ -92,10 +97,12 @@ def due_to_bank(lender: str) -> str:
     return f"{DUE_TO_BANK}:{component(lender_slug(lender))}"
 
 
+@cache
 def rice_savings(member_no: int) -> str:
     return f"{RICE_SAVINGS}:{member_code(member_no)}"
 
 
+@cache
 def cash_savings(member_no: int) -> str:
     return f"{CASH_SAVINGS}:{member_code(member_no)}"
 
@@ -116,16 +123,27 @@ def activity_of(account: str) -> str | None:
     """``'Income:Activities:Vermicompost'`` -> ``'vermicompost'``."""
     for root in (ACTIVITY_INCOME, ACTIVITY_COSTS):
         if account.startswith(root + ":"):
-            return account[len(root) + 1:].lower()
+            return account[len(root) + 1 :].lower()
     return None
 
 
+@cache
 def is_guarded(account: str) -> bool:
-    """Accounts whose balance may never cross zero on any business date."""
+    """Accounts whose balance may never cross zero on any business date (a platform
+    cannot pay a bank more than it collected for it)."""
     return account in (CASH, RICE_STOCK) or account.startswith(
-        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":", LOANS + ":"))
+        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":", LOANS + ":", DUE_TO_BANK + ":")
+    )
 
 
+@cache
+def is_kept(account: str) -> bool:
+    """Accounts whose day-by-day balance a stream's state keeps: the guarded ones, and each
+    activity's costs and income (a joint review counts them over the activity's months)."""
+    return is_guarded(account) or activity_of(account) is not None
+
+
+@cache
 def normal_sign(account: str) -> int:
     """+1 for accounts normally in debit (assets, expenses), -1 for the others."""
     return 1 if account.startswith(("Assets", "Expenses")) else -1

@@ -25,13 +25,22 @@ from typing import Any, Literal, cast
 
 from coopledger import commands as cmd
 from coopledger.ledger import Ledger
-from coopledger.loans import schedule as loan_schedule
+from coopledger.loans.schedule import schedule as loan_schedule
 from coopledger.money import sale_value
+from coopledger.plans.planning import Wellbeing as WellbeingAnalysis
 
 Wellbeing = Literal["extreme-poor", "poor", "middle", "better-off"]
 GroupKind = Literal["women", "men", "mixed"]
-Scheme = Literal["vgd", "vgf", "old-age-allowance", "widow-allowance", "khas-land",
-                 "khas-pond", "shelter", "other"]
+Scheme = Literal[
+    "vgd",
+    "vgf",
+    "old-age-allowance",
+    "widow-allowance",
+    "khas-land",
+    "khas-pond",
+    "shelter",
+    "other",
+]
 FIRST_MEETING = date(2015, 11, 6)
 WEEKS = 53
 SEED = 20151106
@@ -51,45 +60,116 @@ class DemoGroup:
 
 
 GROUPS = (
-    DemoGroup("SHAPLA", "Shapla Mohila Dal", "Mohalbari", "Alokdihi", "animator.shirin", (
-        ("Rina Rani Roy", "Hindu", "poor"), ("Amena Begum", "Muslim", "extreme-poor"),
-        ("Sabitri Hembrom", "Santal", "extreme-poor"), ("Jahanara Khatun", "Muslim", "poor"),
-        ("Mala Rani Das", "Hindu", "poor"), ("Rokeya Begum", "Muslim", "middle"),
-        ("Lokkhi Murmu", "Santal", "extreme-poor"), ("Fatema Bibi", "Muslim", "poor"),
-        ("Kalpana Rani", "Hindu", "poor"), ("Nasima Akter", "Muslim", "extreme-poor"),
-        ("Shefali Soren", "Santal", "poor"), ("Parul Bala", "Hindu", "extreme-poor"),
-        ("Morjina Begum", "Muslim", "poor")), cash_savings=True),
-    DemoGroup("JOBA", "Joba Nari Unnayan Dal", "Mohalbari", "Alokdihi", "animator.shirin", (
-        ("Anjali Tigga", "Oraon", "extreme-poor"), ("Hasina Begum", "Muslim", "poor"),
-        ("Sumitra Rani", "Hindu", "poor"), ("Khadiza Khatun", "Muslim", "extreme-poor"),
-        ("Basanti Kujur", "Oraon", "poor"), ("Rahima Bibi", "Muslim", "poor"),
-        ("Jyotsna Rani Roy", "Hindu", "middle"), ("Shahida Begum", "Muslim", "extreme-poor"),
-        ("Moni Minz", "Oraon", "poor"), ("Nurjahan Begum", "Muslim", "poor"),
-        ("Gita Rani Das", "Hindu", "extreme-poor"), ("Rupali Ekka", "Oraon", "poor"),
-        ("Tahmina Akter", "Muslim", "poor")), cash_savings=False),
-    DemoGroup("KAKOLI", "Kakoli Mohila Samity", "Surail", "Punotti", "animator.delowar", (
-        ("Shilpi Rani", "Hindu", "poor"), ("Ayesha Siddika", "Muslim", "poor"),
-        ("Maloti Hasda", "Santal", "extreme-poor"), ("Salma Begum", "Muslim", "extreme-poor"),
-        ("Dipali Rani Sarkar", "Hindu", "poor"), ("Kohinur Begum", "Muslim", "middle"),
-        ("Sonamoni Tudu", "Santal", "poor"), ("Beauty Akter", "Muslim", "poor"),
-        ("Arati Rani", "Hindu", "extreme-poor"), ("Jamila Khatun", "Muslim", "poor"),
-        ("Champa Marandi", "Santal", "extreme-poor"), ("Laily Begum", "Muslim", "poor"),
-        ("Swapna Rani", "Hindu", "poor")), cash_savings=True),
-    DemoGroup("EKOTA", "Ekota Nari Dal", "Damoir", "Punotti", "animator.delowar", (
-        ("Sondhya Rani", "Hindu", "poor"), ("Marium Begum", "Muslim", "extreme-poor"),
-        ("Phulmoni Baskey", "Santal", "poor"), ("Rehana Parvin", "Muslim", "poor"),
-        ("Bina Rani Roy", "Hindu", "extreme-poor"), ("Sahera Khatun", "Muslim", "poor"),
-        ("Malati Lakra", "Oraon", "extreme-poor"), ("Jharna Begum", "Muslim", "middle"),
-        ("Kanchan Rani", "Hindu", "poor"), ("Mukta Begum", "Muslim", "poor"),
-        ("Durga Tirkey", "Oraon", "poor"), ("Asma Khatun", "Muslim", "extreme-poor")),
-        cash_savings=False),
+    DemoGroup(
+        "SHAPLA",
+        "Shapla Mohila Dal",
+        "Mohalbari",
+        "Alokdihi",
+        "animator.shirin",
+        (
+            ("Rina Rani Roy", "Hindu", "poor"),
+            ("Amena Begum", "Muslim", "extreme-poor"),
+            ("Sabitri Hembrom", "Santal", "extreme-poor"),
+            ("Jahanara Khatun", "Muslim", "poor"),
+            ("Mala Rani Das", "Hindu", "poor"),
+            ("Rokeya Begum", "Muslim", "middle"),
+            ("Lokkhi Murmu", "Santal", "extreme-poor"),
+            ("Fatema Bibi", "Muslim", "poor"),
+            ("Kalpana Rani", "Hindu", "poor"),
+            ("Nasima Akter", "Muslim", "extreme-poor"),
+            ("Shefali Soren", "Santal", "poor"),
+            ("Parul Bala", "Hindu", "extreme-poor"),
+            ("Morjina Begum", "Muslim", "poor"),
+        ),
+        cash_savings=True,
+    ),
+    DemoGroup(
+        "JOBA",
+        "Joba Nari Unnayan Dal",
+        "Mohalbari",
+        "Alokdihi",
+        "animator.shirin",
+        (
+            ("Anjali Tigga", "Oraon", "extreme-poor"),
+            ("Hasina Begum", "Muslim", "poor"),
+            ("Sumitra Rani", "Hindu", "poor"),
+            ("Khadiza Khatun", "Muslim", "extreme-poor"),
+            ("Basanti Kujur", "Oraon", "poor"),
+            ("Rahima Bibi", "Muslim", "poor"),
+            ("Jyotsna Rani Roy", "Hindu", "middle"),
+            ("Shahida Begum", "Muslim", "extreme-poor"),
+            ("Moni Minz", "Oraon", "poor"),
+            ("Nurjahan Begum", "Muslim", "poor"),
+            ("Gita Rani Das", "Hindu", "extreme-poor"),
+            ("Rupali Ekka", "Oraon", "poor"),
+            ("Tahmina Akter", "Muslim", "poor"),
+        ),
+        cash_savings=False,
+    ),
+    DemoGroup(
+        "KAKOLI",
+        "Kakoli Mohila Samity",
+        "Surail",
+        "Punotti",
+        "animator.delowar",
+        (
+            ("Shilpi Rani", "Hindu", "poor"),
+            ("Ayesha Siddika", "Muslim", "poor"),
+            ("Maloti Hasda", "Santal", "extreme-poor"),
+            ("Salma Begum", "Muslim", "extreme-poor"),
+            ("Dipali Rani Sarkar", "Hindu", "poor"),
+            ("Kohinur Begum", "Muslim", "middle"),
+            ("Sonamoni Tudu", "Santal", "poor"),
+            ("Beauty Akter", "Muslim", "poor"),
+            ("Arati Rani", "Hindu", "extreme-poor"),
+            ("Jamila Khatun", "Muslim", "poor"),
+            ("Champa Marandi", "Santal", "extreme-poor"),
+            ("Laily Begum", "Muslim", "poor"),
+            ("Swapna Rani", "Hindu", "poor"),
+        ),
+        cash_savings=True,
+    ),
+    DemoGroup(
+        "EKOTA",
+        "Ekota Nari Dal",
+        "Damoir",
+        "Punotti",
+        "animator.delowar",
+        (
+            ("Sondhya Rani", "Hindu", "poor"),
+            ("Marium Begum", "Muslim", "extreme-poor"),
+            ("Phulmoni Baskey", "Santal", "poor"),
+            ("Rehana Parvin", "Muslim", "poor"),
+            ("Bina Rani Roy", "Hindu", "extreme-poor"),
+            ("Sahera Khatun", "Muslim", "poor"),
+            ("Malati Lakra", "Oraon", "extreme-poor"),
+            ("Jharna Begum", "Muslim", "middle"),
+            ("Kanchan Rani", "Hindu", "poor"),
+            ("Mukta Begum", "Muslim", "poor"),
+            ("Durga Tirkey", "Oraon", "poor"),
+            ("Asma Khatun", "Muslim", "extreme-poor"),
+        ),
+        cash_savings=False,
+    ),
 )
 
 
 def price_on(day: date) -> Decimal:
     """Coarse rice, taka per kg: cheaper after the Aman and Boro harvests."""
-    by_month = {11: "30", 12: "29", 1: "30", 2: "31", 3: "33", 4: "34", 5: "31", 6: "30",
-                7: "31", 8: "32", 9: "33", 10: "34"}
+    by_month = {
+        11: "30",
+        12: "29",
+        1: "30",
+        2: "31",
+        3: "33",
+        4: "34",
+        5: "31",
+        6: "30",
+        7: "31",
+        8: "32",
+        9: "33",
+        10: "34",
+    }
     return Decimal(by_month[day.month])
 
 
@@ -123,109 +203,208 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
             progress("clusters")
     finally:
         ledger.clock = saved_clock
-    streams = [g["code"] for g in ledger.reports.groups()]
-    streams += ["cluster:" + c["code"] for c in ledger.reports.clusters()]
+    streams = [g.code for g in ledger.reports.groups.directory()]
+    streams += ["CLUSTER:" + c.code for c in ledger.reports.clusters.clusters()]
+    # The demo's "today" is its last business day, everywhere (loans' days late ...).
+    ledger.pin_today(max(e.business_date for s in streams for e in ledger.events(s)))
     return {s: ledger.load(s).version for s in streams}
 
 
-def _loans_week(ledger: Ledger, g: DemoGroup, day: date, key: str, cash: Decimal,
-                loans: dict[int, list[Any]]) -> Decimal:
+def _loans_week(
+    ledger: Ledger, g: DemoGroup, day: date, cash: Decimal, loans: dict[int, list[Any]]
+) -> tuple[Decimal, list[cmd.LoanLine]]:
     """From May 2016 the groups lend from their fund (12 % a year on the declining balance,
     monthly instalments paid at the first meeting on or after they fall due); two borrowers
-    fall behind. Booked at the meeting, before the cash box is counted."""
+    fall behind. Loans are disbursed at the meeting; the instalments collected are lines of
+    the meeting itself."""
     if day == date(2016, 5, 6):
-        ledger.execute(cmd.SetLoanRules(group=g.code, date=day, key=f"{g.code}-loan-rules",
-                                        recorded_by=g.animator, max_principal=Decimal("5000"),
-                                        one_at_a_time=True, rate=Decimal("12")))
+        ledger.execute(
+            cmd.SetLoanRules(
+                group=g.code,
+                date=day,
+                key=f"{g.code}-loan-rules",
+                recorded_by=g.animator,
+                max_principal=Decimal("5000"),
+                one_at_a_time=True,
+                rate=Decimal("12"),
+            )
+        )
         for borrower, principal in ((3, Decimal("3000.00")), (5, Decimal("2400.00"))):
-            loan = int(ledger.execute(cmd.DisburseLoan(
-                group=g.code, date=day, key=f"{g.code}-loan-{borrower}",
-                recorded_by=g.animator, member=borrower, principal=principal,
-                instalments=5, purpose="small trading", approved_by="group meeting")).result)
-            rows = ledger.reports.loans(g.code, member=borrower)[0]["schedule"]
+            loan = int(
+                ledger.execute(
+                    cmd.DisburseLoan(
+                        group=g.code,
+                        date=day,
+                        key=f"{g.code}-loan-{borrower}",
+                        recorded_by=g.animator,
+                        member=borrower,
+                        principal=principal,
+                        instalments=5,
+                        purpose="small trading",
+                        approved_by="group meeting",
+                    )
+                ).result
+            )
+            rows = ledger.reports.loans.loans(g.code, member=borrower)[0].schedule
             late = g.code in ("JOBA", "EKOTA") and borrower == 5
             loans[loan] = [row for row in rows if not (late and row["no"] > 2)]
             cash -= principal
+    repaid = []
     for loan, rows in loans.items():
         while rows and rows[0]["due"] <= day:
             row = rows.pop(0)
             amount = row["principal"] + row["charge"]
-            ledger.execute(cmd.RepayLoan(group=g.code, date=day,
-                                         key=f"{key}-repay-{loan}-{row['no']}",
-                                         recorded_by=g.animator, loan=loan, taka=amount))
+            repaid.append(cmd.LoanLine(loan=loan, taka=amount))
             cash += amount
-    return cash
+    return cash, repaid
 
 
 def _plans_and_review(ledger: Ledger, clock: _Clock) -> None:
     """Each group's 2016 plan, the cluster's combined plan taking up the vermicompost pits
     as a joint activity, and the platform's joint review in November 2016."""
     by = "manager.sustain"
-    projects = [cmd.MicroProject(no=1, name="Vermicompost"),
-                cmd.MicroProject(no=2, name="Homestead vegetables")]
+    projects = [
+        cmd.MicroProject(no=1, name="Vermicompost"),
+        cmd.MicroProject(no=2, name="Homestead vegetables"),
+    ]
     for g in GROUPS:
         day = date(2016, 1, 8)
         clock.now = _at(day)
-        counts = {w: sum(1 for m in g.members if m[2] == w)
-                  for w in ("extreme-poor", "poor", "middle")}
-        ledger.execute(cmd.AdoptPlan(
-            group=g.code, date=day, key=f"{g.code}-plan-2016", recorded_by=g.animator,
-            year=2016, wellbeing={"categories": counts, "notes": "ranked by the members"},
-            constraints=["no land of our own", "little cash for inputs"],
-            opportunities=["cow dung and kitchen waste at hand", "a bazar within 3 km"],
-            micro_projects=projects,
-            ep_initiatives=["the extreme-poor members get the first compost to sell"],
-            activities=[
-                cmd.PlannedActivity(id="vc-pit", micro_project=1, name="Build and run the "
-                                    "vermicompost pit", activity="vermicompost",
-                                    budget=Decimal("6000.00"), responsible="group leader",
-                                    start="2016-01", end="2016-10"),
-                cmd.PlannedActivity(id="veg", micro_project=2, name="Seedlings for every "
-                                    "homestead", budget=Decimal("800.00"),
-                                    responsible="cashier", start="2016-02", end="2016-04")]))
+        counts = {
+            w: sum(1 for m in g.members if m[2] == w) for w in ("extreme-poor", "poor", "middle")
+        }
+        ledger.execute(
+            cmd.AdoptPlan(
+                group=g.code,
+                date=day,
+                key=f"{g.code}-plan-2016",
+                recorded_by=g.animator,
+                year=2016,
+                wellbeing=WellbeingAnalysis(categories=counts, notes="ranked by the members"),
+                constraints=["no land of our own", "little cash for inputs"],
+                opportunities=["cow dung and kitchen waste at hand", "a bazar within 3 km"],
+                micro_projects=projects,
+                ep_initiatives=["the extreme-poor members get the first compost to sell"],
+                activities=[
+                    cmd.PlannedActivity(
+                        id="vc-pit",
+                        micro_project=1,
+                        name="Build and run the vermicompost pit",
+                        activity="vermicompost",
+                        budget=Decimal("6000.00"),
+                        responsible="group leader",
+                        start="2016-01",
+                        end="2016-10",
+                    ),
+                    cmd.PlannedActivity(
+                        id="veg",
+                        micro_project=2,
+                        name="Seedlings for every homestead",
+                        budget=Decimal("800.00"),
+                        responsible="cashier",
+                        start="2016-02",
+                        end="2016-04",
+                    ),
+                ],
+            )
+        )
     day = date(2016, 1, 29)
     clock.now = _at(day)
-    ledger.execute(cmd.AdoptClusterPlan(
-        cluster="CHIRIRBANDAR-1", date=day, key="cluster-plan-2016", recorded_by=by,
-        year=2016, wellbeing={"categories": {"extreme-poor": 19, "poor": 28, "middle": 4},
-                              "notes": "the four groups' rankings"},
-        constraints=["small volumes of compost per group"],
-        opportunities=["selling compost together gets a better price"],
-        micro_projects=[cmd.MicroProject(no=1, name="Joint compost marketing")],
-        ep_initiatives=["VGD and allowances for the extreme poor on the register"],
-        activities=[cmd.PlannedActivity(
-            id=f"pits-{g.code}", micro_project=1, name=f"{g.name}'s compost pit",
-            activity="vermicompost", budget=Decimal("6000.00"), responsible=g.code,
-            start="2016-01", end="2016-10",
-            adopted_from=cmd.AdoptedFrom(group=g.code, year=2016, id="vc-pit"))
-            for g in GROUPS]))
+    ledger.execute(
+        cmd.AdoptClusterPlan(
+            cluster="CHIRIRBANDAR-1",
+            date=day,
+            key="cluster-plan-2016",
+            recorded_by=by,
+            year=2016,
+            wellbeing=WellbeingAnalysis(
+                categories={"extreme-poor": 19, "poor": 28, "middle": 4},
+                notes="the four groups' rankings",
+            ),
+            constraints=["small volumes of compost per group"],
+            opportunities=["selling compost together gets a better price"],
+            micro_projects=[cmd.MicroProject(no=1, name="Joint compost marketing")],
+            ep_initiatives=["VGD and allowances for the extreme poor on the register"],
+            activities=[
+                cmd.PlannedActivity(
+                    id=f"pits-{g.code}",
+                    micro_project=1,
+                    name=f"{g.name}'s compost pit",
+                    activity="vermicompost",
+                    budget=Decimal("6000.00"),
+                    responsible=g.code,
+                    start="2016-01",
+                    end="2016-10",
+                    adopted_from=cmd.AdoptedFrom(group=g.code, year=2016, id="vc-pit"),
+                )
+                for g in GROUPS
+            ],
+        )
+    )
     day = date(2016, 11, 11)
     clock.now = _at(day)
-    ledger.execute(cmd.HoldClusterReview(
-        cluster="CHIRIRBANDAR-1", date=day, key="cluster-review-2016", recorded_by=by,
-        year=2016, facilitator=GROUPS[0].members[0][0], facilitator_role="group-leader",
-        members_female=8, others_female=3, others_male=2,
-        activities=[cmd.ReviewedActivity(
-            id=f"pits-{g.code}", status="done" if i < 3 else "partly",
-            achieved="pit running, compost sold" if i < 3 else "pit built, few sales")
-            for i, g in enumerate(GROUPS)],
-        commitments=[cmd.ReviewedCommitment(no=1, status="kept"),
-                     cmd.ReviewedCommitment(no=2, status="partly",
-                                            note="one training instead of two"),
-                     cmd.ReviewedCommitment(no=3, status="kept")],
-        changes=["two extreme-poor members receive an allowance",
-                 "the groups sell compost together at the bazar"],
-        recommendations=[cmd.Recommendation(text="buy a shared compost sieve", carry=True),
-                         cmd.Recommendation(text="apply for khas land for vegetables",
-                                            carry=True)]))
+    ledger.execute(
+        cmd.HoldClusterReview(
+            cluster="CHIRIRBANDAR-1",
+            date=day,
+            key="cluster-review-2016",
+            recorded_by=by,
+            year=2016,
+            facilitator=GROUPS[0].members[0][0],
+            facilitator_role="group-leader",
+            members_female=8,
+            others_female=3,
+            others_male=2,
+            activities=[
+                cmd.ReviewedActivity(
+                    id=f"pits-{g.code}",
+                    status="done" if i < 3 else "partly",
+                    achieved="pit running, compost sold" if i < 3 else "pit built, few sales",
+                )
+                for i, g in enumerate(GROUPS)
+            ],
+            commitments=[
+                cmd.ReviewedCommitment(no=1, status="kept"),
+                cmd.ReviewedCommitment(no=2, status="partly", note="one training instead of two"),
+                cmd.ReviewedCommitment(no=3, status="kept"),
+            ],
+            changes=[
+                "two extreme-poor members receive an allowance",
+                "the groups sell compost together at the bazar",
+            ],
+            recommendations=[
+                cmd.Recommendation(text="buy a shared compost sieve", carry=True),
+                cmd.Recommendation(text="apply for khas land for vegetables", carry=True),
+            ],
+        )
+    )
 
 
 OTHER_CLUSTERS = (
-    ("RAJAGAON", "Rajagaon cluster", "Rangpur", "Thakurgaon", "Thakurgaon Sadar", "Rajagaon",
-     "4", ["Rajagaon", "Uttar Dholarhat"], 230, (("DHOLARHAT", "women"), ("RAJAGAON-M", "men"),
-                                                 ("BORGAON", "mixed"))),
-    ("GAINPARA", "Gainpara cluster", "Rajshahi", "Rajshahi", "Puthia", "Puthia", "7",
-     ["Gainpara"], 170, (("GAINPARA-1", "women"), ("GAINPARA-2", "mixed"))),
+    (
+        "RAJAGAON",
+        "Rajagaon cluster",
+        "Rangpur",
+        "Thakurgaon",
+        "Thakurgaon Sadar",
+        "Rajagaon",
+        "4",
+        ["Rajagaon", "Uttar Dholarhat"],
+        230,
+        (("DHOLARHAT", "women"), ("RAJAGAON-M", "men"), ("BORGAON", "mixed")),
+    ),
+    (
+        "GAINPARA",
+        "Gainpara cluster",
+        "Rajshahi",
+        "Rajshahi",
+        "Puthia",
+        "Puthia",
+        "7",
+        ["Gainpara"],
+        170,
+        (("GAINPARA-1", "women"), ("GAINPARA-2", "mixed")),
+    ),
 )
 
 
@@ -234,47 +413,136 @@ def _more_clusters(ledger: Ledger, clock: _Clock) -> None:
     day = date(2016, 3, 4)
     clock.now = _at(day)
     by = "manager.sustain"
-    names = ["Shahida Begum", "Abdul Matin", "Jhorna Rani", "Rafiqul Islam", "Mina Bala",
-             "Nazma Khatun"]
-    for (code, name, division, district, upazila, union, ward, villages, households,
-         groups) in OTHER_CLUSTERS:
-        ledger.execute(cmd.FormCluster(
-            cluster=code, date=day, key=f"{code}-formed", recorded_by=by, name=name,
-            division=division, district=district, upazila=upazila, union=union, ward=ward,
-            villages=villages, households=households, partner="SERP"))
+    names = [
+        "Shahida Begum",
+        "Abdul Matin",
+        "Jhorna Rani",
+        "Rafiqul Islam",
+        "Mina Bala",
+        "Nazma Khatun",
+    ]
+    for (
+        code,
+        name,
+        division,
+        district,
+        upazila,
+        union,
+        ward,
+        villages,
+        households,
+        groups,
+    ) in OTHER_CLUSTERS:
+        ledger.execute(
+            cmd.FormCluster(
+                cluster=code,
+                date=day,
+                key=f"{code}-formed",
+                recorded_by=by,
+                name=name,
+                division=division,
+                district=district,
+                upazila=upazila,
+                union=union,
+                ward=ward,
+                villages=villages,
+                households=households,
+                partner="SERP",
+            )
+        )
         for j, (group, kind) in enumerate(groups):
-            ledger.execute(cmd.FormGroup(
-                group=group, date=day, key=f"{group}-formed", recorded_by=by,
-                name=f"{group.title()} samity", kind=cast("GroupKind", kind),
-                meeting_day="thursday",
-                division=division, district=district, upazila=upazila, union=union,
-                ward=ward, village=villages[j % len(villages)], partner="SERP"))
+            ledger.execute(
+                cmd.FormGroup(
+                    group=group,
+                    date=day,
+                    key=f"{group}-formed",
+                    recorded_by=by,
+                    name=f"{group.title()} samity",
+                    kind=cast("GroupKind", kind),
+                    meeting_day="thursday",
+                    division=division,
+                    district=district,
+                    upazila=upazila,
+                    union=union,
+                    ward=ward,
+                    village=villages[j % len(villages)],
+                    partner="SERP",
+                )
+            )
             for i, person in enumerate(names[:4]):
-                gender: Literal["female", "male"] = "female" if kind == "women" or \
-                    (kind == "mixed" and i % 2 == 0) else "male"
+                gender: Literal["female", "male"] = (
+                    "female" if kind == "women" or (kind == "mixed" and i % 2 == 0) else "male"
+                )
                 wellbeing: Wellbeing = "extreme-poor" if i == 0 else "poor"
-                ledger.execute(cmd.JoinMember(
-                    group=group, date=day, key=f"{group}-join-{i}", recorded_by=by,
-                    name=person, household=f"{person.split()[-1]} household",
-                    gender=gender, landless=True, wellbeing=wellbeing))
-            ledger.execute(cmd.JoinCluster(cluster=code, date=day, key=f"{code}-{group}",
-                                           recorded_by=by, group=group))
+                ledger.execute(
+                    cmd.JoinMember(
+                        group=group,
+                        date=day,
+                        key=f"{group}-join-{i}",
+                        recorded_by=by,
+                        name=person,
+                        household=f"{person.split()[-1]} household",
+                        gender=gender,
+                        landless=True,
+                        wellbeing=wellbeing,
+                    )
+                )
+            ledger.execute(
+                cmd.JoinCluster(
+                    cluster=code, date=day, key=f"{code}-{group}", recorded_by=by, group=group
+                )
+            )
             for member in (1, 2):
-                ledger.execute(cmd.NameRepresentative(
-                    cluster=code, date=day, key=f"{code}-{group}-rep-{member}",
-                    recorded_by=by, group=group, member=member))
+                ledger.execute(
+                    cmd.NameRepresentative(
+                        cluster=code,
+                        date=day,
+                        key=f"{code}-{group}-rep-{member}",
+                        recorded_by=by,
+                        group=group,
+                        member=member,
+                    )
+                )
         if code == "RAJAGAON":
-            entry = int(ledger.execute(cmd.ListExtremePoor(
-                cluster=code, date=day, key=f"{code}-ep", recorded_by=by,
-                household="Hafiz household", head="Md. Hafiz Uddin", village=villages[0],
-                reason="old and crippled, no income", identified_by="transect-visit")).result)
-            application = int(ledger.execute(cmd.ApplySafetyNet(
-                cluster=code, date=day, key=f"{code}-sn", recorded_by=by,
-                household_entry=entry, scheme="old-age-allowance",
-                applied_to=f"{union} Union Parishad")).result)
-            ledger.execute(cmd.DecideSafetyNet(
-                cluster=code, date=day, key=f"{code}-sn-decided", recorded_by=by,
-                application=application, outcome="granted", value=Decimal("1800.00")))
+            entry = int(
+                ledger.execute(
+                    cmd.ListExtremePoor(
+                        cluster=code,
+                        date=day,
+                        key=f"{code}-ep",
+                        recorded_by=by,
+                        household="Hafiz household",
+                        head="Md. Hafiz Uddin",
+                        village=villages[0],
+                        reason="old and crippled, no income",
+                        identified_by="transect-visit",
+                    )
+                ).result
+            )
+            application = int(
+                ledger.execute(
+                    cmd.ApplySafetyNet(
+                        cluster=code,
+                        date=day,
+                        key=f"{code}-sn",
+                        recorded_by=by,
+                        household_entry=entry,
+                        scheme="old-age-allowance",
+                        applied_to=f"{union} Union Parishad",
+                    )
+                ).result
+            )
+            ledger.execute(
+                cmd.DecideSafetyNet(
+                    cluster=code,
+                    date=day,
+                    key=f"{code}-sn-decided",
+                    recorded_by=by,
+                    application=application,
+                    outcome="granted",
+                    value=Decimal("1800.00"),
+                )
+            )
 
 
 def _platform_year(ledger: Ledger, clock: _Clock) -> None:
@@ -288,65 +556,155 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
     def run(key: str, command: cmd.Command) -> None:
         found[key] = int(ledger.execute(command).result)
 
-    parties = [cmd.Party(party=g.code, role="group chairperson", signed_by=g.members[0][0])
-               for g in GROUPS]
-    parties += [cmd.Party(party="ALRD", role="programme", signed_by="ALRD programme officer"),
-                cmd.Party(party="SUSTAIN", role="partner NGO", signed_by="SUSTAIN coordinator")]
-    texts = (["Each group saves rice at every meeting and keeps its passbooks up to date",
-              "Train the group leaders in planning and in keeping the books",
-              "Link the groups with the union council and the line agencies"],
-             ["Every group saves rice every week and writes it in the passbooks",
-              "Teach the leaders to plan and to keep the books",
-              "Take the groups to the union council and the government offices"])
+    parties = [
+        cmd.Party(party=g.code, role="group chairperson", signed_by=g.members[0][0]) for g in GROUPS
+    ]
+    parties += [
+        cmd.Party(party="ALRD", role="programme", signed_by="ALRD programme officer"),
+        cmd.Party(party="SUSTAIN", role="partner NGO", signed_by="SUSTAIN coordinator"),
+    ]
+    texts = (
+        [
+            "Each group saves rice at every meeting and keeps its passbooks up to date",
+            "Train the group leaders in planning and in keeping the books",
+            "Link the groups with the union council and the line agencies",
+        ],
+        [
+            "Every group saves rice every week and writes it in the passbooks",
+            "Teach the leaders to plan and to keep the books",
+            "Take the groups to the union council and the government offices",
+        ],
+    )
     for version, day in enumerate((date(2016, 1, 22), date(2016, 4, 22)), start=1):
-        schedule.append((day, partial(run, f"mou{version}", cmd.SignMou(
-            cluster=code, date=day, key=f"mou-v{version}", recorded_by=by, parties=parties,
-            commitments=[cmd.Commitment(no=i, party=party, text=text) for i, (party, text)
-                         in enumerate(zip(("SHAPLA", "ALRD", "SUSTAIN"), texts[version - 1],
-                                          strict=True), start=1)]))))
+        schedule.append(
+            (
+                day,
+                partial(
+                    run,
+                    f"mou{version}",
+                    cmd.SignMou(
+                        cluster=code,
+                        date=day,
+                        key=f"mou-v{version}",
+                        recorded_by=by,
+                        parties=parties,
+                        commitments=[
+                            cmd.Commitment(no=i, party=party, text=text)
+                            for i, (party, text) in enumerate(
+                                zip(("SHAPLA", "ALRD", "SUSTAIN"), texts[version - 1], strict=True),
+                                start=1,
+                            )
+                        ],
+                    ),
+                ),
+            )
+        )
     schemes: tuple[Scheme, ...] = ("vgd", "old-age-allowance", "widow-allowance", "vgf")
 
     def apply(i: int) -> None:
-        run(f"sn{i}", cmd.ApplySafetyNet(
-            cluster=code, date=date(2016, 3, 1), key=f"sn-{found[f'ep{i}']}", recorded_by=by,
-            household_entry=found[f"ep{i}"], scheme=schemes[i],
-            applied_to="Alokdihi Union Parishad"))
+        run(
+            f"sn{i}",
+            cmd.ApplySafetyNet(
+                cluster=code,
+                date=date(2016, 3, 1),
+                key=f"sn-{found[f'ep{i}']}",
+                recorded_by=by,
+                household_entry=found[f"ep{i}"],
+                scheme=schemes[i],
+                applied_to="Alokdihi Union Parishad",
+            ),
+        )
 
     def decide(i: int, granted: bool) -> None:
-        run(f"decided{i}", cmd.DecideSafetyNet(
-            cluster=code, date=date(2016, 6, 1), key=f"sn-decided-{found[f'sn{i}']}",
-            recorded_by=by, application=found[f"sn{i}"],
-            outcome="granted" if granted else "refused",
-            value=Decimal("1800.00") if granted else None,
-            note="" if granted else "quota for the year already filled"))
+        run(
+            f"decided{i}",
+            cmd.DecideSafetyNet(
+                cluster=code,
+                date=date(2016, 6, 1),
+                key=f"sn-decided-{found[f'sn{i}']}",
+                recorded_by=by,
+                application=found[f"sn{i}"],
+                outcome="granted" if granted else "refused",
+                value=Decimal("1800.00") if granted else None,
+                note="" if granted else "quota for the year already filled",
+            ),
+        )
 
     for i, g in enumerate(GROUPS):
         name = g.members[_poorest(g) - 1][0]
-        schedule.append((date(2016, 2, 5), partial(run, f"ep{i}", cmd.ListExtremePoor(
-            cluster=code, date=date(2016, 2, 5), key=f"ep-{g.code}", recorded_by=by,
-            household=f"{name.split()[-1]} household, {g.village}", head=name,
-            village=g.village, reason="no land, no regular income, a widow or elderly head",
-            identified_by="transect-visit"))))
+        schedule.append(
+            (
+                date(2016, 2, 5),
+                partial(
+                    run,
+                    f"ep{i}",
+                    cmd.ListExtremePoor(
+                        cluster=code,
+                        date=date(2016, 2, 5),
+                        key=f"ep-{g.code}",
+                        recorded_by=by,
+                        household=f"{name.split()[-1]} household, {g.village}",
+                        head=name,
+                        village=g.village,
+                        reason="no land, no regular income, a widow or elderly head",
+                        identified_by="transect-visit",
+                    ),
+                ),
+            )
+        )
         schedule.append((date(2016, 3, 1), partial(apply, i)))
         if i < 3:
             schedule.append((date(2016, 6, 1), partial(decide, i, i != 2)))
-    schedule.append((date(2016, 8, 12), partial(run, "training", cmd.HoldTraining(
-        cluster=code, date=date(2016, 8, 12), key="training-bamboo", recorded_by=by,
-        title="Bamboo management: shoot rot", facilitator="Upazila agriculture office",
-        members_female=8, members_male=1, others_female=6, others_male=10))))
-    decisions = ["share the vermicompost inputs order across the four groups",
-                 "list the extreme poor households for the union's VGD cards",
-                 "ask the agriculture office for a bamboo management training",
-                 "sell compost together at Chirirbandar bazar"]
+    schedule.append(
+        (
+            date(2016, 8, 12),
+            partial(
+                run,
+                "training",
+                cmd.HoldTraining(
+                    cluster=code,
+                    date=date(2016, 8, 12),
+                    key="training-bamboo",
+                    recorded_by=by,
+                    title="Bamboo management: shoot rot",
+                    facilitator="Upazila agriculture office",
+                    members_female=8,
+                    members_male=1,
+                    others_female=6,
+                    others_male=10,
+                ),
+            ),
+        )
+    )
+    decisions = [
+        "share the vermicompost inputs order across the four groups",
+        "list the extreme poor households for the union's VGD cards",
+        "ask the agriculture office for a bamboo management training",
+        "sell compost together at Chirirbandar bazar",
+    ]
     reps = [(g.code, member) for g in GROUPS for member in (1, _poorest(g))]
     for n in range(12):
         month = 2 + n
         day = date(2016 + (month - 1) // 12, (month - 1) % 12 + 1, 20)
-        schedule.append((day, partial(run, f"meeting{month}", cmd.RecordPlatformMeeting(
-            cluster=code, date=day, key=f"platform-{day}", recorded_by=by,
-            attendance=[cmd.Attendee(group=c, member=m) for c, m in reps
-                        if (month + m) % 5],
-            decisions=[decisions[month % len(decisions)]]))))
+        schedule.append(
+            (
+                day,
+                partial(
+                    run,
+                    f"meeting{month}",
+                    cmd.RecordPlatformMeeting(
+                        cluster=code,
+                        date=day,
+                        key=f"platform-{day}",
+                        recorded_by=by,
+                        attendance=[
+                            cmd.Attendee(group=c, member=m) for c, m in reps if (month + m) % 5
+                        ],
+                        decisions=[decisions[month % len(decisions)]],
+                    ),
+                ),
+            )
+        )
     _bank_loans(schedule, run, found)
     for day, action in sorted(schedule, key=lambda item: item[0]):
         clock.now = _at(day)
@@ -356,25 +714,55 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
 BANK = "Bangladesh Krishi Bank, Chirirbandar"
 
 
-def _bank_loans(schedule: list[tuple[date, Callable[[], Any]]],
-                run: Callable[[str, cmd.Command], None], found: dict[str, int]) -> None:
+def _bank_loans(
+    schedule: list[tuple[date, Callable[[], Any]]],
+    run: Callable[[str, cmd.Command], None],
+    found: dict[str, int],
+) -> None:
     """In March 2016 the bank lends to six poor members; the leaders guarantee, the union
     chairman introduces; the platform collects monthly and pays the bank; two are late."""
     code, by, day = "CHIRIRBANDAR-1", "manager.sustain", date(2016, 3, 11)
     borrowers = [(g.code, member) for g in GROUPS for member in (6, 8)][:6]
     leaders = [cmd.Guarantor(group=g.code, member=1) for g in GROUPS[:2]]
     for i, (group, member) in enumerate(borrowers):
-        schedule.append((day, partial(run, f"bank{i}", cmd.ArrangeBankLoan(
-            cluster=code, date=day, key=f"bank-loan-{group}-{member}", recorded_by=by,
-            lender=BANK, group=group, member=member, principal=Decimal("8000.00"),
-            rate=Decimal("10"), method="flat", instalments=8, guarantors=leaders,
-            introducer="Alokdihi Union Parishad chairman"))))
+        schedule.append(
+            (
+                day,
+                partial(
+                    run,
+                    f"bank{i}",
+                    cmd.ArrangeBankLoan(
+                        cluster=code,
+                        date=day,
+                        key=f"bank-loan-{group}-{member}",
+                        recorded_by=by,
+                        lender=BANK,
+                        group=group,
+                        member=member,
+                        principal=Decimal("8000.00"),
+                        rate=Decimal("10"),
+                        method="flat",
+                        instalments=8,
+                        guarantors=leaders,
+                        introducer="Alokdihi Union Parishad chairman",
+                    ),
+                ),
+            )
+        )
     rows = loan_schedule(Decimal("8000.00"), Decimal("10"), "flat", "monthly", 8, day)
 
     def collect(i: int, d: date, amount: Decimal) -> None:
-        run(f"collect{i}-{d}", cmd.CollectBankInstalment(
-            cluster=code, date=d, key=f"bank-collect-{i}-{d}", recorded_by=by,
-            bank_loan=found[f"bank{i}"], taka=amount))
+        run(
+            f"collect{i}-{d}",
+            cmd.CollectBankInstalment(
+                cluster=code,
+                date=d,
+                key=f"bank-collect-{i}-{d}",
+                recorded_by=by,
+                bank_loan=found[f"bank{i}"],
+                taka=amount,
+            ),
+        )
 
     for k, row in enumerate(rows):
         collect_day = row["due"] + timedelta(days=9)  # at the platform meeting
@@ -385,42 +773,87 @@ def _bank_loans(schedule: list[tuple[date, Callable[[], Any]]],
         for i in paying:  # two borrowers stop paying in July
             schedule.append((collect_day, partial(collect, i, collect_day, amount)))
         pay_day = collect_day + timedelta(days=5)
-        schedule.append((pay_day, partial(run, f"pay-{pay_day}", cmd.PayBank(
-            cluster=code, date=pay_day, key=f"bank-pay-{pay_day}", recorded_by=by,
-            lender=BANK, taka=amount * len(paying)))))
+        schedule.append(
+            (
+                pay_day,
+                partial(
+                    run,
+                    f"pay-{pay_day}",
+                    cmd.PayBank(
+                        cluster=code,
+                        date=pay_day,
+                        key=f"bank-pay-{pay_day}",
+                        recorded_by=by,
+                        lender=BANK,
+                        taka=amount * len(paying),
+                    ),
+                ),
+            )
+        )
 
 
 def _poorest(g: DemoGroup) -> int:
     """The first extreme-poor member other than the leader (member 1)."""
-    return next(i for i, m in enumerate(g.members, start=1)
-                if m[2] == "extreme-poor" and i != 1)
+    return next(i for i, m in enumerate(g.members, start=1) if m[2] == "extreme-poor" and i != 1)
 
 
 def _cluster(ledger: Ledger, clock: _Clock) -> None:
     """In January 2016 the four groups form one cluster platform."""
     day = date(2016, 1, 15)
     clock.now = _at(day)
-    ledger.execute(cmd.FormCluster(
-        cluster="CHIRIRBANDAR-1", date=day, key="cluster-formed", recorded_by="manager.sustain",
-        name="Mohalbari-Surail-Damoir cluster", division="Rangpur", district="Dinajpur",
-        upazila="Chirirbandar", union="Alokdihi", ward="3",
-        villages=["Mohalbari", "Surail", "Damoir"], households=51, partner=PARTNER))
+    ledger.execute(
+        cmd.FormCluster(
+            cluster="CHIRIRBANDAR-1",
+            date=day,
+            key="cluster-formed",
+            recorded_by="manager.sustain",
+            name="Mohalbari-Surail-Damoir cluster",
+            division="Rangpur",
+            district="Dinajpur",
+            upazila="Chirirbandar",
+            union="Alokdihi",
+            ward="3",
+            villages=["Mohalbari", "Surail", "Damoir"],
+            households=51,
+            partner=PARTNER,
+        )
+    )
     for g in GROUPS:
-        ledger.execute(cmd.JoinCluster(cluster="CHIRIRBANDAR-1", date=day,
-                                       key=f"cluster-join-{g.code}",
-                                       recorded_by="manager.sustain", group=g.code))
+        ledger.execute(
+            cmd.JoinCluster(
+                cluster="CHIRIRBANDAR-1",
+                date=day,
+                key=f"cluster-join-{g.code}",
+                recorded_by="manager.sustain",
+                group=g.code,
+            )
+        )
         # Two representatives a group: its leader and an extreme-poor member.
         for member in (1, _poorest(g)):
-            ledger.execute(cmd.NameRepresentative(
-                cluster="CHIRIRBANDAR-1", date=day, key=f"rep-{g.code}-{member}",
-                recorded_by="manager.sustain", group=g.code, member=member))
-    ledger.execute(cmd.PlanRotation(cluster="CHIRIRBANDAR-1", date=day, key="rotation-2016",
-                                    recorded_by="manager.sustain", start="2016-02",
-                                    months=12))
+            ledger.execute(
+                cmd.NameRepresentative(
+                    cluster="CHIRIRBANDAR-1",
+                    date=day,
+                    key=f"rep-{g.code}-{member}",
+                    recorded_by="manager.sustain",
+                    group=g.code,
+                    member=member,
+                )
+            )
+    ledger.execute(
+        cmd.PlanRotation(
+            cluster="CHIRIRBANDAR-1",
+            date=day,
+            key="rotation-2016",
+            recorded_by="manager.sustain",
+            start="2016-02",
+            months=12,
+        )
+    )
     _platform_year(ledger, clock)
 
 
-def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
+def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: C901
     rng = random.Random(f"{SEED}-{g.code}")
     formed = date(2015, 11, 3)
     clock.now = _at(formed)
@@ -429,22 +862,62 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
     def run(c: cmd.Command) -> int:
         return int(ledger.execute(c).result)
 
-    ledger.execute(cmd.FormGroup(group=g.code, date=formed, key=f"{g.code}-formed", recorded_by=by,
-                      name=g.name, kind="women", meeting_day="friday", division="Rangpur",
-                      district="Dinajpur", upazila="Chirirbandar", union=g.union,
-                      village=g.village, partner=PARTNER, animator=by))
+    ledger.execute(
+        cmd.FormGroup(
+            group=g.code,
+            date=formed,
+            key=f"{g.code}-formed",
+            recorded_by=by,
+            name=g.name,
+            kind="women",
+            meeting_day="friday",
+            division="Rangpur",
+            district="Dinajpur",
+            upazila="Chirirbandar",
+            union=g.union,
+            village=g.village,
+            partner=PARTNER,
+            animator=by,
+        )
+    )
     handful: dict[int, int] = {}
     for i, (name, community, wellbeing) in enumerate(g.members, start=1):
         surname = name.split()[-1]
-        no = run(cmd.JoinMember(group=g.code, date=formed, key=f"{g.code}-join-{i}",
-                                recorded_by=by, name=name, household=f"{surname} household, "
-                                f"{g.village} para {1 + i % 4}", gender="female",
-                                community=community, landless=True, wellbeing=wellbeing))
+        no = run(
+            cmd.JoinMember(
+                group=g.code,
+                date=formed,
+                key=f"{g.code}-join-{i}",
+                recorded_by=by,
+                name=name,
+                household=f"{surname} household, {g.village} para {1 + i % 4}",
+                gender="female",
+                community=community,
+                landless=True,
+                wellbeing=wellbeing,
+            )
+        )
         handful[no] = rng.randint(100, 150)
-    ledger.execute(cmd.AssignRole(group=g.code, date=formed, key=f"{g.code}-leader",
-                                  recorded_by=by, member=1, role="leader"))
-    ledger.execute(cmd.AssignRole(group=g.code, date=formed, key=f"{g.code}-cashier",
-                                  recorded_by=by, member=2, role="cashier"))
+    ledger.execute(
+        cmd.AssignRole(
+            group=g.code,
+            date=formed,
+            key=f"{g.code}-leader",
+            recorded_by=by,
+            member=1,
+            role="leader",
+        )
+    )
+    ledger.execute(
+        cmd.AssignRole(
+            group=g.code,
+            date=formed,
+            key=f"{g.code}-cashier",
+            recorded_by=by,
+            member=2,
+            role="cashier",
+        )
+    )
 
     stock = 0
     cash = Decimal(0)
@@ -454,9 +927,11 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
     active = set(handful)
     leaver = 13 if g.code == "SHAPLA" else None
     # week -> (cash difference, rice difference) between the count and the books
-    discrepancies: dict[int, tuple[Decimal, int]] = \
-        {17: (Decimal("-20.00"), 0), 38: (Decimal(0), -150)} \
-        if g.code in ("SHAPLA", "KAKOLI") else {29: (Decimal("-10.00"), 0)}
+    discrepancies: dict[int, tuple[Decimal, int]] = (
+        {17: (Decimal("-20.00"), 0), 38: (Decimal(0), -150)}
+        if g.code in ("SHAPLA", "KAKOLI")
+        else {29: (Decimal("-10.00"), 0)}
+    )
     for week in range(WEEKS):
         day = FIRST_MEETING + timedelta(weeks=week)
         clock.now = _at(day)
@@ -464,7 +939,7 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
         present = sorted(m for m in active if rng.random() < 0.9)
         cash = _vermicompost(ledger, g, rng, week, day, key, cash, clock)
         clock.now = _at(day)
-        cash = _loans_week(ledger, g, day, key, cash, loans)
+        cash, repaid = _loans_week(ledger, g, day, cash, loans)
         deposits: list[cmd.Deposit] = []
         for m in present:
             handfuls = 14 - rng.choice((0, 0, 0, 1, 2))
@@ -485,8 +960,11 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
         to_sell = stock * rng.randint(80, 95) // 100
         buyers = rng.sample(present, k=min(len(present), rng.randint(3, 5)))
         for b_i, buyer in enumerate(buyers):
-            grams = to_sell // len(buyers) if b_i < len(buyers) - 1 else \
-                to_sell - (to_sell // len(buyers)) * (len(buyers) - 1)
+            grams = (
+                to_sell // len(buyers)
+                if b_i < len(buyers) - 1
+                else to_sell - (to_sell // len(buyers)) * (len(buyers) - 1)
+            )
             grams = grams // 10 * 10
             if grams <= 0:
                 continue
@@ -515,30 +993,64 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:
             cash_diff, rice_diff = discrepancies[week]
             counted_cash += cash_diff
             counted_rice += rice_diff
-        meeting = ledger.execute(cmd.RecordMeeting(
-            group=g.code, date=day, key=key, recorded_by=by, attendance=present,
-            deposits=deposits, sales=sales, payments=payments, savings=saved,
-            withdrawals=withdrawals, counted_cash=counted_cash,
-            counted_rice_grams=counted_rice,
-            notes="count differs from the books" if week in discrepancies else ""))
+        meeting = ledger.execute(
+            cmd.RecordMeeting(
+                group=g.code,
+                date=day,
+                key=key,
+                recorded_by=by,
+                attendance=present,
+                deposits=deposits,
+                sales=sales,
+                payments=payments,
+                savings=saved,
+                withdrawals=withdrawals,
+                loan_repayments=repaid,
+                counted_cash=counted_cash,
+                counted_rice_grams=counted_rice,
+                notes="count differs from the books" if week in discrepancies else "",
+            )
+        )
         if week == 40 and leaver is not None and leaver in active and not owed.get(leaver):
-            ledger.execute(cmd.LeaveMember(group=g.code, date=day, key=f"{key}-leave",
-                                           recorded_by=by, member=leaver,
-                                           reason="moved to her husband's village"))
+            ledger.execute(
+                cmd.LeaveMember(
+                    group=g.code,
+                    date=day,
+                    key=f"{key}-leave",
+                    recorded_by=by,
+                    member=leaver,
+                    reason="moved to her husband's village",
+                )
+            )
             active.discard(leaver)
         if week == 6:
             # The sack weighed 100 g less than the books: the first deposit had been
             # misread. A correction, recorded the next morning, adjusts it.
             clock.now = _at(day + timedelta(days=1), 4)
-            ledger.execute(cmd.CorrectEntry(
-                group=g.code, date=day, key=f"{key}-fix", recorded_by=by,
-                target=meeting.first,  # a meeting's deposits come first
-                reason="scale misread; the sack was 100 g short at the count",
-                changes={"grams": deposits[0].grams - 100}))
+            ledger.execute(
+                cmd.CorrectEntry(
+                    group=g.code,
+                    date=day,
+                    key=f"{key}-fix",
+                    recorded_by=by,
+                    target=meeting.last,
+                    part="deposits.0",
+                    reason="scale misread; the sack was 100 g short at the count",
+                    changes={"grams": deposits[0].grams - 100},
+                )
+            )
 
 
-def _vermicompost(ledger: Ledger, g: DemoGroup, rng: random.Random, week: int, day: date,
-                  key: str, cash: Decimal, clock: _Clock) -> Decimal:
+def _vermicompost(
+    ledger: Ledger,
+    g: DemoGroup,
+    rng: random.Random,
+    week: int,
+    day: date,
+    key: str,
+    cash: Decimal,
+    clock: _Clock,
+) -> Decimal:
     """The vermicompost pit: a grant in January, inputs, then monthly sales from May.
 
     Booked at the meeting, before the cash box is counted.
@@ -546,35 +1058,76 @@ def _vermicompost(ledger: Ledger, g: DemoGroup, rng: random.Random, week: int, d
     clock.now = _at(day)
     by = g.animator
     if week == 9:  # 8 January 2016
-        ledger.execute(cmd.ReceiveGrant(
-            group=g.code, date=day, key=f"{key}-grant", recorded_by=by,
-            source="Procasur / IFAD innovation plan, channelled by ALRD",
-            purpose="vermicompost inputs", taka=Decimal("6000.00")))
+        ledger.execute(
+            cmd.ReceiveGrant(
+                group=g.code,
+                date=day,
+                key=f"{key}-grant",
+                recorded_by=by,
+                source="Procasur / IFAD innovation plan, channelled by ALRD",
+                purpose="vermicompost inputs",
+                taka=Decimal("6000.00"),
+            )
+        )
         cash += Decimal("6000.00")
-        for what, amount in (("earthworms (2 kg)", "1800.00"), ("four concrete rings",
-                                                                "2400.00"),
-                             ("shade and tin sheet", "650.00")):
-            ledger.execute(cmd.BookActivityCost(
-                group=g.code, date=day, key=f"{key}-cost-{what}", recorded_by=by,
-                activity="vermicompost", taka=Decimal(amount), memo=what))
+        for what, amount in (
+            ("earthworms (2 kg)", "1800.00"),
+            ("four concrete rings", "2400.00"),
+            ("shade and tin sheet", "650.00"),
+        ):
+            ledger.execute(
+                cmd.BookActivityCost(
+                    group=g.code,
+                    date=day,
+                    key=f"{key}-cost-{what}",
+                    recorded_by=by,
+                    activity="vermicompost",
+                    taka=Decimal(amount),
+                    memo=what,
+                )
+            )
             cash -= Decimal(amount)
-        ledger.execute(cmd.PayExpense(group=g.code, date=day, key=f"{key}-register",
-                                      recorded_by=by, category="stationery",
-                                      payee="Chirirbandar bazar stationer",
-                                      taka=Decimal("120.00"), memo="register and passbooks"))
+        ledger.execute(
+            cmd.PayExpense(
+                group=g.code,
+                date=day,
+                key=f"{key}-register",
+                recorded_by=by,
+                category="stationery",
+                payee="Chirirbandar bazar stationer",
+                taka=Decimal("120.00"),
+                memo="register and passbooks",
+            )
+        )
         cash -= Decimal("120.00")
     if week >= 10 and week % 4 == 2:
         dung = Decimal(rng.choice((150, 200, 250)))
         if cash >= dung:
-            ledger.execute(cmd.BookActivityCost(
-                group=g.code, date=day, key=f"{key}-dung", recorded_by=by,
-                activity="vermicompost", taka=dung, memo="cow dung"))
+            ledger.execute(
+                cmd.BookActivityCost(
+                    group=g.code,
+                    date=day,
+                    key=f"{key}-dung",
+                    recorded_by=by,
+                    activity="vermicompost",
+                    taka=dung,
+                    memo="cow dung",
+                )
+            )
             cash -= dung
     if week >= 26 and week % 4 == 0:
         kg = rng.randint(60, 120)
         value = Decimal(kg * 12)
-        ledger.execute(cmd.BookActivityRevenue(
-            group=g.code, date=day, key=f"{key}-compost-sale", recorded_by=by,
-            activity="vermicompost", taka=value, memo=f"{kg} kg at 12 Tk/kg"))
+        ledger.execute(
+            cmd.BookActivityRevenue(
+                group=g.code,
+                date=day,
+                key=f"{key}-compost-sale",
+                recorded_by=by,
+                activity="vermicompost",
+                taka=value,
+                memo=f"{kg} kg at 12 Tk/kg",
+            )
+        )
         cash += value
     return cash

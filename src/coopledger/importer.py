@@ -1,37 +1,48 @@
-"""Import: a JSON Lines file of commands, checked whole, then applied all or nothing.
+"""Import: a JSON Lines file of commands, checked whole, then recorded in one transaction.
 
 Each line is one command (see ``docs/import.md`` and ``docs/schema/commands.schema.json``).
-First every line is parsed and validated against the schema; then every group's commands
-are checked against the books together. If any line is refused, every problem is reported
-by line number and nothing is written. Numbers in the file are read as exact decimals.
-Lines with an idempotency ``key`` already recorded with the same content are skipped, so a
-re-run import records nothing twice.
+Every line is parsed and validated against the schema, then every command is checked against
+the books in order; if any line is refused, every problem is reported by line number and
+nothing is written. Otherwise the whole file is recorded in **one transaction**: a failure
+half-way (a lock timeout, a full disk, the process killed) leaves nothing behind.
+
+Running a file again is safe: a line with an idempotency ``key`` already recorded with the
+same content is skipped; a line without one gets a key derived from its content (the
+command's fingerprint) and how many identical lines came before it in the file, so the same
+file, or the same file with lines added, records each line once however often it is run.
+Numbers in the file are read as exact decimals.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
-from coopledger.commands import Command, parse_command
 from coopledger.errors import InvalidInput, LedgerError
-from coopledger.ledger import BatchRefused, Ledger, Receipt
+from coopledger.i18n import _
+from coopledger.kernel.commands import Command, parse_command
+from coopledger.kernel.unit import BatchRefused, Receipt
+from coopledger.ledger import Ledger
 
 
 def parse_lines(lines: Iterable[str]) -> list[Command]:
     """Parse and validate every line; raise BatchRefused listing every bad line."""
     commands: list[Command] = []
-    errors: list[tuple[int, Exception]] = []
+    errors: list[tuple[int, LedgerError]] = []
     for i, line in enumerate(lines):
         if not line.strip():
-            errors.append((i, InvalidInput("line", "", "is empty")))
+            errors.append((i, InvalidInput("line", "", _("is empty"))))
             continue
         try:
             data = json.loads(line, parse_float=Decimal)
-        except json.JSONDecodeError as e:
-            errors.append((i, InvalidInput("line", line[:40], f"is not JSON: {e.msg}")))
+        except (json.JSONDecodeError, RecursionError) as e:
+            reason = e.msg if isinstance(e, json.JSONDecodeError) else "nested too deeply"
+            errors.append(
+                (i, InvalidInput("line", line[:40], _("is not JSON: {reason}", reason=reason)))
+            )
             continue
         try:
             commands.append(parse_command(data))
@@ -39,7 +50,23 @@ def parse_lines(lines: Iterable[str]) -> list[Command]:
             errors.append((i, e))
     if errors:
         raise BatchRefused(errors)
-    return commands
+    return with_line_keys(commands)
+
+
+def with_line_keys(commands: list[Command]) -> list[Command]:
+    """Give each keyless command a key from its content and how many identical commands
+    came before it in the batch (``line:<fingerprint>:<n>``)."""
+    seen: Counter[tuple[str, str]] = Counter()
+    out = []
+    for c in commands:
+        if c.key is not None:
+            out.append(c)
+            continue
+        fingerprint = c.fingerprint()
+        n = seen[c.stream, fingerprint]
+        seen[c.stream, fingerprint] += 1
+        out.append(c.model_copy(update={"key": f"line:{fingerprint}:{n}"}))
+    return out
 
 
 def import_lines(ledger: Ledger, lines: Iterable[str]) -> list[Receipt]:

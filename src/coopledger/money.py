@@ -2,7 +2,8 @@
 
 Taka travel through the API and the events as :class:`~decimal.Decimal` with at most two
 decimal places; inside the ledger they are counted as whole paisa (``int``). Rice is always
-a whole number of grams.
+a whole number of grams. No amount in the books reaches a thousand billion taka
+(:data:`MAX_TAKA`); larger numbers are refused as input mistakes.
 """
 
 from __future__ import annotations
@@ -11,28 +12,35 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from coopledger.errors import InvalidInput
+from coopledger.i18n import _
 
 PAISA = Decimal("0.01")
 TAKA = "BDT"
 RICE = "RICE"
 COMMODITIES = (TAKA, RICE)
+MAX_TAKA = Decimal("999999999999.99")
+MAX_GRAMS = 10_000_000_000
 
 
 def to_taka(value: Any, field: str = "taka") -> Decimal:
     """Parse ``value`` as an amount of taka with at most two decimals (floats refused)."""
     if isinstance(value, float):
-        raise InvalidInput(field, value, "give taka as text or Decimal, not a float")
-    if isinstance(value, bool):
-        raise InvalidInput(field, value, "is not an amount of taka")
+        raise InvalidInput(field, value, _("give taka as text or Decimal, not a float"))
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise InvalidInput(field, value, _("is not an amount of taka"))
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise InvalidInput(field, value, "is not an amount of taka") from None
-    if not amount.is_finite():
-        raise InvalidInput(field, value, "is not an amount of taka")
-    if amount != amount.quantize(PAISA):
-        raise InvalidInput(field, value, "taka have at most two decimals (paisa)")
-    return amount.quantize(PAISA)
+        raise InvalidInput(field, value, _("is not an amount of taka")) from None
+    if not amount.is_finite() or abs(amount) > MAX_TAKA:
+        raise InvalidInput(field, value, _("is not an amount of taka"))
+    try:
+        rounded = amount.quantize(PAISA)
+    except InvalidOperation:
+        raise InvalidInput(field, value, _("is not an amount of taka")) from None
+    if amount != rounded:
+        raise InvalidInput(field, value, _("taka have at most two decimals (paisa)"))
+    return rounded
 
 
 def paisa(taka: Decimal) -> int:

@@ -45,8 +45,9 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} canonically")
 
 
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                            default=_plain)
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+)
 
 
 def canonical(value: Any) -> str:
@@ -61,12 +62,17 @@ def plain_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return loaded
 
 
-def chain_hash(stream: UUID | str, position: int, topic: str, data: Mapping[str, Any],
-               prev: str) -> str:
+def chain_hash(
+    stream: UUID | str, position: int, topic: str, data: Mapping[str, Any], prev: str
+) -> str:
     """SHA-256 of one event, chained to ``prev`` (see the module docstring)."""
-    body = {"stream": stream.hex if isinstance(stream, UUID) else stream,
-            "position": position, "type": topic,
-            "data": {k: v for k, v in data.items() if k != "chain_hash"}, "prev": prev}
+    body = {
+        "stream": stream.hex if isinstance(stream, UUID) else stream,
+        "position": position,
+        "type": topic,
+        "data": {k: v for k, v in data.items() if k != "chain_hash"},
+        "prev": prev,
+    }
     return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
 
 
@@ -85,8 +91,9 @@ def normalise_seal(code: str) -> str:
     """Accept a seal as written: any case, with or without the hyphen or spaces."""
     raw = "".join(c for c in str(code).upper() if c not in "- ")
     if len(raw) != SEAL_LENGTH or any(c not in SEAL_ALPHABET for c in raw):
-        raise InvalidInput("seal", code, f"a seal is {SEAL_LENGTH} characters from "
-                           f"{SEAL_ALPHABET}, e.g. K7QM-2XHP")
+        raise InvalidInput(
+            "seal", code, f"a seal is {SEAL_LENGTH} characters from {SEAL_ALPHABET}, e.g. K7QM-2XHP"
+        )
     return f"{raw[:4]}-{raw[4:]}"
 
 
@@ -96,10 +103,10 @@ PROBLEMS = {
     "reordered": "events were swapped: reordered after they were recorded",
     "inserted": "an event was inserted after the fact",
     "changed": "this event (or the recorded hash of the one before it) was changed "
-               "after it was recorded",
+    "after it was recorded",
     "unreadable": "the stored event cannot be read: it was changed after it was recorded",
     "out-of-order": "this event was stored after events that follow it: inserted or "
-                    "reordered after the fact",
+    "reordered after the fact",
 }
 
 
@@ -116,8 +123,7 @@ class Finding:
 
     def __str__(self) -> str:
         day = f" ({self.business_date})" if self.business_date else ""
-        return (f"group {self.group}, position {self.position}{day}: {self.kind}: "
-                f"{self.detail}")
+        return f"group {self.group}, position {self.position}{day}: {self.kind}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -158,8 +164,9 @@ def walk(stream: str, rows: Sequence[StoredRow], *, want_seals: bool = False) ->
 
     def found(row: StoredRow, kind: str, position: int | None = None) -> StreamCheck:
         day = row.data.get("business_date") if row.data else None
-        finding = Finding(group, stream, position or row.position,
-                          _day_text(day), kind, PROBLEMS[kind])
+        finding = Finding(
+            group, stream, position or row.position, _day_text(day), kind, PROBLEMS[kind]
+        )
         return StreamCheck(group, stream, len(rows), prev, finding, seals)
 
     for i, row in enumerate(rows):
@@ -184,12 +191,19 @@ def _diagnose(stream: str, rows: Sequence[StoredRow], i: int, prev: str) -> str:
     row = rows[i]
     data = row.data or {}
     nxt = rows[i + 1] if i + 1 < len(rows) else None
-    if nxt is not None and nxt.data is not None and chain_hash(
-            stream, row.position + 1, row.topic, data, str(nxt.data.get("chain_hash"))
-    ) == data.get("chain_hash"):
+    if (
+        nxt is not None
+        and nxt.data is not None
+        and chain_hash(stream, row.position + 1, row.topic, data, str(nxt.data.get("chain_hash")))
+        == data.get("chain_hash")
+    ):
         return "reordered"
-    if nxt is not None and nxt.data is not None and chain_hash(
-            stream, row.position, nxt.topic, nxt.data, prev) == nxt.data.get("chain_hash"):
+    if (
+        nxt is not None
+        and nxt.data is not None
+        and chain_hash(stream, row.position, nxt.topic, nxt.data, prev)
+        == nxt.data.get("chain_hash")
+    ):
         return "inserted"
     return "changed"
 

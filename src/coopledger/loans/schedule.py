@@ -48,8 +48,15 @@ def annuity(principal: Decimal, rate: Decimal, frequency: str, n: int) -> Decima
     return principal * i / (1 - (1 + i) ** -n)
 
 
-def schedule(principal: Decimal, rate: Decimal, method: str, frequency: str, n: int,
-             disbursed_on: date, grace: int = 0) -> list[dict[str, Any]]:
+def schedule(
+    principal: Decimal,
+    rate: Decimal,
+    method: str,
+    frequency: str,
+    n: int,
+    disbursed_on: date,
+    grace: int = 0,
+) -> list[dict[str, Any]]:
     """The instalments: ``{"no", "due", "principal", "charge"}`` (taka to the paisa)."""
     due = [add_periods(disbursed_on, frequency, grace + k) for k in range(1, n + 1)]
     out = []
@@ -69,9 +76,14 @@ def schedule(principal: Decimal, rate: Decimal, method: str, frequency: str, n: 
     charge = (total_charge / n).quantize(PAISA, ROUND_DOWN)
     for k in range(n):
         last = k == n - 1
-        out.append({"no": k + 1, "due": due[k],
-                    "principal": principal - part * (n - 1) if last else part,
-                    "charge": total_charge - charge * (n - 1) if last else charge})
+        out.append(
+            {
+                "no": k + 1,
+                "due": due[k],
+                "principal": principal - part * (n - 1) if last else part,
+                "charge": total_charge - charge * (n - 1) if last else charge,
+            }
+        )
     return out
 
 
@@ -97,9 +109,13 @@ class LoanState:
         return max(Decimal("0.00"), late) if self.outstanding > 0 else Decimal("0.00")
 
 
-def state(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
-          repayments: Sequence[Mapping[str, Any]], on: date,
-          written_off: Decimal = Decimal("0.00")) -> LoanState:
+def state(
+    schedule_rows: Sequence[Mapping[str, Any]],
+    principal: Decimal,
+    repayments: Sequence[Mapping[str, Any]],
+    on: date,
+    written_off: Decimal = Decimal("0.00"),
+) -> LoanState:
     """A loan on ``on`` from its schedule and its repayments (``principal``/``charge`` parts,
     ``business_date``)."""
     paid = [r for r in repayments if r["business_date"] <= on]
@@ -107,19 +123,29 @@ def state(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
         principal=principal,
         principal_paid=sum((Decimal(r["principal"]) for r in paid), Decimal("0.00")),
         charge_paid=sum((Decimal(r["charge"]) for r in paid), Decimal("0.00")),
-        principal_due=sum((Decimal(s["principal"]) for s in schedule_rows if s["due"] <= on),
-                          Decimal("0.00")),
-        charge_due=sum((Decimal(s["charge"]) for s in schedule_rows if s["due"] <= on),
-                       Decimal("0.00")),
-        written_off=written_off)
+        principal_due=sum(
+            (Decimal(s["principal"]) for s in schedule_rows if s["due"] <= on), Decimal("0.00")
+        ),
+        charge_due=sum(
+            (Decimal(s["charge"]) for s in schedule_rows if s["due"] <= on), Decimal("0.00")
+        ),
+        written_off=written_off,
+    )
 
 
-def days_overdue(schedule_rows: Sequence[Mapping[str, Any]],
-                 repayments: Sequence[Mapping[str, Any]], on: date) -> int:
+def days_overdue(
+    schedule_rows: Sequence[Mapping[str, Any]], repayments: Sequence[Mapping[str, Any]], on: date
+) -> int:
     """Days since the oldest instalment not fully paid fell due (0 when up to date);
     payments cover instalments in order, charge and principal together."""
-    paid = sum((Decimal(r["principal"]) + Decimal(r["charge"]) for r in repayments
-                if r["business_date"] <= on), Decimal("0.00"))
+    paid = sum(
+        (
+            Decimal(r["principal"]) + Decimal(r["charge"])
+            for r in repayments
+            if r["business_date"] <= on
+        ),
+        Decimal("0.00"),
+    )
     for s in schedule_rows:
         owed = Decimal(s["principal"]) + Decimal(s["charge"])
         if paid >= owed:
@@ -129,9 +155,13 @@ def days_overdue(schedule_rows: Sequence[Mapping[str, Any]],
     return 0
 
 
-def allocate(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
-             repayments: Sequence[Mapping[str, Any]], amount: Decimal,
-             on: date) -> tuple[Decimal, Decimal]:
+def allocate(
+    schedule_rows: Sequence[Mapping[str, Any]],
+    principal: Decimal,
+    repayments: Sequence[Mapping[str, Any]],
+    amount: Decimal,
+    on: date,
+) -> tuple[Decimal, Decimal]:
     """Split a repayment on ``on`` into (charge, principal) by the allocation order; the
     caller refuses an amount above the charge due plus the principal outstanding."""
     now = state(schedule_rows, principal, repayments, on)
@@ -145,14 +175,19 @@ def par(loans: Sequence[Mapping[str, Any]], days: int = 30) -> Decimal:
     outstanding = sum((Decimal(x["outstanding"]) for x in loans), Decimal("0.00"))
     if outstanding <= 0:
         return Decimal("0.00")
-    at_risk = sum((Decimal(x["outstanding"]) for x in loans if x["days_overdue"] > days),
-                  Decimal("0.00"))
+    at_risk = sum(
+        (Decimal(x["outstanding"]) for x in loans if x["days_overdue"] > days), Decimal("0.00")
+    )
     return (at_risk * 100 / outstanding).quantize(PAISA)
 
 
-def most_payable(schedule_rows: Sequence[Mapping[str, Any]], principal: Decimal,
-                 repayments: Sequence[Mapping[str, Any]], on: date,
-                 written_off: Decimal = Decimal("0.00")) -> Decimal:
+def most_payable(
+    schedule_rows: Sequence[Mapping[str, Any]],
+    principal: Decimal,
+    repayments: Sequence[Mapping[str, Any]],
+    on: date,
+    written_off: Decimal = Decimal("0.00"),
+) -> Decimal:
     """The most a borrower can pay on ``on``: charge fallen due and all principal left."""
     now = state(schedule_rows, principal, repayments, on, written_off)
     return max(Decimal("0.00"), now.charge_due - now.charge_paid) + now.outstanding

@@ -1,0 +1,74 @@
+"""Every capability of the books, imported once so that their events, lines, commands,
+tables and report areas are registered (the registry is the only list there is).
+
+Plugins add capabilities of their own through the ``coopledger.capabilities`` entry point
+group: the module an entry point names is imported here, and defines its events, lines,
+commands, tables and report areas with the same base classes as the built-in ones (see
+``docs/plugins.md``). A ledger holding a plugin's events needs the plugin installed to be
+read; a plugin that fails to import is reported (``coopledger plugins``), not hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import ModuleType
+
+from coopledger import cashbook, corrections
+from coopledger.clusters import bank_loans, membership, platform, records
+from coopledger.groups import members
+from coopledger.loans import lending
+from coopledger.meetings import meeting
+from coopledger.plans import planning
+from coopledger.savings import cash, rice
+
+log = logging.getLogger(__name__)
+
+GROUP = "coopledger.capabilities"
+
+CAPABILITIES: tuple[ModuleType, ...] = (
+    members,
+    rice,
+    cash,
+    cashbook,
+    meeting,
+    corrections,
+    lending,
+    membership,
+    platform,
+    records,
+    bank_loans,
+    planning,
+)
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A capability added by a plugin: the entry point's name, its distribution and
+    version, the module (``None`` when it failed to import, with ``error``)."""
+
+    name: str
+    distribution: str
+    version: str
+    module: ModuleType | None
+    error: str = ""
+
+
+def _load() -> tuple[Installed, ...]:
+    found = []
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        dist = ep.dist
+        name, version = (dist.name, dist.version) if dist is not None else ("?", "?")
+        try:
+            module = ep.load()
+        except Exception as e:  # noqa: BLE001 - a broken plugin is reported, the books open
+            log.warning("capability plugin %s (%s) did not load: %s", ep.name, name, e)
+            found.append(Installed(ep.name, name, version, None, f"{type(e).__name__}: {e}"))
+            continue
+        found.append(Installed(ep.name, name, version, module))
+    return tuple(found)
+
+
+#: The capabilities plugins added, in name order.
+PLUGINS: tuple[Installed, ...] = _load()

@@ -1,0 +1,108 @@
+"""The ``coopledger`` command line: reports, import, audit, exports, the web server.
+
+Every command takes ``--db`` (a path or a ``postgresql://`` URL; default ``COOPLEDGER_DB``,
+else ``coopledger.db``) and ``--lang bn|en`` (default ``COOPLEDGER_LANG``, else the
+system's ``LANG``) with ``--digits beng|latn``. A refused command prints what was wrong,
+naming the field and the value, and exits with status 2; nothing is written.
+
+Commands live in small modules imported only when they run, so ``coopledger --help`` and a
+report do not pay for the web, PostgreSQL or export code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import click
+
+from coopledger import __version__
+
+#: name -> (module, attribute, one-line help): the command line's table of contents.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("coopledger.cli.records", "demo", "Build the demo ledger."),
+    "groups": ("coopledger.cli.reports", "groups", "List groups."),
+    "report": ("coopledger.cli.reports", "report", "Print a report as of a business date."),
+    "import": ("coopledger.cli.records", "import_", "Record a JSON Lines file of commands."),
+    "rebuild": ("coopledger.cli.records", "rebuild", "Rebuild every projection."),
+    "schema": ("coopledger.cli.records", "schema", "Print the import file's JSON Schema."),
+    "audit": ("coopledger.cli.audit", "audit", "Check chains, projections, snapshots, rules."),
+    "verify": ("coopledger.cli.audit", "verify", "Re-walk the hash chains (prove a seal)."),
+    "replay": ("coopledger.cli.audit", "replay", "Replay the events; compare projections."),
+    "export": ("coopledger.cli.audit", "export", "Export the log, the reports or Beancount."),
+    "serve": ("coopledger.cli.serve", "serve", "Serve the web pages and the JSON API."),
+}
+#: Plugins add commands through entry points in this group (``name = "module:command"``).
+ENTRY_POINT_GROUP = "coopledger.cli"
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when used (their help lines are listed here)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from importlib.metadata import entry_points  # noqa: PLC0415 - only for the listing
+
+        return sorted({*COMMANDS, *(e.name for e in entry_points(group=ENTRY_POINT_GROUP))})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module, attribute, _help = COMMANDS[cmd_name]
+            found: Any = getattr(importlib.import_module(module), attribute)
+            return found  # type: ignore[no-any-return]
+        from importlib.metadata import entry_points  # noqa: PLC0415 - plugins' commands
+
+        for e in entry_points(group=ENTRY_POINT_GROUP, name=cmd_name):
+            loaded: Any = e.load()
+            return loaded  # type: ignore[no-any-return]
+        return None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from importlib.metadata import entry_points  # noqa: PLC0415
+
+        rows = [(n, COMMANDS[n][2]) for n in sorted(COMMANDS)]
+        rows += [(e.name, f"(plugin {e.value})") for e in entry_points(group=ENTRY_POINT_GROUP)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup)
+@click.option(
+    "--db",
+    envvar="COOPLEDGER_DB",
+    default=None,
+    metavar="PATH|URL",
+    help="SQLite file or postgresql:// URL (default: coopledger.db).",
+)
+@click.option(
+    "--user",
+    envvar="COOPLEDGER_USER",
+    default=None,
+    help="Who is recording (default: your login name).",
+)
+@click.option(
+    "--lang",
+    envvar="COOPLEDGER_LANG",
+    default=None,
+    metavar="bn|en",
+    help="The language of reports and messages (default: from LANG).",
+)
+@click.option(
+    "--digits",
+    envvar="COOPLEDGER_DIGITS",
+    default=None,
+    type=click.Choice(["latn", "beng"]),
+    help="Latin or Bengali digits.",
+)
+@click.version_option(__version__, prog_name="coopledger")
+@click.pass_context
+def main(
+    ctx: click.Context, db: str | None, user: str | None, lang: str | None, digits: str | None
+) -> None:
+    """coopledger: books of savings groups and cluster platforms, kept as events."""
+    ctx.ensure_object(dict).update(
+        db=db, user=user, lang=lang or os.environ.get("LANG", ""), digits=digits
+    )
+
+
+__all__ = ["COMMANDS", "main"]

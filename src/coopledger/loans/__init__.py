@@ -1,0 +1,1 @@
+"""Loans from the group fund: schedules, disbursing, repaying, rescheduling, writing off."""

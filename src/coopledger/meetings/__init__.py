@@ -1,0 +1,1 @@
+"""Weekly meetings: recorded as one fact, counted against the books (reconciliation)."""

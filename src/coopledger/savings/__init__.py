@@ -1,0 +1,1 @@
+"""Savings: handfuls of rice weighed and sold among members, and cash savings."""
