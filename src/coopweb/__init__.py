@@ -19,13 +19,20 @@ DEMO_PASSWORD = "coopledger-demo"  # noqa: S105 - printed for the demo sign-ins
 
 def demo_accounts(accounts: Accounts, partner: str) -> list[tuple[str, str]]:
     """Sign-ins for the demo ledger (one per role); returns (username, role) pairs."""
-    made = [("animator.shirin", "animator", ["SHAPLA", "JOBA"]),
-            ("animator.delowar", "animator", ["KAKOLI", "EKOTA"]),
-            ("manager.sustain", "manager", []),
-            ("auditor", "auditor", []),
-            ("admin", "admin", [])]
+    made = [
+        ("animator.shirin", "animator", ["SHAPLA", "JOBA"]),
+        ("animator.delowar", "animator", ["KAKOLI", "EKOTA"]),
+        ("manager.sustain", "manager", []),
+        ("auditor", "auditor", []),
+        ("admin", "admin", []),
+    ]
     for username, role, groups in made:
         if accounts.user(username) is None:
-            accounts.save(username, role=role, password=DEMO_PASSWORD, groups=groups,
-                          partner=partner if role == "manager" else "")
+            accounts.save(
+                username,
+                role=role,
+                password=DEMO_PASSWORD,
+                groups=groups,
+                partner=partner if role == "manager" else "",
+            )
     return [(u, r) for u, r, _ in made]

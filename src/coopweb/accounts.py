@@ -24,7 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from coopledger.errors import InvalidInput
-from coopledger.storage import Database
+from coopledger.kernel.storage import Database
 
 ROLES = ("animator", "manager", "auditor", "admin")
 _HASHER = PasswordHasher()
@@ -76,17 +76,27 @@ class Accounts:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.db.execute([
-            "CREATE TABLE IF NOT EXISTS " + db.table("cw_accounts") + " ("
-            "username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, "
-            "partner TEXT NOT NULL, groups TEXT NOT NULL, active INTEGER NOT NULL, "
-            "created_at TEXT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS " + db.table("cw_tokens") + " ("
-            "token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_at TEXT NOT NULL)",
-        ])
+        self.db.execute(
+            [
+                "CREATE TABLE IF NOT EXISTS " + db.table("cw_accounts") + " ("
+                "username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, "
+                "partner TEXT NOT NULL, groups TEXT NOT NULL, active INTEGER NOT NULL, "
+                "created_at TEXT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS " + db.table("cw_tokens") + " ("
+                "token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_at TEXT NOT NULL)",
+            ]
+        )
 
-    def save(self, username: str, *, role: str, password: str | None = None,
-             partner: str = "", groups: list[str] | None = None, active: bool = True) -> User:
+    def save(
+        self,
+        username: str,
+        *,
+        role: str,
+        password: str | None = None,
+        partner: str = "",
+        groups: list[str] | None = None,
+        active: bool = True,
+    ) -> User:
         """Create or update an account (a new account needs a password)."""
         username = username.strip()
         if not username or len(username) > 60 or any(c.isspace() for c in username):
@@ -105,28 +115,42 @@ class Accounts:
         t = self.db.table("cw_accounts")
         with self.db.cursor(commit=True) as c:
             c.execute(self.db.sql(f"DELETE FROM {t} WHERE username = ?"), (username,))
-            c.execute(self.db.sql(
-                f"INSERT INTO {t} (username, password_hash, role, partner, groups, active, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                (username, hashed, role, partner.strip(), json.dumps(codes), int(active),
-                 existing["created_at"] if existing else datetime.now(tz=UTC).isoformat()))
+            c.execute(
+                self.db.sql(
+                    f"INSERT INTO {t} (username, password_hash, role, partner, groups, active, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ),
+                (
+                    username,
+                    hashed,
+                    role,
+                    partner.strip(),
+                    json.dumps(codes),
+                    int(active),
+                    existing["created_at"] if existing else datetime.now(tz=UTC).isoformat(),
+                ),
+            )
         return User(username, role, partner.strip(), frozenset(codes))
 
     def _row(self, username: str) -> dict[str, Any] | None:
-        rows = self.db.query(f"SELECT * FROM {self.db.table('cw_accounts')} WHERE "
-                             "username = ?", (username,))
+        rows = self.db.query(
+            f"SELECT * FROM {self.db.table('cw_accounts')} WHERE username = ?", (username,)
+        )
         return rows[0] if rows else None
 
     def user(self, username: str) -> User | None:
         row = self._row(username)
         if row is None or not row["active"]:
             return None
-        return User(row["username"], row["role"], row["partner"],
-                    frozenset(json.loads(row["groups"])))
+        return User(
+            row["username"], row["role"], row["partner"], frozenset(json.loads(row["groups"]))
+        )
 
     def all(self) -> list[dict[str, Any]]:
-        rows = self.db.query(f"SELECT username, role, partner, groups, active FROM "
-                             f"{self.db.table('cw_accounts')} ORDER BY username")
+        rows = self.db.query(
+            f"SELECT username, role, partner, groups, active FROM "
+            f"{self.db.table('cw_accounts')} ORDER BY username"
+        )
         for r in rows:
             r["groups"] = json.loads(r["groups"])
         return rows
@@ -146,14 +170,20 @@ class Accounts:
     def issue_token(self, user: User) -> str:
         token = secrets.token_urlsafe(32)
         with self.db.cursor(commit=True) as c:
-            c.execute(self.db.sql(f"INSERT INTO {self.db.table('cw_tokens')} (token_hash, "
-                                  "username, created_at) VALUES (?, ?, ?)"),
-                      (_digest(token), user.username, datetime.now(tz=UTC).isoformat()))
+            c.execute(
+                self.db.sql(
+                    f"INSERT INTO {self.db.table('cw_tokens')} (token_hash, "
+                    "username, created_at) VALUES (?, ?, ?)"
+                ),
+                (_digest(token), user.username, datetime.now(tz=UTC).isoformat()),
+            )
         return token
 
     def by_token(self, token: str) -> User | None:
-        rows = self.db.query(f"SELECT username FROM {self.db.table('cw_tokens')} WHERE "
-                             "token_hash = ?", (_digest(token),))
+        rows = self.db.query(
+            f"SELECT username FROM {self.db.table('cw_tokens')} WHERE token_hash = ?",
+            (_digest(token),),
+        )
         return self.user(rows[0]["username"]) if rows else None
 
 

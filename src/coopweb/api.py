@@ -20,8 +20,10 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
+import coopledger.capabilities  # noqa: F401 - every command, plugins' included, is registered
 from coopledger import Ledger, LedgerError, RecordMeeting, UnknownCluster, parse_command
-from coopledger.integrity import seal
+from coopledger.kernel.commands import commands_for
+from coopledger.kernel.integrity import seal
 from coopledger.reports import to_json
 from coopweb.accounts import User
 
@@ -48,9 +50,14 @@ class ReceiptOut(BaseModel):
 
 
 def _receipt_out(receipt: Any) -> ReceiptOut:
-    return ReceiptOut(group=receipt.group, first=receipt.first, last=receipt.last,
-                      replayed=receipt.replayed, seal=receipt.seal,
-                      result=_plain(receipt.result))
+    return ReceiptOut(
+        group=receipt.group,
+        first=receipt.first,
+        last=receipt.last,
+        replayed=receipt.replayed,
+        seal=receipt.seal,
+        result=_plain(receipt.result),
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -61,23 +68,27 @@ def _plain(value: Any) -> Any:
 def _user(request: Request[Any, Any, Any]) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    user: User | None = request.app.state.accounts.by_token(token.strip()) \
-        if scheme.lower() == "bearer" and token.strip() else None
+    user: User | None = (
+        request.app.state.accounts.by_token(token.strip())
+        if scheme.lower() == "bearer" and token.strip()
+        else None
+    )
     if user is None:
-        raise NotAuthorizedException("send Authorization: Bearer <token> "
-                                     "(POST /api/v1/tokens)")
+        raise NotAuthorizedException("send Authorization: Bearer <token> (POST /api/v1/tokens)")
     return user
 
 
-def _group(request: Request[Any, Any, Any], code: str, *, write: bool = False
-           ) -> tuple[User, dict[str, Any]]:
+def _group(
+    request: Request[Any, Any, Any], code: str, *, write: bool = False
+) -> tuple[User, dict[str, Any]]:
     from coopweb.app import find_group  # noqa: PLC0415
 
     user = _user(request)
     group = find_group(request.app.state.ledger, code)
     if not user.can_read(group) or (write and not user.can_write(group)):
         raise PermissionDeniedException(
-            f"{user.username} may not {'record for' if write else 'see'} group {code.upper()}")
+            f"{user.username} may not {'record for' if write else 'see'} group {code.upper()}"
+        )
     return user, group
 
 
@@ -99,21 +110,24 @@ async def issue_token(request: Request[Any, Any, Any], data: JSONBody[Credential
 @get("/groups", summary="Groups this account may read")
 async def list_groups(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     user = _user(request)
-    return [_plain(g) for g in request.app.state.ledger.reports.groups() if user.can_read(g)]
+    groups = (g.as_dict() for g in request.app.state.ledger.reports.groups.directory())
+    return [_plain(g) for g in groups if user.can_read(g)]
 
 
 @get("/groups/{code:str}", summary="A group's position (as_of=YYYY-MM-DD)")
 async def group_position(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
     ledger: Ledger = request.app.state.ledger
-    return _plain(ledger.reports.position(code, as_of=_as_of(request)).as_dict())  # type: ignore[no-any-return]
+    return _plain(ledger.reports.books.position(code, as_of=_as_of(request)).as_dict())  # type: ignore[no-any-return]
 
 
 @get("/groups/{code:str}/members", summary="A group's members")
-async def group_members(request: Request[Any, Any, Any],
-                        code: FromPath[str]) -> list[dict[str, Any]]:
+async def group_members(
+    request: Request[Any, Any, Any], code: FromPath[str]
+) -> list[dict[str, Any]]:
     user, _ = _group(request, code)
-    rows = request.app.state.ledger.reports.members(code, as_of=_as_of(request))
+    members = request.app.state.ledger.reports.groups.members(code, as_of=_as_of(request))
+    rows = [m.as_dict() for m in members]
     if not user.sees_personal_data:
         for r in rows:
             for private in ("household", "community", "wellbeing", "landless"):
@@ -122,49 +136,75 @@ async def group_members(request: Request[Any, Any, Any],
 
 
 @get("/groups/{code:str}/members/{member:int}/passbook", summary="A member's passbook")
-async def passbook(request: Request[Any, Any, Any], code: FromPath[str],
-                   member: FromPath[int]) -> dict[str, Any]:
+async def passbook(
+    request: Request[Any, Any, Any], code: FromPath[str], member: FromPath[int]
+) -> dict[str, Any]:
     _group(request, code)
-    book = request.app.state.ledger.reports.passbook(code, member, as_of=_as_of(request))
+    book = request.app.state.ledger.reports.savings.passbook(code, member, as_of=_as_of(request))
     return _plain(book.as_dict())  # type: ignore[no-any-return]
 
 
 @get("/groups/{code:str}/trial-balance", summary="Trial balance")
 async def trial_balance(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
-    tb = request.app.state.ledger.reports.trial_balance(code, as_of=_as_of(request))
+    tb = request.app.state.ledger.reports.books.trial_balance(code, as_of=_as_of(request))
     return _plain(tb.as_dict())  # type: ignore[no-any-return]
 
 
 @get("/groups/{code:str}/reconciliation", summary="Meeting counts against the books")
 async def reconciliation(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
-    rec = request.app.state.ledger.reports.reconciliation(code, as_of=_as_of(request))
+    rec = request.app.state.ledger.reports.meetings.reconciliation(code, as_of=_as_of(request))
     return _plain(rec.as_dict())  # type: ignore[no-any-return]
 
 
 @get("/groups/{code:str}/events", summary="A page of the group's events, with seals")
-async def events(request: Request[Any, Any, Any], code: FromPath[str], after: FromQuery[int] = 0,
-                 limit: FromQuery[int] = 100) -> list[dict[str, Any]]:
+async def events(
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    after: FromQuery[int] = 0,
+    limit: FromQuery[int] = 100,
+) -> list[dict[str, Any]]:
     _group(request, code)
     limit = max(1, min(limit, 1000))
     found = request.app.state.ledger.events(code, after=max(0, after), limit=limit)
-    return [_plain({"position": e.position, "type": type(e).__name__,
-                    "business_date": e.business_date, "recorded_at": e.timestamp,
-                    "recorded_by": e.recorded_by, "hash": e.chain_hash,
-                    "seal": seal(e.chain_hash), "data": e.content()}) for e in found]
+    return [
+        _plain(
+            {
+                "position": e.position,
+                "type": type(e).__name__,
+                "business_date": e.business_date,
+                "recorded_at": e.timestamp,
+                "recorded_by": e.recorded_by,
+                "hash": e.chain_hash,
+                "seal": seal(e.chain_hash),
+                "data": e.content(),
+            }
+        )
+        for e in found
+    ]
 
 
-async def _record(request: Request[Any, Any, Any], code: str, body: dict[str, Any],
-                  allowed: set[str] | None = None) -> ReceiptOut:
+async def _record(
+    request: Request[Any, Any, Any],
+    code: str,
+    body: dict[str, Any],
+    allowed: set[str] | None = None,
+) -> ReceiptOut:
     user, group = _group(request, code, write=True)
     if "group" in body and str(body["group"]).upper() != group["code"]:
-        raise LedgerError(f"group={body['group']!r}: the body names another group than "
-                          f"the URL", field="group", value=body["group"])
+        raise LedgerError(
+            f"group={body['group']!r}: the body names another group than the URL",
+            field="group",
+            value=body["group"],
+        )
     command_name = body.get("command")
     if allowed is not None and command_name not in allowed:
-        raise LedgerError(f"command={command_name!r}: use one of {', '.join(sorted(allowed))}",
-                          field="command", value=command_name)
+        raise LedgerError(
+            f"command={command_name!r}: use one of {', '.join(sorted(allowed))}",
+            field="command",
+            value=command_name,
+        )
     command = parse_command({**body, "group": group["code"], "recorded_by": user.username})
     receipt = request.app.state.ledger.execute(command)
     return _receipt_out(receipt)
@@ -181,10 +221,8 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return data
 
 
-ENTRY_COMMANDS = {"join_member", "leave_member", "assign_role", "end_role", "deposit_rice",
-                  "sell_rice", "receive_payment", "save_cash", "withdraw_cash",
-                  "receive_grant", "pay_expense", "book_activity_cost",
-                  "book_activity_revenue", "correct_entry", "adopt_plan", "hold_review"}
+#: Group commands the entries endpoint accepts (from the command registry).
+ENTRY_COMMANDS = set(commands_for("entries"))
 
 
 def _body_operation(schema: dict[str, Any], description: str) -> type[Operation]:
@@ -195,20 +233,30 @@ def _body_operation(schema: dict[str, Any], description: str) -> type[Operation]
     class WithBody(Operation):
         def __post_init__(self) -> None:
             self.request_body = RequestBody(
-                required=True, description=description,
-                content={"application/json": OpenAPIMediaType(
-                    schema=Schema(**_openapi_schema(schema)))})
+                required=True,
+                description=description,
+                content={
+                    "application/json": OpenAPIMediaType(schema=Schema(**_openapi_schema(schema)))
+                },
+            )
+
     return WithBody
 
 
 def _command_body(names: set[str], what: str) -> type[Operation]:
     """The body of an entries endpoint: one of ``names`` (fields as in the schema)."""
     return _body_operation(
-        {"type": "object", "required": ["command", "date"], "properties": {
-            "command": {"type": "string", "enum": sorted(names)},
-            "date": {"type": "string", "format": "date"},
-            "key": {"type": "string", "description": "idempotency key"}}},
-        f"{what} of docs/schema/commands.schema.json (its other fields as there)")
+        {
+            "type": "object",
+            "required": ["command", "date"],
+            "properties": {
+                "command": {"type": "string", "enum": sorted(names)},
+                "date": {"type": "string", "format": "date"},
+                "key": {"type": "string", "description": "idempotency key"},
+            },
+        },
+        f"{what} of docs/schema/commands.schema.json (its other fields as there)",
+    )
 
 
 def _openapi_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -227,10 +275,16 @@ def _openapi_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
     plain = resolve(schema)
     url_fields = {"group", "recorded_by"}  # from the URL and the token, not the body
-    return {"type": OpenAPIType.OBJECT, "description": plain.get("description"),
-            "properties": {k: Schema(**_known(v)) for k, v in
-                           plain.get("properties", {}).items() if k not in url_fields},
-            "required": [r for r in plain.get("required", []) if r not in url_fields]}
+    return {
+        "type": OpenAPIType.OBJECT,
+        "description": plain.get("description"),
+        "properties": {
+            k: Schema(**_known(v))
+            for k, v in plain.get("properties", {}).items()
+            if k not in url_fields
+        },
+        "required": [r for r in plain.get("required", []) if r not in url_fields],
+    }
 
 
 def _known(node: dict[str, Any]) -> dict[str, Any]:
@@ -247,111 +301,141 @@ def _known(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-
-
-
-@post("/groups/{code:str}/meetings", status_code=201,
-      summary="Record a weekly meeting (one transaction; idempotent on its key)",
-      operation_class=_body_operation(
-          RecordMeeting.model_json_schema(),
-          "a record_meeting command; the group comes from the URL (taka: decimal strings "
-          "or JSON numbers, read exactly)"))
+@post(
+    "/groups/{code:str}/meetings",
+    status_code=201,
+    summary="Record a weekly meeting (one transaction; idempotent on its key)",
+    operation_class=_body_operation(
+        RecordMeeting.model_json_schema(),
+        "a record_meeting command; the group comes from the URL (taka: decimal strings "
+        "or JSON numbers, read exactly)",
+    ),
+)
 async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     body = await _body(request)
     body.setdefault("command", "record_meeting")
     return await _record(request, code, body, {"record_meeting"})
 
 
-@post("/groups/{code:str}/entries", status_code=201,
-      summary="Record one entry: any command of docs/schema/commands.schema.json",
-      operation_class=_command_body(ENTRY_COMMANDS, "one group command"))
+@post(
+    "/groups/{code:str}/entries",
+    status_code=201,
+    summary="Record one entry: any command of docs/schema/commands.schema.json",
+    operation_class=_command_body(ENTRY_COMMANDS, "one group command"),
+)
 async def record_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     return await _record(request, code, await _body(request), ENTRY_COMMANDS)
 
 
-CLUSTER_COMMANDS = {"join_cluster", "leave_cluster", "name_representative",
-                    "representative_steps_down", "plan_rotation", "record_platform_meeting",
-                    "sign_mou", "list_extreme_poor", "apply_safety_net", "decide_safety_net",
-                    "hold_training", "adopt_cluster_plan", "hold_cluster_review",
-                    "arrange_bank_loan", "collect_bank_instalment", "pay_bank"}
+#: Cluster commands the cluster entries endpoint accepts (from the command registry).
+CLUSTER_COMMANDS = set(commands_for("cluster-entries"))
 PERSONAL = ("gender", "wellbeing")
 
 
-def _cluster(request: Request[Any, Any, Any], code: str, *, write: bool = False
-             ) -> tuple[User, dict[str, Any]]:
+def _cluster(
+    request: Request[Any, Any, Any], code: str, *, write: bool = False
+) -> tuple[User, dict[str, Any]]:
     user = _user(request)
-    found = [c for c in request.app.state.ledger.reports.clusters()
-             if c["code"] == code.upper()]
-    if not found:
+    found = request.app.state.ledger.reports.clusters.cluster(code)
+    if found is None:
         raise UnknownCluster(code)
-    cluster = found[0]
+    cluster = found.as_dict()
     allowed = user.can_write_cluster(cluster) if write else user.can_read_cluster(cluster)
     if not allowed:
         raise PermissionDeniedException(
-            f"{user.username} may not {'record for' if write else 'see'} cluster "
-            f"{code.upper()}")
+            f"{user.username} may not {'record for' if write else 'see'} cluster {code.upper()}"
+        )
     return user, cluster
 
 
 @get("/clusters", summary="Clusters this account may read")
 async def list_clusters(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     user = _user(request)
-    return [_plain(c) for c in request.app.state.ledger.reports.clusters()
-            if user.can_read_cluster(c)]
+    return [
+        _plain(c)
+        for c in (x.as_dict() for x in request.app.state.ledger.reports.clusters.clusters())
+        if user.can_read_cluster(c)
+    ]
 
 
 @get("/clusters/{code:str}", summary="A cluster platform (as_of=YYYY-MM-DD)")
-async def cluster_platform(request: Request[Any, Any, Any],
-                           code: FromPath[str]) -> dict[str, Any]:
+async def cluster_platform(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     user, _ = _cluster(request, code)
-    report = request.app.state.ledger.reports.platform(code, as_of=_as_of(request))
-    report["bank_loans"] = request.app.state.ledger.reports.bank_loans(
-        code, as_of=_as_of(request))
+    reports = request.app.state.ledger.reports.clusters
+    report = reports.platform(code, as_of=_as_of(request)).as_dict()
+    report["bank_loans"] = reports.bank_loans(code, as_of=_as_of(request))
     if not user.sees_personal_data:
         for r in report["representatives"]:
             for private in PERSONAL:
                 r.pop(private, None)
-        report["extreme_poor"] = [{"entry": e["entry"], "listed_on": e["listed_on"]}
-                                  for e in report["extreme_poor"]]
+        report["extreme_poor"] = [
+            {"entry": e["entry"], "listed_on": e["listed_on"]} for e in report["extreme_poor"]
+        ]
     return _plain(report)  # type: ignore[no-any-return]
 
 
 @get("/programme", summary="Programme figures (by=district|upazila|union|cluster)")
-async def programme(request: Request[Any, Any, Any], by: FromQuery[str] = "district",
-                    clusters: FromQuery[str] = "") -> list[dict[str, Any]]:
+async def programme(
+    request: Request[Any, Any, Any], by: FromQuery[str] = "district", clusters: FromQuery[str] = ""
+) -> list[dict[str, Any]]:
     """``clusters``: a comma-separated set of cluster codes (default: every cluster)."""
     user = _user(request)
     if user.role not in ("manager", "auditor", "admin"):
         raise PermissionDeniedException("programme figures are for managers and auditors")
     chosen = [c for c in clusters.split(",") if c.strip()] or None
-    return _plain(request.app.state.ledger.reports.programme(  # type: ignore[no-any-return]
-        by=by, clusters=chosen, as_of=_as_of(request)))
+    rows = request.app.state.ledger.reports.clusters.programme(
+        by=by, clusters=chosen, as_of=_as_of(request)
+    )
+    return _plain(rows)  # type: ignore[no-any-return]
 
 
-@post("/clusters/{code:str}/entries", status_code=201,
-      summary="Record one cluster command of docs/schema/commands.schema.json",
-      operation_class=_command_body(CLUSTER_COMMANDS, "one cluster command"))
-async def record_cluster_entry(request: Request[Any, Any, Any],
-                               code: FromPath[str]) -> ReceiptOut:
+@post(
+    "/clusters/{code:str}/entries",
+    status_code=201,
+    summary="Record one cluster command of docs/schema/commands.schema.json",
+    operation_class=_command_body(CLUSTER_COMMANDS, "one cluster command"),
+)
+async def record_cluster_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     body = await _body(request)
     user, cluster = _cluster(request, code, write=True)
     if "cluster" in body and str(body["cluster"]).upper() != cluster["code"]:
-        raise LedgerError(f"cluster={body['cluster']!r}: the body names another cluster",
-                          field="cluster", value=body["cluster"])
+        raise LedgerError(
+            f"cluster={body['cluster']!r}: the body names another cluster",
+            field="cluster",
+            value=body["cluster"],
+        )
     if body.get("command") not in CLUSTER_COMMANDS:
-        raise LedgerError(f"command={body.get('command')!r}: use one of "
-                          f"{', '.join(sorted(CLUSTER_COMMANDS))}", field="command",
-                          value=body.get("command"))
+        raise LedgerError(
+            f"command={body.get('command')!r}: use one of {', '.join(sorted(CLUSTER_COMMANDS))}",
+            field="command",
+            value=body.get("command"),
+        )
     command = parse_command({**body, "cluster": cluster["code"], "recorded_by": user.username})
     receipt = request.app.state.ledger.execute(command)
     return _receipt_out(receipt)
 
 
 def api_router() -> Router:
-    return Router(path="/api/v1", route_handlers=[
-        issue_token, list_groups, group_position, group_members, passbook, trial_balance,
-        reconciliation, events, record_meeting, record_entry, list_clusters,
-        cluster_platform, programme, record_cluster_entry], tags=["coopledger"])
+    return Router(
+        path="/api/v1",
+        route_handlers=[
+            issue_token,
+            list_groups,
+            group_position,
+            group_members,
+            passbook,
+            trial_balance,
+            reconciliation,
+            events,
+            record_meeting,
+            record_entry,
+            list_clusters,
+            cluster_platform,
+            programme,
+            record_cluster_entry,
+        ],
+        tags=["coopledger"],
+    )
 
 
 __all__ = ["api_router"]

@@ -31,14 +31,15 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
+from pydantic import ValidationError
 
-from coopledger import Ledger, LedgerError, RecordMeeting
+from coopledger import AddToMeeting, Ledger, LedgerError, RecordMeeting
 from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
-from coopledger.integrity import seal
+from coopledger.kernel.integrity import seal
 from coopledger.money import format_grams, format_taka
 from coopweb.accounts import Accounts, User
-from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, read_meeting
+from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting
 from coopweb.plugins import plugin_manager
 
 HTMX = "/static/coopweb/htmx-2.0.11.min.js"
@@ -70,10 +71,11 @@ def readable_group(request: Request[Any, Any, Any], code: str) -> tuple[User, di
 
 
 def find_group(ledger: Ledger, code: str) -> dict[str, Any]:
-    rows = [g for g in ledger.reports.groups() if g["code"] == code.upper()]
-    if not rows:
-        raise NotFoundException(f"no group {code.upper()}")
-    return rows[0]
+    """One group (an indexed query), as the plain record the plugin hooks receive."""
+    try:
+        return ledger.reports.groups.group(code).as_dict()
+    except UnknownGroup:
+        raise NotFoundException(f"no group {code.upper()}") from None
 
 
 def as_of_param(request: Request[Any, Any, Any]) -> date | None:
@@ -83,21 +85,29 @@ def as_of_param(request: Request[Any, Any, Any]) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise HTTPException(status_code=400, detail=f"as_of={text!r}: use YYYY-MM-DD") \
-            from None
+        raise HTTPException(status_code=400, detail=f"as_of={text!r}: use YYYY-MM-DD") from None
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def page(request: Request[Any, Any, Any], name: str, status_code: int = 200,
-         headers: dict[str, str] | None = None, **context: Any) -> Template:
+def page(
+    request: Request[Any, Any, Any],
+    name: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
     user = current_user(request)
     pm = state(request).pm
     nav = [item for items in pm.hook.coopweb_nav_items(user=user) for item in items]
-    return Template(template_name=name, status_code=status_code, headers=headers or {},
-                    context={"user": user, "nav": nav, "htmx": HTMX, **context})
+    return Template(
+        template_name=name,
+        status_code=status_code,
+        headers=headers or {},
+        context={"user": user, "nav": nav, "htmx": HTMX, **context},
+    )
 
 
 def render(request: Request[Any, Any, Any]) -> Any:
@@ -105,14 +115,16 @@ def render(request: Request[Any, Any, Any]) -> Any:
 
     def _render(name: str, **context: Any) -> Markup:
         return Markup(env.get_template(name).render(request=request, **context))
+
     return _render
 
 
-def panels(request: Request[Any, Any, Any], group: dict[str, Any], user: User,
-           as_of: date | None) -> list[Any]:
+def panels(
+    request: Request[Any, Any, Any], group: dict[str, Any], user: User, as_of: date | None
+) -> list[Any]:
     found = state(request).pm.hook.coopweb_group_panels(
-        ledger=state(request).ledger, group=group, user=user, as_of=as_of,
-        render=render(request))
+        ledger=state(request).ledger, group=group, user=user, as_of=as_of, render=render(request)
+    )
     return sorted((p for ps in found for p in ps), key=lambda p: (p.order, p.name))
 
 
@@ -133,8 +145,13 @@ async def login(request: Request[Any, Any, Any]) -> Any:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     user = state(request).accounts.authenticate(username, password)
     if user is None:
-        return page(request, "login.html", status_code=401, username=username,
-                    error="That username and password do not match.")
+        return page(
+            request,
+            "login.html",
+            status_code=401,
+            username=username,
+            error="That username and password do not match.",
+        )
     request.clear_session()
     request.set_session({"user": user.username})
     return Redirect("/groups")
@@ -153,14 +170,20 @@ async def groups_page(request: Request[Any, Any, Any]) -> Template:
     q = request.query_params
     filters = {k: q.get(k, "") for k in ("district", "upazila", "village", "cluster", "kind")}
     search = q.get("q", "").strip().lower()
-    everything = [g for g in state(request).ledger.reports.groups() if user.can_read(g)]
-    shown = [g for g in everything
-             if all(not v or g[k] == v for k, v in filters.items())
-             and (not search or search in f"{g['code']} {g['name']} {g['village']}".lower())]
+    everything = [
+        g
+        for g in (x.as_dict() for x in state(request).ledger.reports.groups.directory())
+        if user.can_read(g)
+    ]
+    shown = [
+        g
+        for g in everything
+        if all(not v or g[k] == v for k, v in filters.items())
+        and (not search or search in f"{g['code']} {g['name']} {g['village']}".lower())
+    ]
     choices = {k: sorted({g[k] for g in everything}) for k in filters}
     name = "partials/group_rows.html" if is_htmx(request) else "groups.html"
-    return page(request, name, groups=shown, filters=filters, search=search,
-                choices=choices)
+    return page(request, name, groups=shown, filters=filters, search=search, choices=choices)
 
 
 @get("/groups/{code:str}", include_in_schema=False)
@@ -169,17 +192,26 @@ async def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Te
     as_of = as_of_param(request)
     ledger: Ledger = state(request).ledger
     template = state(request).pm.hook.coopweb_group_template(group=group) or "group.html"
-    members = [m for m in ledger.reports.members(code) if m["active"]]
-    return page(request, template, group=group, panels=panels(request, group, user, as_of),
-                as_of=as_of, can_write=user.can_write(group),
-                form=blank_meeting(ledger), members=members,
-                sale_rows=range(SALE_ROWS), payment_rows=range(PAYMENT_ROWS),
-                loan_rows=range(LOAN_ROWS))
+    members = [m for m in ledger.reports.groups.members(code) if m.active]
+    return page(
+        request,
+        template,
+        group=group,
+        panels=panels(request, group, user, as_of),
+        as_of=as_of,
+        can_write=user.can_write(group),
+        form=blank_meeting(ledger, code),
+        members=members,
+        sale_rows=range(SALE_ROWS),
+        payment_rows=range(PAYMENT_ROWS),
+        loan_rows=range(LOAN_ROWS),
+    )
 
 
 @get("/groups/{code:str}/panels/{name:str}", include_in_schema=False)
-async def panel(request: Request[Any, Any, Any], code: FromPath[str],
-                name: FromPath[str]) -> Response[str]:
+async def panel(
+    request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
+) -> Response[str]:
     user, group = readable_group(request, code)
     for p in panels(request, group, user, as_of_param(request)):
         if p.name == name:
@@ -187,9 +219,39 @@ async def panel(request: Request[Any, Any, Any], code: FromPath[str],
     raise NotFoundException(f"no panel {name}")
 
 
-def blank_meeting(ledger: Ledger) -> dict[str, Any]:
-    return {"typed": {"date": ledger.today().isoformat(), "key": uuid.uuid4().hex},
-            "errors": {}}
+def _execute(
+    ledger: Ledger, form: Any, model: type[RecordMeeting | AddToMeeting], code: str, user: User
+) -> Any:
+    """Record the form's command; a refusal goes next to its field (None is returned)."""
+    try:
+        command = model.model_validate(
+            {**form.command, "group": code.upper(), "recorded_by": user.username}
+        )
+        return ledger.execute(command)
+    except LedgerError as e:
+        form.error_for(e.field, e.message)
+    except ValidationError as e:
+        problem = invalid(e)
+        form.error_for(problem.field, problem.message)
+    return None
+
+
+def _held(ledger: Ledger, code: str, day: str) -> dict[str, Any] | None:
+    """The meeting already recorded on the form's day, if any (the command checks again,
+    inside its transaction)."""
+    try:
+        return ledger.reports.meetings.held_on(code, date.fromisoformat(day))
+    except ValueError:
+        return None
+
+
+def blank_meeting(ledger: Ledger, code: str) -> dict[str, Any]:
+    today = ledger.today().isoformat()
+    return {
+        "typed": {"date": today, "key": uuid.uuid4().hex},
+        "errors": {},
+        "held": _held(ledger, code, today),
+    }
 
 
 @post("/groups/{code:str}/meetings", include_in_schema=False)
@@ -198,53 +260,76 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
     if not user.can_write(group):
         raise PermissionDeniedException(f"{user.username} may not record for {code.upper()}")
     ledger: Ledger = state(request).ledger
-    members = [m for m in ledger.reports.members(code) if m["active"]]
+    members = [m for m in ledger.reports.groups.members(code) if m.active]
     raw = {k: str(v) for k, v in (await request.form()).items() if k != "_csrf_token"}
-    form = read_meeting(raw, [m["member_no"] for m in members])
+    form = read_meeting(raw, [m.member_no for m in members])
+    held = _held(ledger, code, form.command.get("date", ""))
     receipt = None
     if not form.errors:
-        try:
-            command = RecordMeeting.model_validate(
-                {**form.command, "group": code.upper(), "recorded_by": user.username})
-            receipt = ledger.execute(command)
-        except LedgerError as e:
-            form.error_for(e.field, e.message)
-        except Exception as e:
-            from pydantic import ValidationError  # noqa: PLC0415
-
-            if not isinstance(e, ValidationError):
-                raise
-            problem = invalid(e)
-            form.error_for(problem.field, problem.message)
-    context: dict[str, Any] = {"group": group, "members": members,
-                               "sale_rows": range(SALE_ROWS),
-                               "payment_rows": range(PAYMENT_ROWS),
-                               "loan_rows": range(LOAN_ROWS), "can_write": True}
+        receipt = _execute(ledger, form, RecordMeeting, code, user)
+        if receipt is None and held is not None and "date" in form.errors:
+            # That day's meeting is recorded (and this form is not a resubmission of it):
+            # what was typed is added to it.
+            form.errors.clear()
+            as_addition(form, held)
+            if not form.errors:
+                receipt = _execute(ledger, form, AddToMeeting, code, user)
+    context: dict[str, Any] = {
+        "group": group,
+        "members": members,
+        "sale_rows": range(SALE_ROWS),
+        "payment_rows": range(PAYMENT_ROWS),
+        "loan_rows": range(LOAN_ROWS),
+        "can_write": True,
+    }
     if receipt is None:
-        return page(request, "partials/meeting_form.html" if is_htmx(request) else
-                    "group.html", status_code=422, panels=panels(request, group, user, None),
-                    form={"typed": form.values, "errors": form.errors}, **context)
-    done = {"typed": {"date": form.values.get("date", ""), "key": uuid.uuid4().hex},
-            "errors": {}, "receipt": receipt, "seal": receipt.seal,
-            "replayed": receipt.replayed}
+        return page(
+            request,
+            "partials/meeting_form.html" if is_htmx(request) else "group.html",
+            status_code=422,
+            panels=panels(request, group, user, None),
+            form={"typed": form.values, "errors": form.errors, "held": held},
+            **context,
+        )
+    done = {
+        "typed": {"date": form.values.get("date", ""), "key": uuid.uuid4().hex},
+        "errors": {},
+        "receipt": receipt,
+        "seal": receipt.seal,
+        "replayed": receipt.replayed,
+        "held": _held(ledger, code, form.values.get("date", "")),
+    }
     if not is_htmx(request):
         return Redirect(f"/groups/{code.upper()}?recorded={receipt.seal}")
-    return page(request, "partials/meeting_form.html", form=done,
-                headers={"HX-Trigger": "ledger-changed"}, **context)
+    return page(
+        request,
+        "partials/meeting_form.html",
+        form=done,
+        headers={"HX-Trigger": "ledger-changed"},
+        **context,
+    )
 
 
 @get("/groups/{code:str}/members/{member:int}", include_in_schema=False)
-async def passbook_page(request: Request[Any, Any, Any], code: FromPath[str],
-                        member: FromPath[int]) -> Template:
+async def passbook_page(
+    request: Request[Any, Any, Any], code: FromPath[str], member: FromPath[int]
+) -> Template:
     _, group = readable_group(request, code)
     as_of = as_of_param(request)
     last = None if request.query_params.get("all") else PASSBOOK_LINES
     try:
-        book = state(request).ledger.reports.passbook(code, member, as_of=as_of, last=last)
+        book = state(request).ledger.reports.savings.passbook(code, member, as_of=as_of, last=last)
     except LedgerError as e:
         raise NotFoundException(e.message) from None
-    return page(request, "passbook.html", group=group, book=book, as_of=as_of,
-                lines=book.lines, earlier=book.earlier_lines)
+    return page(
+        request,
+        "passbook.html",
+        group=group,
+        book=book,
+        as_of=as_of,
+        lines=book.lines,
+        earlier=book.earlier_lines,
+    )
 
 
 @get("/groups/{code:str}/history", include_in_schema=False)
@@ -256,16 +341,31 @@ async def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     except ValueError:
         after = 0
     size = 50
-    events = ledger.events(code, after=after, limit=size) if after else \
-        ledger.events(code, limit=size)
-    rows = [{"position": e.position, "type": type(e).__name__,
-             "business_date": e.business_date, "recorded_at": e.timestamp,
-             "recorded_by": e.recorded_by, "seal": seal(e.chain_hash),
-             "content": e.content()} for e in events]
+    events = (
+        ledger.events(code, after=after, limit=size) if after else ledger.events(code, limit=size)
+    )
+    rows = [
+        {
+            "position": e.position,
+            "type": type(e).__name__,
+            "business_date": e.business_date,
+            "recorded_at": e.timestamp,
+            "recorded_by": e.recorded_by,
+            "seal": seal(e.chain_hash),
+            "content": e.content(),
+        }
+        for e in events
+    ]
     more = len(events) == size
     name = "partials/history_rows.html" if is_htmx(request) else "history.html"
-    return page(request, name, group=group, rows=rows, more=more,
-                next_after=rows[-1]["position"] if rows else after)
+    return page(
+        request,
+        name,
+        group=group,
+        rows=rows,
+        more=more,
+        next_after=rows[-1]["position"] if rows else after,
+    )
 
 
 REPORTS = ("trial-balance", "reconciliation", "members", "positions")
@@ -277,16 +377,22 @@ async def reports_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     user, group = readable_group(request, code)
     as_of = as_of_param(request)
     ledger: Ledger = state(request).ledger
-    return page(request, "reports.html", group=group, as_of=as_of,
-                trial=ledger.reports.trial_balance(code, as_of=as_of),
-                reconciliation=ledger.reports.reconciliation(code, as_of=as_of),
-                members=ledger.reports.members(code, as_of=as_of),
-                personal=user.sees_personal_data)
+    return page(
+        request,
+        "reports.html",
+        group=group,
+        as_of=as_of,
+        trial=ledger.reports.books.trial_balance(code, as_of=as_of),
+        reconciliation=ledger.reports.meetings.reconciliation(code, as_of=as_of),
+        members=ledger.reports.groups.members(code, as_of=as_of),
+        personal=user.sees_personal_data,
+    )
 
 
 @get("/groups/{code:str}/reports/{name:str}", include_in_schema=False)
-async def report_csv(request: Request[Any, Any, Any], code: FromPath[str],
-                     name: FromPath[str]) -> Response[str]:
+async def report_csv(
+    request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
+) -> Response[str]:
     """``/groups/JOBA/reports/trial-balance.csv`` (also reconciliation, members)."""
     user, group = readable_group(request, code)
     kind = name.removesuffix(".csv")
@@ -296,28 +402,51 @@ async def report_csv(request: Request[Any, Any, Any], code: FromPath[str],
     w = csv.writer(out)
     if kind == "trial-balance":
         w.writerow(["account", "commodity", "balance"])
-        for b in ledger.reports.trial_balance(code, as_of=as_of).rows:
+        for b in ledger.reports.books.trial_balance(code, as_of=as_of).rows:
             w.writerow([b.account, b.commodity, b.balance])
     elif kind == "reconciliation":
-        w.writerow(["meeting_date", "attended", "counted_cash", "book_cash",
-                    "cash_difference", "counted_rice_grams", "book_rice_grams",
-                    "rice_difference_grams", "seal"])
-        for check in ledger.reports.reconciliation(code, as_of=as_of).meetings:
-            w.writerow([check.meeting_date, check.attended, check.counted_cash,
-                        check.book_cash, check.cash_difference, check.counted_rice_grams,
-                        check.book_rice_grams, check.rice_difference_grams, check.seal])
+        w.writerow(
+            [
+                "meeting_date",
+                "attended",
+                "counted_cash",
+                "book_cash",
+                "cash_difference",
+                "counted_rice_grams",
+                "book_rice_grams",
+                "rice_difference_grams",
+                "seal",
+            ]
+        )
+        for check in ledger.reports.meetings.reconciliation(code, as_of=as_of).meetings:
+            w.writerow(
+                [
+                    check.meeting_date,
+                    check.attended,
+                    check.counted_cash,
+                    check.book_cash,
+                    check.cash_difference,
+                    check.counted_rice_grams,
+                    check.book_rice_grams,
+                    check.rice_difference_grams,
+                    check.seal,
+                ]
+            )
     elif kind == "members":
         header = ["member_no", "name", "gender", "joined_on", "left_on", "roles"]
         if user.sees_personal_data:
             header[3:3] = ["household", "community", "landless", "wellbeing"]
         w.writerow(header)
-        for m in ledger.reports.members(code, as_of=as_of):
-            w.writerow([m[h] if h != "roles" else " ".join(m["roles"]) for h in header])
+        for m in ledger.reports.groups.members(code, as_of=as_of):
+            w.writerow([getattr(m, h) if h != "roles" else " ".join(m.roles) for h in header])
     else:
         raise NotFoundException(f"no report {kind}; try one of {', '.join(REPORTS[:3])}")
     filename = f"{group['code']}-{kind}{'-' + str(as_of) if as_of else ''}.csv"
-    return Response(content=out.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content=out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 # ---------------------------------------------------------------------- admin
@@ -326,8 +455,9 @@ async def accounts_page(request: Request[Any, Any, Any]) -> Template:
     user = need_user(request)
     if user.role != "admin":
         raise PermissionDeniedException("only an admin manages accounts")
-    return page(request, "accounts.html", accounts=state(request).accounts.all(),
-                error=None, values={})
+    return page(
+        request, "accounts.html", accounts=state(request).accounts.all(), error=None, values={}
+    )
 
 
 @post("/admin/accounts", include_in_schema=False)
@@ -338,13 +468,22 @@ async def save_account(request: Request[Any, Any, Any]) -> Any:
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
         state(request).accounts.save(
-            form.get("username", ""), role=form.get("role", ""),
-            password=form.get("password") or None, partner=form.get("partner", ""),
+            form.get("username", ""),
+            role=form.get("role", ""),
+            password=form.get("password") or None,
+            partner=form.get("partner", ""),
             groups=form.get("groups", "").replace(",", " ").split(),
-            active=form.get("active", "on") == "on")
+            active=form.get("active", "on") == "on",
+        )
     except LedgerError as e:
-        return page(request, "accounts.html", status_code=422, error=e.message,
-                    accounts=state(request).accounts.all(), values=form)
+        return page(
+            request,
+            "accounts.html",
+            status_code=422,
+            error=e.message,
+            accounts=state(request).accounts.all(),
+            values=form,
+        )
     return Redirect("/admin/accounts")
 
 
@@ -354,9 +493,17 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]:
-    return Response(content={"type": "about:blank", "title": title, "status": status,
-                             "detail": detail, **extra},
-                    status_code=status, media_type="application/problem+json")
+    return Response(
+        content={
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            **extra,
+        },
+        status_code=status,
+        media_type="application/problem+json",
+    )
 
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -366,39 +513,64 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return problem(status, _TITLES.get(status, "Error"), str(exc.detail), **extra)
     if status == 401:
         return Redirect("/login")
-    return page(request, "error.html", status_code=status, status=status,
-                message=str(exc.detail))
+    return page(request, "error.html", status_code=status, status=status, message=str(exc.detail))
 
 
 def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response[Any]:
     conflicts = ("IdempotencyConflict", "ConcurrencyConflict")
-    status = 404 if isinstance(exc, UnknownGroup | UnknownCluster) else \
-        409 if type(exc).__name__ in conflicts else 422
+    status = (
+        404
+        if isinstance(exc, UnknownGroup | UnknownCluster)
+        else 409
+        if type(exc).__name__ in conflicts
+        else 422
+    )
     if _wants_json(request):
-        return problem(status, type(exc).__name__, exc.message, field=exc.field,
-                       value=exc.as_dict()["value"])
-    return page(request, "error.html", status_code=status, status=status,
-                message=exc.message)
+        return problem(
+            status, type(exc).__name__, exc.message, field=exc.field, value=exc.as_dict()["value"]
+        )
+    return page(request, "error.html", status_code=status, status=status, message=exc.message)
 
 
 def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request.logger.exception("unexpected error", exc_info=exc)
     if _wants_json(request):
-        return problem(500, "Internal Server Error", "something went wrong; nothing was "
-                       "recorded by this request")
-    return page(request, "error.html", status_code=500, status=500,
-                message="Something went wrong; nothing was recorded.")
+        return problem(
+            500,
+            "Internal Server Error",
+            "something went wrong; nothing was recorded by this request",
+        )
+    return page(
+        request,
+        "error.html",
+        status_code=500,
+        status=500,
+        message="Something went wrong; nothing was recorded.",
+    )
 
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 409: "Conflict", 422: "Unprocessable Content"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    422: "Unprocessable Content",
+}
 
 
 # ---------------------------------------------------------------------- factory
-def create_app(ledger: Ledger, *, accounts: Accounts | None = None,
-               plugins: list[Any] | None = None, load_entry_points: bool = True,
-               secret: str | None = None, secure_cookies: bool = True,
-               debug: bool = False) -> Litestar:
+def create_app(
+    ledger: Ledger,
+    *,
+    accounts: Accounts | None = None,
+    plugins: list[Any] | None = None,
+    load_entry_points: bool = True,
+    secret: str | None = None,
+    secure_cookies: bool = True,
+    debug: bool = False,
+) -> Litestar:
     """The web application over ``ledger``.
 
     ``plugins``: extra plugin objects to register; installed plugins (entry points in
@@ -413,32 +585,66 @@ def create_app(ledger: Ledger, *, accounts: Accounts | None = None,
     core = Path(__file__).parent / "templates"
     plugin_dirs = [str(d) for d in template_dirs if Path(d) != core]
     env = Environment(
-        loader=ChoiceLoader([
-            FileSystemLoader(plugin_dirs), FileSystemLoader(str(core)),
-            PrefixLoader({"default": FileSystemLoader(str(core))}, delimiter=":")]),
-        autoescape=select_autoescape(["html", "xml"]))
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(plugin_dirs),
+                FileSystemLoader(str(core)),
+                PrefixLoader({"default": FileSystemLoader(str(core))}, delimiter=":"),
+            ]
+        ),
+        autoescape=select_autoescape(["html", "xml"]),
+    )
     env.filters["taka"] = format_taka
     env.filters["kg"] = format_grams
-    statics = [create_static_files_router(path=f"/static/{name}", directories=[folder],
-                                          name=f"static-{name}", include_in_schema=False)
-               for pairs in pm.hook.coopweb_static_dirs() for name, folder in pairs]
+    statics = [
+        create_static_files_router(
+            path=f"/static/{name}",
+            directories=[folder],
+            name=f"static-{name}",
+            include_in_schema=False,
+        )
+        for pairs in pm.hook.coopweb_static_dirs()
+        for name, folder in pairs
+    ]
     extra_routes = [r for rs in pm.hook.coopweb_routes() for r in rs]
-    pages = Router(path="/", route_handlers=[
-        home, login_page, login, logout, groups_page, group_page, panel, record_meeting,
-        passbook_page, history_page, reports_page, report_csv, accounts_page, save_account,
-        *extra_routes])
+    pages = Router(
+        path="/",
+        route_handlers=[
+            home,
+            login_page,
+            login,
+            logout,
+            groups_page,
+            group_page,
+            panel,
+            record_meeting,
+            passbook_page,
+            history_page,
+            reports_page,
+            report_csv,
+            accounts_page,
+            save_account,
+            *extra_routes,
+        ],
+    )
     key = secret or secrets.token_hex(32)
     app = Litestar(
         route_handlers=[pages, api_router(), *statics],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
-        middleware=[ServerSideSessionConfig(secure=secure_cookies, httponly=True,
-                                            samesite="lax", max_age=12 * 3600).middleware],
-        csrf_config=CSRFConfig(secret=key, cookie_secure=secure_cookies,
-                               cookie_samesite="lax", exclude=["/api/"]),
-        exception_handlers={HTTPException: handle_http, LedgerError: handle_ledger,
-                            Exception: handle_crash},
-        openapi_config=OpenAPIConfig(title="coopledger API", version="1",
-                                     path="/schema"),
+        middleware=[
+            ServerSideSessionConfig(
+                secure=secure_cookies, httponly=True, samesite="lax", max_age=12 * 3600
+            ).middleware
+        ],
+        csrf_config=CSRFConfig(
+            secret=key, cookie_secure=secure_cookies, cookie_samesite="lax", exclude=["/api/"]
+        ),
+        exception_handlers={
+            HTTPException: handle_http,
+            LedgerError: handle_ledger,
+            Exception: handle_crash,
+        },
+        openapi_config=OpenAPIConfig(title="coopledger API", version="1", path="/schema"),
         debug=debug,
     )
     app.state.ledger = ledger

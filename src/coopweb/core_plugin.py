@@ -46,38 +46,72 @@ def _saved(stock: list[tuple[Any, int]], sold: list[tuple[Any, int]]) -> list[tu
 
 
 @hookimpl
-def coopweb_group_panels(ledger: Any, group: dict[str, Any], as_of: Any,
-                         render: Any) -> list[Panel]:
+def coopweb_group_panels(
+    ledger: Any, group: dict[str, Any], as_of: Any, render: Any
+) -> list[Panel]:
     code = group["code"]
-    position = ledger.reports.position(code, as_of=as_of)
-    rice = ledger.reports.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
-    sold = ledger.reports.trend(code, acc.RICE_CONVERSION, RICE, as_of=as_of)
+    books = ledger.reports.books
+    position = books.position(code, as_of=as_of)
+    rice = [(d, int(v)) for d, v in books.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)]
+    sold = [(d, int(v)) for d, v in books.trend(code, acc.RICE_CONVERSION, RICE, as_of=as_of)]
     saved = _saved(rice, sold)
-    cash = ledger.reports.trend(code, acc.CASH, TAKA, as_of=as_of)
-    meetings = ledger.reports.reconciliation(code, as_of=as_of, last=8).meetings[::-1]
+    # The chart draws whole numbers: taka as paisa.
+    cash = [(d, int(v * 100)) for d, v in books.trend(code, acc.CASH, TAKA, as_of=as_of)]
+    meetings = ledger.reports.meetings.reconciliation(code, as_of=as_of, last=8).meetings[::-1]
     suffix = f"?as_of={as_of}" if as_of else ""
     return [
-        Panel("position", "Position", render("partials/position.html", p=position),
-              order=10, refresh=f"/groups/{code}/panels/position{suffix}"),
-        Panel("trend", "Savings and stock", render(
-            "partials/trend.html",
-            rice=line_chart({"rice saved by members": saved, "rice in stock": rice},
-                            label="rice over time", fmt=format_grams),
-            cash=line_chart({"cash in hand": cash}, label="cash over time",
-                            fmt=lambda v: format_taka(v) + " Tk")),
-              order=20, refresh=f"/groups/{code}/panels/trend{suffix}"),
-        Panel("meetings", "Recent meetings", render("partials/meetings.html",
-                                                    meetings=meetings, code=code),
-              order=30, refresh=f"/groups/{code}/panels/meetings{suffix}"),
+        Panel(
+            "position",
+            "Position",
+            render("partials/position.html", p=position),
+            order=10,
+            refresh=f"/groups/{code}/panels/position{suffix}",
+        ),
+        Panel(
+            "trend",
+            "Savings and stock",
+            render(
+                "partials/trend.html",
+                rice=line_chart(
+                    {"rice saved by members": saved, "rice in stock": rice},
+                    label="rice over time",
+                    fmt=format_grams,
+                ),
+                cash=line_chart(
+                    {"cash in hand": cash},
+                    label="cash over time",
+                    fmt=lambda v: format_taka(v) + " Tk",  # paisa
+                ),
+            ),
+            order=20,
+            refresh=f"/groups/{code}/panels/trend{suffix}",
+        ),
+        Panel(
+            "meetings",
+            "Recent meetings",
+            render("partials/meetings.html", meetings=meetings, code=code),
+            order=30,
+            refresh=f"/groups/{code}/panels/meetings{suffix}",
+        ),
         *_loans_panel(ledger, code, as_of, render, suffix),
     ]
 
 
 def _loans_panel(ledger: Any, code: str, as_of: Any, render: Any, suffix: str) -> list[Panel]:
-    loans = ledger.reports.loans(code, as_of=as_of)
+    loans = ledger.reports.loans.loans(code, as_of=as_of)
     if not loans:
         return []
-    return [Panel("loans", "Loans from the group fund", render(
-        "partials/loans.html", loans=[x for x in loans if x["outstanding"] > 0],
-        portfolio=ledger.reports.portfolio([code], as_of=as_of), code=code),
-        order=25, refresh=f"/groups/{code}/panels/loans{suffix}")]
+    return [
+        Panel(
+            "loans",
+            "Loans from the group fund",
+            render(
+                "partials/loans.html",
+                loans=[x for x in loans if x.outstanding > 0],
+                portfolio=ledger.reports.loans.portfolio([code], as_of=as_of),
+                code=code,
+            ),
+            order=25,
+            refresh=f"/groups/{code}/panels/loans{suffix}",
+        )
+    ]

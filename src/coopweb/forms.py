@@ -64,8 +64,9 @@ def _member(form: MeetingForm, name: str) -> int | None:
     return int(text)
 
 
-def _number_and_taka(form: MeetingForm, part: str, key: str, number_input: str,
-                     taka_input: str, rows: int) -> list[dict[str, Any]]:
+def _number_and_taka(
+    form: MeetingForm, part: str, key: str, number_input: str, taka_input: str, rows: int
+) -> list[dict[str, Any]]:
     """Rows of (a member or loan number, an amount of taka), remembering their inputs."""
     out: list[dict[str, Any]] = []
     for row in range(rows):
@@ -84,10 +85,18 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
     """Build the command from the form's fields (see ``templates/partials/meeting_form``)."""
     form = MeetingForm({k: str(v) for k, v in values.items()})
     f = form.values
-    cmd: dict[str, Any] = {"date": f.get("date", "").strip(), "key": f.get("key") or None,
-                           "notes": f.get("notes", "").strip()}
-    form.inputs.update(date="date", key="form", notes="notes",
-                       counted_cash="counted_cash", counted_rice_grams="counted_rice_grams")
+    cmd: dict[str, Any] = {
+        "date": f.get("date", "").strip(),
+        "key": f.get("key") or None,
+        "notes": f.get("notes", "").strip(),
+    }
+    form.inputs.update(
+        date="date",
+        key="form",
+        notes="notes",
+        counted_cash="counted_cash",
+        counted_rice_grams="counted_rice_grams",
+    )
     attendance: list[int] = []
     deposits: list[dict[str, Any]] = []
     savings: list[dict[str, Any]] = []
@@ -99,14 +108,16 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
         if grams is not None:
             i = len(deposits)
             deposits.append({"member": m, "grams": grams})
-            form.inputs[f"deposits[{i}].grams"] = form.inputs[f"deposits[{i}].member"] = \
-                form.inputs[f"deposits[{i}]"] = f"grams_{m}"
+            form.inputs[f"deposits[{i}].grams"] = form.inputs[
+                f"deposits[{i}].member"
+            ] = form.inputs[f"deposits[{i}]"] = f"grams_{m}"
         saved = _taka(form, f"save_{m}")
         if saved is not None:
             i = len(savings)
             savings.append({"member": m, "taka": saved})
-            form.inputs[f"savings[{i}].taka"] = form.inputs[f"savings[{i}].member"] = \
-                form.inputs[f"savings[{i}]"] = f"save_{m}"
+            form.inputs[f"savings[{i}].taka"] = form.inputs[f"savings[{i}].member"] = form.inputs[
+                f"savings[{i}]"
+            ] = f"save_{m}"
     sales: list[dict[str, Any]] = []
     for row in range(SALE_ROWS):
         buyer = _member(form, f"sale_buyer_{row}")
@@ -120,16 +131,46 @@ def read_meeting(values: Mapping[str, str], members: list[int]) -> MeetingForm:
         if paid is not None:
             sale["paid"] = paid
         sales.append(sale)
-        for part, name in (("buyer", "buyer"), ("grams", "grams"), ("taka_per_kg", "price"),
-                           ("paid", "paid")):
+        for part, name in (
+            ("buyer", "buyer"),
+            ("grams", "grams"),
+            ("taka_per_kg", "price"),
+            ("paid", "paid"),
+        ):
             form.inputs[f"sales[{i}].{part}"] = f"sale_{name}_{row}"
         form.inputs[f"sales[{i}]"] = f"sale_grams_{row}"
-    payments = _number_and_taka(form, "payments", "member", "pay_member", "pay_taka",
-                                PAYMENT_ROWS)
-    cmd["loan_repayments"] = _number_and_taka(form, "loan_repayments", "loan", "loan_no",
-                                              "loan_taka", LOAN_ROWS)
-    cmd.update(attendance=attendance, deposits=deposits, sales=sales, payments=payments,
-               savings=savings, counted_cash=_taka(form, "counted_cash"),
-               counted_rice_grams=_grams(form, "counted_rice_grams"))
+    payments = _number_and_taka(form, "payments", "member", "pay_member", "pay_taka", PAYMENT_ROWS)
+    cmd["loan_repayments"] = _number_and_taka(
+        form, "loan_repayments", "loan", "loan_no", "loan_taka", LOAN_ROWS
+    )
+    cmd.update(
+        attendance=attendance,
+        deposits=deposits,
+        sales=sales,
+        payments=payments,
+        savings=savings,
+        counted_cash=_taka(form, "counted_cash"),
+        counted_rice_grams=_grams(form, "counted_rice_grams"),
+    )
     form.command = cmd
     return form
+
+
+def as_addition(form: MeetingForm, held: Mapping[str, Any]) -> None:
+    """The meeting of the form's day is already recorded: what is typed now is added to it
+    (``add_to_meeting``). Its attendance and counts were given with it and are not
+    changed here (a correction changes them), so typing them is refused."""
+    cmd = form.command
+    given = [f for f in ("attendance", "counted_cash", "counted_rice_grams") if cmd.get(f)]
+    for name in given:
+        form.error_for(
+            name + ("[0]" if name == "attendance" else ""),
+            f"the meeting of {cmd['date']} is already recorded (seal {held['seal']}): its "
+            "attendance and counts are not changed here; correct them from the history",
+        )
+    form.command = {
+        k: v
+        for k, v in cmd.items()
+        if k not in ("attendance", "counted_cash", "counted_rice_grams")
+    }
+    form.command["command"] = "add_to_meeting"

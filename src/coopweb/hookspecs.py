@@ -41,8 +41,9 @@ def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
 
 
 @hookspec
-def coopweb_group_panels(ledger: Any, group: dict[str, Any], user: Any, as_of: Any,
-                         render: Any) -> list[Any]:
+def coopweb_group_panels(
+    ledger: Any, group: dict[str, Any], user: Any, as_of: Any, render: Any
+) -> list[Any]:
     """Return panels (``coopweb.panels.Panel``) for a group's dashboard; ``render(name,
     **context)`` renders one of the application's templates to HTML."""
     raise NotImplementedError

@@ -12,8 +12,9 @@ from coopweb import hookspecs
 ENTRY_POINT_GROUP = "coopweb.plugins"
 
 
-def plugin_manager(extra: Iterable[Any] = (), *, load_entry_points: bool = True
-                   ) -> pluggy.PluginManager:
+def plugin_manager(
+    extra: Iterable[Any] = (), *, load_entry_points: bool = True
+) -> pluggy.PluginManager:
     """The core's own plugins, then installed ones (unless ``load_entry_points`` is off:
     tests register the plugins they mean to test), then ``extra``."""
     from coopweb import core_plugin  # noqa: PLC0415 - the core uses the same hooks

@@ -47,8 +47,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Ledger
     app = create_app(ledger, load_entry_points=False, secure_cookies=False)
     app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -88,7 +87,8 @@ def test_sign_in_shows_only_her_groups(page: Page) -> None:
 
 
 def test_recording_a_meeting_updates_the_dashboard_without_a_page_load(
-        page: Page, site: tuple[str, Ledger]) -> None:
+    page: Page, site: tuple[str, Ledger]
+) -> None:
     page.goto("/groups/JOBA")
     stock = page.locator("[data-figure=rice-stock]")
     expect(stock).to_have_text("0.500 kg")
@@ -106,11 +106,12 @@ def test_recording_a_meeting_updates_the_dashboard_without_a_page_load(
     assert page.evaluate("window.__notReloaded") is True
     seal = page.locator("#meeting-form .seal").inner_text()
     expect(page.locator("#panel-meetings")).to_contain_text(seal)
-    assert site[1].reports.position("JOBA").rice_stock_grams == 2150
+    assert site[1].reports.books.position("JOBA").rice_stock_grams == 2150
 
 
 def test_an_invalid_entry_is_shown_inline_and_nothing_is_recorded(
-        page: Page, site: tuple[str, Ledger]) -> None:
+    page: Page, site: tuple[str, Ledger]
+) -> None:
     ledger = site[1]
     page.goto("/groups/JOBA")
     before = ledger.load("JOBA").version
