@@ -21,18 +21,29 @@ PASSWORD = "a-long-password"
 def client(tmp_path: Path) -> Iterator[TestClient[Any]]:
     ledger = Ledger(str(tmp_path / "books.db"), clock=fixed_clock)
     seed_group(ledger, "JOBA", members=3)
-    ledger.record_meeting("JOBA", date=D1, attendance=[1, 2],
-                          deposits=[{"member": 1, "grams": 1400}, {"member": 2, "grams": 1500}],
-                          sales=[{"buyer": 3, "grams": 2000, "taka_per_kg": "30",
-                                  "paid": "20"}], counted_rice_grams=900)
+    ledger.record_meeting(
+        "JOBA",
+        date=D1,
+        attendance=[1, 2],
+        deposits=[{"member": 1, "grams": 1400}, {"member": 2, "grams": 1500}],
+        sales=[{"buyer": 3, "grams": 2000, "taka_per_kg": "30", "paid": "20"}],
+        counted_rice_grams=900,
+    )
     ledger.deposit_rice("JOBA", member=3, grams=1300, date=D2)
-    app = create_app(ledger, plugins=[coopweb_rice_savings], load_entry_points=False,
-                     secure_cookies=False)
+    app = create_app(
+        ledger, plugins=[coopweb_rice_savings], load_entry_points=False, secure_cookies=False
+    )
     app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
     with TestClient(app) as c:
         c.get("/login")
-        c.post("/login", data={"username": "rina", "password": PASSWORD,
-                               "_csrf_token": c.cookies.get("csrftoken")})
+        c.post(
+            "/login",
+            data={
+                "username": "rina",
+                "password": PASSWORD,
+                "_csrf_token": c.cookies.get("csrftoken"),
+            },
+        )
         yield c
     ledger.close()
 
@@ -48,7 +59,8 @@ def test_the_plugin_claims_womens_groups(client: TestClient[Any]) -> None:
 
 
 def test_a_kind_it_does_not_claim_gets_the_generic_view(
-        client: TestClient[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COOPWEB_RICE_SAVINGS_KINDS", "men")
     page = client.get("/groups/JOBA")
     assert "People's Initiative" not in page.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
+from coopledger import Ledger
 from coopledger import accounts as acc
 from coopledger.money import RICE, format_grams
 from coopweb import Panel, hookimpl
@@ -22,8 +22,11 @@ HERE = Path(__file__).parent
 
 
 def claimed_kinds() -> set[str]:
-    return {k.strip() for k in os.environ.get("COOPWEB_RICE_SAVINGS_KINDS",
-                                              "women").split(",") if k.strip()}
+    return {
+        k.strip()
+        for k in os.environ.get("COOPWEB_RICE_SAVINGS_KINDS", "women").split(",")
+        if k.strip()
+    }
 
 
 @hookimpl
@@ -41,37 +44,50 @@ def coopweb_group_template(group: dict[str, Any]) -> str | None:
     return "rice_savings/group.html" if group["kind"] in claimed_kinds() else None
 
 
-def monthly_sales(ledger: Any, code: str, as_of: date | None) -> list[tuple[str, int]]:
-    """Grams sold per month (from the conversion account's rice postings)."""
-    sold: dict[str, int] = defaultdict(int)
-    for row in ledger.reports.trend(code, acc.RICE_CONVERSION, RICE, as_of=as_of):
-        sold[row[0].strftime("%Y-%m")] = row[1]  # running total at month's last day
-    months = sorted(sold)
+def monthly_sales(ledger: Ledger, code: str, as_of: date | None) -> list[tuple[str, int]]:
+    """Grams sold per month (from the conversion account's month-end rice balances)."""
     out, before = [], 0
-    for m in months:
-        out.append((m[2:], sold[m] - before))
-        before = sold[m]
+    for month, sold in ledger.reports.books.monthly(code, acc.RICE_CONVERSION, RICE, as_of=as_of):
+        out.append((month[2:], int(sold) - before))
+        before = int(sold)
     return out
 
 
 @hookimpl
-def coopweb_group_panels(ledger: Any, group: dict[str, Any], as_of: Any,
-                         render: Any) -> list[Panel]:
+def coopweb_group_panels(
+    ledger: Ledger, group: dict[str, Any], as_of: date | None, render: Any
+) -> list[Panel]:
     if group["kind"] not in claimed_kinds():
         return []
     code = group["code"]
-    stock = ledger.reports.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
-    books = ledger.reports.member_balances(code, as_of=as_of)
+    stock = [
+        (day, int(grams))
+        for day, grams in ledger.reports.books.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
+    ]
+    books = ledger.reports.savings.member_balances(code, as_of=as_of)
     return [
-        Panel("rice", "Rice: stock and sales", render(
-            "rice_savings/rice_panel.html",
-            stock=line_chart({"rice in stock": stock}, label="rice stock", fmt=format_grams),
-            sales=bar_chart(monthly_sales(ledger, code, as_of), label="rice sold per month",
-                            fmt=format_grams)),
-              order=15, refresh=f"/groups/{code}/panels/rice"),
-        Panel("savers", "Savings per member", render("rice_savings/savers_panel.html",
-                                                     books=books, code=code),
-              order=40, refresh=f"/groups/{code}/panels/savers"),
+        Panel(
+            "rice",
+            "Rice: stock and sales",
+            render(
+                "rice_savings/rice_panel.html",
+                stock=line_chart({"rice in stock": stock}, label="rice stock", fmt=format_grams),
+                sales=bar_chart(
+                    monthly_sales(ledger, code, as_of),
+                    label="rice sold per month",
+                    fmt=format_grams,
+                ),
+            ),
+            order=15,
+            refresh=f"/groups/{code}/panels/rice",
+        ),
+        Panel(
+            "savers",
+            "Savings per member",
+            render("rice_savings/savers_panel.html", books=books, code=code),
+            order=40,
+            refresh=f"/groups/{code}/panels/savers",
+        ),
     ]
 
 
@@ -79,18 +95,27 @@ def coopweb_group_panels(ledger: Any, group: dict[str, Any], as_of: Any,
 async def rice_sheet(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """The weekly rice sheet to print and take to the meeting."""
     _, group = readable_group(request, code)
-    ledger = state(request).ledger
-    members = [m for m in ledger.reports.members(code) if m["active"]]
+    ledger: Ledger = state(request).ledger
+    members = [m for m in ledger.reports.groups.members(code) if m.active]
     recent: dict[int, list[int]] = {}
     since = ledger.today() - timedelta(weeks=4)
     for m in members:
-        book = ledger.reports.passbook(code, m["member_no"])
-        recent[m["member_no"]] = [ln.rice_saved_grams for ln in book.lines
-                                  if ln.rice_saved_grams and ln.business_date >= since]
-    meetings = ledger.reports.reconciliation(code).meetings
-    return page(request, "rice_savings/sheet.html", group=group, members=members,
-                recent=recent, position=ledger.reports.position(code),
-                last=meetings[-1] if meetings else None)
+        book = ledger.reports.savings.passbook(code, m.member_no)
+        recent[m.member_no] = [
+            ln.rice_saved_grams
+            for ln in book.lines
+            if ln.rice_saved_grams and ln.business_date >= since
+        ]
+    meetings = ledger.reports.meetings.reconciliation(code, last=1).meetings
+    return page(
+        request,
+        "rice_savings/sheet.html",
+        group=group,
+        members=members,
+        recent=recent,
+        position=ledger.reports.books.position(code),
+        last=meetings[-1] if meetings else None,
+    )
 
 
 @hookimpl
