@@ -275,3 +275,39 @@ def test_par_never_exceeds_100_percent(loans: list[tuple[Decimal, int]]) -> None
 
     value = par([{"outstanding": o, "days_overdue": d} for o, d in loans])
     assert T("0") <= value <= T("100")
+
+
+def test_a_loan_is_previewed_with_its_schedule_and_nothing_is_written(
+    any_ledger: Ledger,
+) -> None:
+    from coopledger import DisburseLoan  # noqa: PLC0415
+
+    lending_group(any_ledger)
+    command = DisburseLoan(
+        group="JOBA",
+        member=1,
+        principal=T("10000"),
+        instalments=12,
+        purpose="vermicompost",
+        approved_by="group meeting",
+        date=date(2016, 1, 15),
+        key="loan-1",
+    )
+    before = any_ledger.load("JOBA").version
+    (event,) = any_ledger.preview(command)
+    assert type(event).__name__ == "LoanDisbursed"
+    assert len(event.schedule) == 12
+    assert any_ledger.load("JOBA").version == before  # nothing written
+    assert any_ledger.reports.loans.loans("JOBA") == []
+    # Recording it then gives the schedule the preview showed.
+    any_ledger.execute(command)
+    (loan,) = any_ledger.reports.loans.loans("JOBA")
+    assert loan.principal == event.principal
+    assert [r["principal"] for r in loan.schedule] == [r["principal"] for r in event.schedule]
+    # A refusal is raised as recording would raise it.
+    too_much = command.model_copy(update={"member": 2, "principal": T("50000"), "key": "x"})
+    assert_refused(
+        any_ledger, "JOBA", lambda: any_ledger.preview(too_much), RuleBroken, "principal"
+    )
+    # A replay of a recorded key previews nothing.
+    assert any_ledger.preview(command) == []

@@ -38,7 +38,7 @@ from coopledger.kernel.postings import DatedPosting
 from coopledger.kernel.projection import Projector, schema_version
 from coopledger.kernel.storage import Database, DateAsISO, StoreConfig, schema_lock
 from coopledger.kernel.streams import CLUSTER_PREFIX, Chained, Stamp, TimelineAsPairs, stream_id
-from coopledger.kernel.unit import BatchRefused, Receipt, Streams, Unit, record
+from coopledger.kernel.unit import BatchRefused, Receipt, Streams, Unit, preview, record
 from coopledger.reports import Reports
 
 if TYPE_CHECKING:
@@ -210,6 +210,11 @@ class Ledger:
         if not commands:
             return []
         return record(self, commands, batch=True)
+
+    def preview(self, command: Command) -> list[LedgerEvent]:
+        """The events ``command`` would record, checked by the same rules, with nothing
+        written (see :func:`coopledger.kernel.unit.preview`)."""
+        return preview(self, command)
 
     def _do(self, model: type[Command] | str, **fields: Any) -> Receipt:
         from coopledger.kernel.commands import validated  # noqa: PLC0415 - writes load it

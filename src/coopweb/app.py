@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
-from litestar import Litestar, Request, Response, Router, get, post
+from litestar import Litestar, MediaType, Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import (
     HTTPException,
@@ -139,7 +139,7 @@ async def login_page(request: Request[Any, Any, Any]) -> Template:
     return page(request, "login.html", error=None, username="")
 
 
-@post("/login", include_in_schema=False)
+@post("/login", include_in_schema=False, media_type=MediaType.HTML)
 async def login(request: Request[Any, Any, Any]) -> Any:
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
@@ -254,7 +254,7 @@ def blank_meeting(ledger: Ledger, code: str) -> dict[str, Any]:
     }
 
 
-@post("/groups/{code:str}/meetings", include_in_schema=False)
+@post("/groups/{code:str}/meetings", include_in_schema=False, media_type=MediaType.HTML)
 async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
     user, group = readable_group(request, code)
     if not user.can_write(group):
@@ -334,7 +334,7 @@ async def passbook_page(
 
 @get("/groups/{code:str}/history", include_in_schema=False)
 async def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
-    _, group = readable_group(request, code)
+    user, group = readable_group(request, code)
     ledger: Ledger = state(request).ledger
     try:
         after = max(0, int(request.query_params.get("after", "0")))
@@ -364,6 +364,7 @@ async def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
         group=group,
         rows=rows,
         more=more,
+        can_write=user.can_write(group),
         next_after=rows[-1]["position"] if rows else after,
     )
 
@@ -460,7 +461,7 @@ async def accounts_page(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@post("/admin/accounts", include_in_schema=False)
+@post("/admin/accounts", include_in_schema=False, media_type=MediaType.HTML)
 async def save_account(request: Request[Any, Any, Any]) -> Any:
     user = need_user(request)
     if user.role != "admin":

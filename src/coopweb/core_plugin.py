@@ -15,6 +15,14 @@ HERE = Path(__file__).parent
 
 
 @hookimpl
+def coopweb_routes() -> list[Any]:
+    """A page for every group command (coopweb.entries)."""
+    from coopweb.entries import ROUTES  # noqa: PLC0415 - it imports coopweb.app
+
+    return list(ROUTES)
+
+
+@hookimpl
 def coopweb_template_dirs() -> list[Path]:
     return [HERE / "templates"]
 

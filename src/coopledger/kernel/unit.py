@@ -287,6 +287,23 @@ def record(ledger: Ledgerish, commands: Sequence[Command], *, batch: bool = Fals
     raise ConcurrencyConflict(stream, ledger.retries)
 
 
+def preview(ledger: Ledgerish, command: Command) -> list[Any]:
+    """The events ``command`` would record now, decided by the same rules on the same
+    state, and nothing saved (a loan's schedule, a correction's reversal, shown before the
+    user confirms). A refusal is raised as :func:`record` raises it. A replay of a key
+    already recorded previews nothing (``[]``)."""
+    with ledger.write_lock:
+        unit = Unit(ledger.streams, None)  # type: ignore[arg-type]
+        ledger.lend(unit)
+        try:
+            _, errors = _decide(ledger, unit, [command], batch=False)
+            if errors:
+                raise errors[0][1]
+            return unit.pending()
+        finally:
+            unit.discard()  # the streams it loaded hold the unsaved events: forget them
+
+
 def _decide(
     ledger: Ledgerish, unit: Unit, commands: Sequence[Command], *, batch: bool
 ) -> tuple[list[Receipt], list[tuple[int, LedgerError]]]:

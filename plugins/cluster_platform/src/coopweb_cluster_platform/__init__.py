@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -102,7 +102,7 @@ async def platform_page(request: Request[Any, Any, Any], code: FromPath[str]) ->
     return page(request, "cluster_platform/platform.html", **_platform_context(request, code))
 
 
-@post("/clusters/{code:str}/forms/{name:str}", include_in_schema=False)
+@post("/clusters/{code:str}/forms/{name:str}", include_in_schema=False, media_type=MediaType.HTML)
 async def platform_form(
     request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
 ) -> Any:

@@ -1,0 +1,227 @@
+"""A web form for any command, built from the command's own model (its JSON Schema).
+
+Every command the library registers for the group ``entries`` endpoint gets a page
+(``/groups/JOBA/entries/pay_expense``) without a hand-written form: :func:`fields_of`
+turns the model's fields into :class:`FieldSpec` (a date, a whole number, taka, a choice,
+a tick box, text, a list of lines, rows of a table, a group of fields), the template
+draws them, and :func:`read` turns what was typed back into the command's data, keeping
+what was typed and where each command field was typed, so that a refusal is shown next
+to its input with the value as the user typed it. The rules stay in the library: this
+module only reads and writes form fields.
+
+Input names: ``member``; rows ``activities.0.name`` (counted from 0 in the name, shown
+from 1); lines ``constraints.0``; a group of fields ``wellbeing.poor``; a free set of
+changes (a correction) ``changes.0.field`` and ``changes.0.value``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+#: Fields the page fills itself: the command (the URL), the group (the URL), who records
+#: (the signed-in user) and the idempotency key (a hidden input made with the form).
+HIDDEN = frozenset({"command", "group", "recorded_by", "key"})
+ROWS = 6  # rows of a table or lines of a list shown on a form
+INDEX = re.compile(r"\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input (or a table of inputs) of a command's form."""
+
+    name: str
+    label: str
+    kind: str  # text, date, int, taka, choice, check, lines, rows, group, changes
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    children: tuple[FieldSpec, ...] = ()
+    rows: int = 0
+
+
+@dataclass
+class CommandForm:
+    """What was typed, the command's data read from it, and what went wrong where."""
+
+    values: dict[str, str]
+    inputs: list[str] = field(default_factory=list)  # every input name the form draws
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # input name -> message
+
+    def error_for(self, command_field: str, message: str) -> None:
+        """Put a refusal next to the input that holds ``command_field`` (``sales[1].grams``
+        is typed in ``sales.1.grams``; a whole row's refusal goes to its first input)."""
+        name = INDEX.sub(r".\1", command_field or "")
+        while name and not any(k == name or k.startswith(name + ".") for k in self.inputs):
+            name = name.rpartition(".")[0]
+        if name and name not in self.inputs:
+            name = next(k for k in self.inputs if k.startswith(name + "."))
+        self.errors[name or "form"] = message
+
+
+def _resolve(node: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "$ref" in node:
+        return defs[str(node["$ref"]).rsplit("/", 1)[-1]]  # type: ignore[no-any-return]
+    return node
+
+
+def _without_null(node: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+    """The type of an optional field (``anyOf: [T, null]``), and whether it was optional."""
+    options = node.get("anyOf")
+    if isinstance(options, list):
+        kept = [o for o in options if o.get("type") != "null"]
+        if len(kept) < len(options):
+            return (kept[0] if len(kept) == 1 else {**node, "anyOf": kept}), True
+    return node, False
+
+
+def _kind(node: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """What input a field needs (and, for rows and groups, the node of their fields)."""
+    kind = node.get("type")
+    options = {o.get("type") for o in node.get("anyOf", [])}
+    if "decimal_places" in node or options == {"number", "string"}:
+        return "taka", node
+    found = "text"
+    if "enum" in node:
+        found = "choice"
+    elif node.get("format") == "date":
+        found = "date"
+    elif kind in ("integer", "boolean"):
+        found = "int" if kind == "integer" else "check"
+    elif kind == "array":
+        item = _resolve(node.get("items", {}), defs)
+        is_rows = item.get("type") == "object" or "properties" in item
+        return ("rows", item) if is_rows else ("lines", node)
+    elif kind == "object":
+        found = "group" if "properties" in node else "changes"
+    return found, node
+
+
+def _spec(name: str, node: Mapping[str, Any], defs: Mapping[str, Any], required: bool) -> FieldSpec:
+    node, optional = _without_null(_resolve(node, defs))
+    node = _resolve(node, defs)
+    kind, inner = _kind(node, defs)
+    spec = FieldSpec(
+        name=name,
+        label=str(node.get("title") or name.replace("_", " ").capitalize()),
+        kind=kind,
+        required=required and not optional,
+        help=str(node.get("description", "")),
+    )
+    if kind == "choice":
+        return replace(spec, choices=tuple(map(str, node["enum"])))
+    if kind in ("rows", "group"):
+        spec = replace(spec, children=tuple(_children(inner, defs)))
+    rows = {"rows": ROWS, "lines": ROWS, "changes": 3}.get(kind, 0)
+    return replace(spec, rows=rows)
+
+
+def _children(node: Mapping[str, Any], defs: Mapping[str, Any]) -> list[FieldSpec]:
+    required = set(node.get("required", []))
+    return [
+        _spec(name, sub, defs, name in required) for name, sub in node.get("properties", {}).items()
+    ]
+
+
+def fields_of(model: type[Any]) -> list[FieldSpec]:
+    """The inputs of a command's form, in the model's order, the date first."""
+    schema = model.model_json_schema()
+    specs = [s for s in _children(schema, schema.get("$defs", {})) if s.name not in HIDDEN]
+    return sorted(specs, key=lambda s: s.name != "date")
+
+
+def _scalar(form: CommandForm, spec: FieldSpec, name: str) -> tuple[bool, Any]:
+    """The value typed in input ``name`` (``False, None`` when left empty)."""
+    typed = form.values.get(name, "").strip()
+    if spec.kind == "check":
+        return True, bool(typed)
+    if not typed:
+        return False, None
+    if spec.kind == "int":
+        if not re.fullmatch(r"[0-9]+", typed):
+            form.errors[name] = f"{spec.label}: {typed!r} is not a whole number"
+            return False, None
+        return True, int(typed)
+    return True, typed  # taka stay text: the model reads them exactly, never as floats
+
+
+def _changes(form: CommandForm, spec: FieldSpec, name: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i in range(spec.rows):
+        key = form.values.get(f"{name}.{i}.field", "").strip()
+        value = form.values.get(f"{name}.{i}.value", "").strip()
+        if key or value:
+            out[key] = int(value) if re.fullmatch(r"-?[0-9]+", value) else value
+    return out
+
+
+def _blank(value: Any) -> bool:
+    """Nothing typed: an empty text, list or row, an unticked box."""
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    return value in (None, "", [], False)
+
+
+def _read_into(
+    form: CommandForm, specs: tuple[FieldSpec, ...] | list[FieldSpec], prefix: str
+) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for spec in specs:
+        name = prefix + spec.name
+        if spec.kind == "lines":
+            lines = [form.values.get(f"{name}.{i}", "").strip() for i in range(spec.rows)]
+            data[spec.name] = [line for line in lines if line]
+        elif spec.kind == "rows":
+            rows = []
+            for i in range(spec.rows):
+                row = _read_into(form, spec.children, f"{name}.{i}.")
+                if not _blank(row):
+                    rows.append(row)
+            data[spec.name] = rows
+        elif spec.kind == "group":
+            group = _read_into(form, spec.children, name + ".")
+            if spec.required or not _blank(group):  # an optional group left empty: none
+                data[spec.name] = group
+        elif spec.kind == "changes":
+            changes = _changes(form, spec, name)
+            if changes:
+                data[spec.name] = changes
+        else:
+            given, value = _scalar(form, spec, name)
+            if given:
+                data[spec.name] = value
+    return data
+
+
+def read(model: type[Any], values: Mapping[str, str]) -> CommandForm:
+    """The command's data from a submitted form (the model then validates it)."""
+    specs = fields_of(model)
+    form = CommandForm({k: str(v) for k, v in values.items() if k != "_csrf_token"})
+    form.inputs = input_names(specs)
+    form.data = _read_into(form, specs, "")
+    return form
+
+
+def input_names(specs: list[FieldSpec] | tuple[FieldSpec, ...], prefix: str = "") -> list[str]:
+    """Every input name a form of ``specs`` draws (the template and the tests agree)."""
+    out: list[str] = []
+    for spec in specs:
+        name = prefix + spec.name
+        if spec.kind == "lines":
+            out += [f"{name}.{i}" for i in range(spec.rows)]
+        elif spec.kind == "rows":
+            for i in range(spec.rows):
+                out += input_names(spec.children, f"{name}.{i}.")
+        elif spec.kind == "group":
+            out += input_names(spec.children, name + ".")
+        elif spec.kind == "changes":
+            out += [f"{name}.{i}.{part}" for i in range(spec.rows) for part in ("field", "value")]
+        else:
+            out.append(name)
+    return out
+
+
+__all__ = ["CommandForm", "FieldSpec", "fields_of", "input_names", "read"]

@@ -1,0 +1,144 @@
+"""Every group command has a page: ``/groups/JOBA/entries`` lists them, and
+``/groups/JOBA/entries/<command>`` is its form, built from the command's model
+(:mod:`coopweb.commandform`).
+
+The behaviour is the meeting form's: one command, one transaction, recorded once for its
+key (a hidden input made with the form, so a double submit or a reload records nothing
+twice); a refusal comes back as the form refilled with the error next to its field
+(an HTML page, or the form alone for htmx, 422); the confirmation shows the seal to write
+in the minutes. "Preview" shows what the command would record (a loan's schedule, a
+correction's reversal) with nothing written, decided by the same rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import MediaType, Request, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from pydantic import ValidationError
+
+from coopledger import LedgerError
+from coopledger.kernel.commands import COMMANDS, Command, commands_for, invalid
+from coopweb.accounts import User
+from coopweb.app import is_htmx, page, readable_group, state
+from coopweb.commandform import CommandForm, fields_of, read
+
+
+def _title(model: type[Command]) -> str:
+    return (model.__doc__ or model.command_name).strip().splitlines()[0].rstrip(".")
+
+
+def _writable(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:
+    user, group = readable_group(request, code)
+    if not user.can_write(group):
+        raise PermissionDeniedException(f"{user.username} may not record for {code.upper()}")
+    return user, group
+
+
+def _model(name: str) -> type[Command]:
+    import coopledger.capabilities  # noqa: F401, PLC0415 - plugins' commands too
+
+    if name not in commands_for("entries"):
+        raise NotFoundException(f"no entry form {name!r}")
+    return COMMANDS[name]
+
+
+@get("/groups/{code:str}/entries", include_in_schema=False, media_type=MediaType.HTML)
+async def entries_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
+    _, group = _writable(request, code)
+    import coopledger.capabilities  # noqa: F401, PLC0415
+
+    forms = [(name, _title(COMMANDS[name])) for name in commands_for("entries")]
+    return page(request, "entries.html", group=group, forms=forms)
+
+
+def _context(
+    request: Request[Any, Any, Any],
+    group: dict[str, Any],
+    model: type[Command],
+    form: CommandForm,
+    **extra: Any,
+) -> dict[str, Any]:
+    target = None
+    if model.command_name == "correct_entry" and form.values.get("target", "").isdigit():
+        try:
+            target = state(request).ledger.event(group["code"], int(form.values["target"]))
+        except LedgerError:
+            target = None
+    return {
+        "group": group,
+        "command_name": model.command_name,
+        "title": _title(model),
+        "fields": fields_of(model),
+        "form": form,
+        "target": target,
+        **extra,
+    }
+
+
+@get("/groups/{code:str}/entries/{name:str}", include_in_schema=False, media_type=MediaType.HTML)
+async def entry_page(
+    request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
+) -> Any:
+    _, group = _writable(request, code)
+    model = _model(name)
+    typed = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+    typed.setdefault("date", state(request).ledger.today().isoformat())
+    typed["key"] = uuid.uuid4().hex
+    form = CommandForm(typed)
+    return page(request, "entry.html", **_context(request, group, model, form))
+
+
+def _command(form: CommandForm, model: type[Command], code: str, user: User) -> Command | None:
+    if form.errors:
+        return None
+    try:
+        return model.model_validate(
+            {
+                **form.data,
+                "group": code.upper(),
+                "key": form.values.get("key") or None,
+                "recorded_by": user.username,
+            }
+        )
+    except ValidationError as e:
+        problem = invalid(e)
+        form.error_for(problem.field, problem.message)
+    except LedgerError as e:
+        form.error_for(e.field, e.message)
+    return None
+
+
+@post("/groups/{code:str}/entries/{name:str}", include_in_schema=False, media_type=MediaType.HTML)
+async def record_entry(
+    request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
+) -> Any:
+    user, group = _writable(request, code)
+    model = _model(name)
+    form = read(model, dict((await request.form()).items()))
+    ledger = state(request).ledger
+    command = _command(form, model, code, user)
+    receipt, previewed = None, None
+    if command is not None:
+        try:
+            if form.values.get("preview"):
+                previewed = ledger.preview(command)
+            else:
+                receipt = ledger.execute(command)
+        except LedgerError as e:
+            form.error_for(e.field, e.message)
+    template = "partials/entry_form.html" if is_htmx(request) else "entry.html"
+    context = _context(request, group, model, form, receipt=receipt, previewed=previewed)
+    if receipt is None:
+        return page(request, template, status_code=200 if previewed is not None else 422, **context)
+    form.values = {"key": uuid.uuid4().hex, "date": form.values.get("date", "")}
+    headers = {"HX-Trigger": "ledger-changed"} if is_htmx(request) else None
+    return page(request, template, headers=headers, **context)
+
+
+ROUTES = [entries_page, entry_page, record_entry]
+
+__all__ = ["ROUTES"]
