@@ -71,7 +71,11 @@ def coopweb_group_panels(
         Panel(
             "position",
             "Position",
-            render("partials/position.html", p=position),
+            render(
+                "partials/position.html",
+                p=position,
+                owed_to_bank=ledger.reports.clusters.owed_to_bank(code, as_of=as_of),
+            ),
             order=10,
             refresh=f"/groups/{code}/panels/position{suffix}",
         ),

@@ -539,6 +539,37 @@ def test_the_dashboard_shows_the_loans_panel(client: TestClient[Any], ledger: Le
     assert "1,000.00 Tk" in client.get("/groups/JOBA/panels/loans").text
 
 
+def test_a_late_borrowers_passbook_shows_what_she_owes_and_what_is_overdue(
+    client: TestClient[Any], ledger: Ledger
+) -> None:
+    from datetime import date  # noqa: PLC0415
+
+    ledger.receive_grant("JOBA", source="ALRD", purpose="fund", taka="5000", date=D1)
+    ledger.disburse_loan(
+        "JOBA",
+        member=2,
+        principal="1000",
+        instalments=4,
+        rate="12",
+        purpose="goat",
+        approved_by="meeting",
+        date=D1,
+    )
+    ledger.pin_today(date(2016, 3, 1))  # two instalments fell due, none paid
+    sign_in(client, "rina")
+    book = client.get("/groups/JOBA/members/2").text
+    owed = re.search(r'data-figure="loan-owed">([^<]+)<', book)
+    overdue = re.search(r'data-figure="loan-overdue"[^>]*>([^<]+)<', book)
+    assert owed is not None and overdue is not None
+    assert owed.group(1) == "1,000.00 Tk"
+    expected = ledger.reports.savings.passbook("JOBA", 2).loan_overdue
+    assert expected > 0
+    assert overdue.group(1) == f"{expected:,.2f} Tk"
+    assert 'data-figure="lent">1,000.00 Tk' in book
+    position = client.get("/groups/JOBA/panels/position").text
+    assert 'data-figure="loans">1,000.00 Tk' in position
+
+
 def test_loan_repayments_are_collected_in_the_meeting_form(
     client: TestClient[Any], ledger: Ledger
 ) -> None:
