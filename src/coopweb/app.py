@@ -7,6 +7,8 @@ books stays in coopledger. ``create_app(ledger)`` is the factory.
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
 import secrets
 import uuid
@@ -16,7 +18,9 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from litestar import Litestar, MediaType, Request, Response, Router, get, post
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -46,6 +50,19 @@ HTMX = "/static/coopweb/htmx-2.0.11.min.js"
 
 
 # ---------------------------------------------------------------------- helpers
+@functools.cache
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def static_url(folders: dict[str, Path], name: str) -> str:
+    """``static('coopweb/app.css')`` -> ``/static/coopweb/app.css?v=<digest>``: the digest
+    of the file's content, so that browsers may keep it a year and still see a change."""
+    package, _, rest = name.partition("/")
+    path = Path(folders[package]) / rest
+    return f"/static/{name}?v={_digest(path)}" if path.is_file() else f"/static/{name}"
+
+
 def state(request: Request[Any, Any, Any]) -> Any:
     return request.app.state
 
@@ -596,12 +613,16 @@ def create_app(
         autoescape=select_autoescape(["html", "xml"]),
     )
     env.filters["taka"] = format_taka
+    statics_dirs = {name: folder for ps in pm.hook.coopweb_static_dirs() for name, folder in ps}
+    env.globals["static"] = functools.partial(static_url, statics_dirs)
     env.filters["kg"] = format_grams
     statics = [
         create_static_files_router(
             path=f"/static/{name}",
             directories=[folder],
             name=f"static-{name}",
+            # Pages name static files with a digest of their content (?v=...): a year.
+            cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
             include_in_schema=False,
         )
         for pairs in pm.hook.coopweb_static_dirs()
@@ -646,6 +667,8 @@ def create_app(
             Exception: handle_crash,
         },
         openapi_config=OpenAPIConfig(title="coopledger API", version="1", path="/schema"),
+        # Pages and static files travel gzipped (cheap phones, slow connections).
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         debug=debug,
     )
     app.state.ledger = ledger

@@ -12,6 +12,8 @@ from datetime import date
 from markupsafe import Markup, escape
 
 COLOURS = ("#1b7f5b", "#b3541e", "#2f5fa7", "#8a3ea8")
+#: Each line also has its own dash, so that the lines are told apart without colour.
+DASHES = ("", "8 4", "2 3", "10 3 2 3")
 
 
 def line_chart(
@@ -29,7 +31,7 @@ def line_chart(
     first = min(d for d, _ in points).toordinal()
     last = max(d for d, _ in points).toordinal()
     top = max(1, *(v for _, v in points))
-    pad_l, pad_b, pad_t = 8, 22, 14
+    pad_l, pad_b, pad_t = 8, 4, 4
     inner_w, inner_h = width - pad_l * 2, height - pad_b - pad_t
     span = max(1, last - first)
 
@@ -47,24 +49,37 @@ def line_chart(
     ]
     legend = []
     for i, (name, s) in enumerate(series.items()):
-        colour = COLOURS[i % len(COLOURS)]
+        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
         coords = " ".join(f"{x(d)},{y(v)}" for d, v in s)
         parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>'
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
+            f'stroke-dasharray="{dash}" points="{coords}"/>'
         )
-        legend.append(f'<tspan fill="{colour}">&#9632; {escape(name)}</tspan>')
-    first_day, last_day = date.fromordinal(first), date.fromordinal(last)
-    parts.append(f'<text x="{pad_l}" y="{height - 6}" font-size="11">{first_day}</text>')
-    parts.append(
-        f'<text x="{width - pad_l}" y="{height - 6}" font-size="11" '
-        f'text-anchor="end">{last_day}</text>'
-    )
-    parts.append(
-        f'<text x="{pad_l}" y="11" font-size="11">{escape(fmt(top))} '  # type: ignore[operator]
-        f"{' '.join(legend)}</text>"
-    )
+        legend.append(f"<span>{_key(colour, dash)} {escape(name)}</span>")
     parts.append("</svg>")
-    return Markup("".join(parts))
+    first_day, last_day = date.fromordinal(first), date.fromordinal(last)
+    return _framed(
+        f"{escape(fmt(top))} {' '.join(legend)}",  # type: ignore[operator]
+        "".join(parts),
+        f"<span>{first_day}</span><span>{last_day}</span>",
+    )
+
+
+def _key(colour: str, dash: str) -> str:
+    """A legend's sample of a line: its colour and its dash (readable without colour)."""
+    return (
+        f'<svg class="key" viewBox="0 0 24 10" aria-hidden="true"><line x1="0" y1="5" '
+        f'x2="24" y2="5" stroke="{colour}" stroke-width="3" stroke-dasharray="{dash}"/></svg>'
+    )
+
+
+def _framed(top: str, svg: str, axis: str) -> Markup:
+    """The chart's words in HTML around the drawing, so that they stay readable (at the
+    page's own font size) however small the drawing is scaled on a phone."""
+    return Markup(
+        f'<div class="chart"><div class="chart-top">{top}</div>{svg}'
+        f'<div class="chart-axis">{axis}</div></div>'
+    )
 
 
 def bar_chart(
@@ -79,7 +94,7 @@ def bar_chart(
     if not bars:
         return Markup('<p class="muted">Nothing recorded yet.</p>')
     top = max(1, *(v for _, v in bars))
-    pad_b, pad_t = 20, 14
+    pad_b, pad_t = 4, 4
     inner_h = height - pad_b - pad_t
     step = max(1, width // len(bars))
     parts = [
@@ -93,10 +108,9 @@ def bar_chart(
             f'width="{max(1, step - 4)}" height="{h}" fill="{COLOURS[0]}">'
             f"<title>{escape(name)}: {escape(fmt(v))}</title></rect>"  # type: ignore[operator]
         )
-        if len(bars) <= 14 or i % 3 == 0:
-            parts.append(
-                f'<text x="{i * step + step // 2}" y="{height - 6}" font-size="10" '
-                f'text-anchor="middle">{escape(name)}</text>'
-            )
-    parts.append(f'<text x="2" y="11" font-size="11">{escape(fmt(top))}</text></svg>')  # type: ignore[operator]
-    return Markup("".join(parts))
+    parts.append("</svg>")
+    return _framed(
+        escape(fmt(top)),  # type: ignore[operator]
+        "".join(parts),
+        f"<span>{escape(bars[0][0])}</span><span>{escape(bars[-1][0])}</span>",
+    )

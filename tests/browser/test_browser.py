@@ -140,3 +140,39 @@ def test_screenshot_of_the_dashboard(page: Page, tmp_path: Path) -> None:
     shot = Path(os.environ.get("COOPWEB_SCREENSHOT", str(tmp_path / "dashboard.png")))
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+PAGES = [
+    "/groups",
+    "/groups/JOBA",
+    "/groups/JOBA/members/2",
+    "/groups/JOBA/history",
+    "/groups/JOBA/reports",
+    "/groups/JOBA/entries",
+    "/groups/JOBA/entries/adopt_plan",
+    "/groups/JOBA/entries/disburse_loan",
+]
+
+
+@pytest.mark.parametrize("size", [(360, 740), (1366, 768)], ids=["phone", "laptop"])
+def test_no_page_is_wider_than_the_screen_and_targets_are_big_enough(
+    page: Page, size: tuple[int, int]
+) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    for url in PAGES:
+        page.goto(url)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= size[0], f"{url} is {wide} px wide at {size[0]} px"
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('button, select, input:not([type=hidden])')]
+                .filter(e => e.offsetParent !== null)
+                .map(e => [e.name || e.textContent.trim(), e.getBoundingClientRect().height])
+                .filter(([, h]) => h < 43.5)"""
+        )
+        assert small == [], f"{url}: touch targets under 44 px: {small}"
+    page.goto("/groups/JOBA")
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('div.chart-top, div.chart-axis')]
+            .map(e => parseFloat(getComputedStyle(e).fontSize))"""
+    )
+    assert sizes and min(sizes) >= 12, sizes

@@ -600,3 +600,16 @@ def test_loan_repayments_are_collected_in_the_meeting_form(
     assert r.status_code == 200, r.text
     (row,) = ledger.reports.loans.loans("JOBA")
     assert row.principal_paid == Decimal("250.00")
+
+
+def test_pages_are_light_gzipped_and_static_files_cached(client: TestClient[Any]) -> None:
+    sign_in(client, "rina")
+    r = client.get("/groups/JOBA", headers={"accept-encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    wire = int(r.headers.get("content-length") or len(r.content))
+    assert wire < 100_000
+    css = re.search(r'href="(/static/coopweb/app\.css\?v=[0-9a-f]{10})"', r.text)
+    assert css is not None  # named by its content's digest
+    static = client.get(css.group(1))
+    assert static.status_code == 200
+    assert "max-age=31536000" in static.headers["cache-control"]
