@@ -151,3 +151,33 @@ def test_a_sale_balances_whatever_part_is_paid(grams: int, price: Decimal, perce
         {"buyer_no": 1, "grams": grams, "taka_per_kg": price, "value": value, "paid": paid},
     )
     assert imbalance(legs) == {}
+
+
+def test_a_meeting_day_gives_each_members_entries_and_her_totals_after(
+    sqlite_ledger: Ledger,
+) -> None:
+    from coopledger.testing import D2, D3  # noqa: PLC0415
+
+    ledger = sqlite_ledger
+    seed_group(ledger, "JOBA", members=3)
+    ledger.record_meeting("JOBA", date=D1, deposits=[{"member": 1, "grams": 1000}])
+    ledger.record_meeting(
+        "JOBA",
+        date=D2,
+        deposits=[{"member": 1, "grams": 700}, {"member": 2, "grams": 500}],
+        sales=[{"buyer": 3, "grams": 1000, "taka_per_kg": "30", "paid": "10"}],
+        savings=[{"member": 2, "taka": "5.50"}],
+    )
+    ledger.record_meeting("JOBA", date=D3, deposits=[{"member": 1, "grams": 900}])
+    one, two, three = ledger.reports.savings.meeting_day("JOBA", D2)
+    assert (one.rice_grams, one.total_rice_grams) == (700, 1700)  # D3 not counted
+    assert (two.rice_grams, two.cash, two.total_cash) == (500, Decimal("5.50"), Decimal("5.50"))
+    assert (three.paid, three.owed) == (Decimal("10.00"), Decimal("20.00"))
+    # It agrees with the members' passbooks as of that day.
+    for row in (one, two, three):
+        book = ledger.reports.savings.passbook("JOBA", row.member_no, as_of=D2)
+        assert (row.total_rice_grams, row.total_cash, row.owed) == (
+            book.rice_saved_grams,
+            book.cash_savings,
+            book.owed,
+        )

@@ -16,10 +16,10 @@ HERE = Path(__file__).parent
 
 @hookimpl
 def coopweb_routes() -> list[Any]:
-    """A page for every group command (coopweb.entries)."""
-    from coopweb.entries import ROUTES  # noqa: PLC0415 - it imports coopweb.app
+    """A page for every group command (coopweb.entries); the meeting sheet."""
+    from coopweb import entries, sheets  # noqa: PLC0415 - they import coopweb.app
 
-    return list(ROUTES)
+    return [*entries.ROUTES, *sheets.ROUTES]
 
 
 @hookimpl

@@ -613,3 +613,23 @@ def test_pages_are_light_gzipped_and_static_files_cached(client: TestClient[Any]
     static = client.get(css.group(1))
     assert static.status_code == 200
     assert "max-age=31536000" in static.headers["cache-control"]
+
+
+def test_the_pictorial_meeting_sheet(client: TestClient[Any], ledger: Ledger) -> None:
+    sign_in(client, "rina")
+    assert form_post(client, "/groups/JOBA/meetings", meeting_form()).status_code == 200
+    held = ledger.reports.meetings.held_on("JOBA", D2)
+    assert held is not None
+    panel = client.get("/groups/JOBA/panels/meetings").text
+    assert f"/groups/JOBA/meetings/{D2}/sheet" in panel
+    sheet = client.get(f"/groups/JOBA/meetings/{D2}/sheet")
+    assert sheet.status_code == 200
+    assert sheet.headers["content-type"].startswith("text/html")
+    assert f'<strong class="seal">{held["seal"]}</strong>' in sheet.text
+    assert 'aria-label="rice"' in sheet.text and 'aria-label="taka"' in sheet.text
+    rows = ledger.reports.savings.meeting_day("JOBA", D2)
+    assert [r.rice_grams for r in rows] == [1400, 1500, 0]
+    assert "1.400 kg" in sheet.text and "2.800 kg" in sheet.text  # today; her total
+    assert "2.300 kg" in sheet.text  # the rice sack's count
+    assert client.get(f"/groups/JOBA/meetings/{D1}/sheet").status_code == 404
+    assert client.get("/groups/JOBA/meetings/yesterday/sheet").status_code == 404

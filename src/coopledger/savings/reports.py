@@ -130,6 +130,23 @@ class MemberBalance:
     loan_owed: Decimal
 
 
+@dataclass(frozen=True)
+class MemberDay:
+    """A member on a meeting day: what she brought that day and where she stands after it
+    (the pictorial meeting sheet's row)."""
+
+    member_no: int
+    name: str
+    rice_grams: int  # rice saved that day
+    cash: Decimal  # cash saved that day (less withdrawn)
+    paid: Decimal  # paid for rice that day
+    repaid: Decimal  # loan principal and charge repaid that day
+    total_rice_grams: int  # rice saved, all told
+    total_cash: Decimal  # cash savings, all told
+    owed: Decimal  # still owed for rice
+    loan_owed: Decimal
+
+
 _SUMS = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in COLUMNS)
 
 
@@ -231,6 +248,42 @@ class SavingsReports(Area):
             )
             for r in rows
         ]
+
+    def meeting_day(self, code: str, day: date) -> list[MemberDay]:
+        """Every member of the group on ``day``: that day's entries and her totals after
+        them, in one query (the pictorial meeting sheet)."""
+        gid, on = self.gid(code), day.isoformat()
+        today = ", ".join(
+            f"COALESCE(SUM(CASE WHEN p.business_date = ? THEN p.{c} ELSE 0 END), 0) AS d_{c}"
+            for c in COLUMNS
+        )
+        sums = ", ".join(f"COALESCE(SUM(p.{c}), 0) AS {c}" for c in COLUMNS)
+        rows = self.query(
+            f"SELECT m.member_no, m.name, {today}, {sums} FROM {{members}} m LEFT JOIN "
+            "{passbook} p ON p.group_id = m.group_id AND p.member_no = m.member_no AND "
+            "p.business_date <= ? WHERE m.group_id = ? AND m.joined_on <= ? AND "
+            "(m.left_on IS NULL OR m.left_on > ?) GROUP BY m.member_no, m.name "
+            "ORDER BY m.member_no",
+            (*[on] * len(COLUMNS), on, gid, on, on),
+        )
+        out = []
+        for r in rows:
+            t = {c: int(r[c]) for c in COLUMNS}
+            out.append(
+                MemberDay(
+                    member_no=r["member_no"],
+                    name=r["name"],
+                    rice_grams=int(r["d_rice_saved"]),
+                    cash=taka(int(r["d_cash_saved"])),
+                    paid=taka(int(r["d_paid"])),
+                    repaid=taka(int(r["d_repaid"]) + int(r["d_charge"])),
+                    total_rice_grams=t["rice_saved"],
+                    total_cash=taka(t["cash_saved"]),
+                    owed=taka(t["bought_value"] - t["paid"]),
+                    loan_owed=taka(_loan_owed(t)),
+                )
+            )
+        return out
 
     def member_balances(self, code: str, *, as_of: date | None = None) -> list[MemberBalance]:
         """Every member's rice savings, cash savings, what she owes for rice and on loans,
