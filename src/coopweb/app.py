@@ -43,7 +43,7 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel.integrity import seal
 from coopledger.money import format_grams, format_taka
 from coopweb.accounts import Accounts, User
-from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting
+from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting, reason_of
 from coopweb.plugins import plugin_manager
 
 HTMX = "/static/coopweb/htmx-2.0.11.min.js"
@@ -246,10 +246,10 @@ def _execute(
         )
         return ledger.execute(command)
     except LedgerError as e:
-        form.error_for(e.field, e.message)
+        form.error_for(e.field, reason_of(e))
     except ValidationError as e:
         problem = invalid(e)
-        form.error_for(problem.field, problem.message)
+        form.error_for(problem.field, reason_of(problem))
     return None
 
 

@@ -25,6 +25,7 @@ from coopledger.kernel.commands import COMMANDS, Command, commands_for, invalid
 from coopweb.accounts import User
 from coopweb.app import is_htmx, page, readable_group, state
 from coopweb.commandform import CommandForm, fields_of, read
+from coopweb.forms import reason_of
 
 
 def _title(model: type[Command]) -> str:
@@ -106,9 +107,9 @@ def _command(form: CommandForm, model: type[Command], code: str, user: User) -> 
         )
     except ValidationError as e:
         problem = invalid(e)
-        form.error_for(problem.field, problem.message)
+        form.error_for(problem.field, reason_of(problem))
     except LedgerError as e:
-        form.error_for(e.field, e.message)
+        form.error_for(e.field, reason_of(e))
     return None
 
 
@@ -129,7 +130,7 @@ async def record_entry(
             else:
                 receipt = ledger.execute(command)
         except LedgerError as e:
-            form.error_for(e.field, e.message)
+            form.error_for(e.field, reason_of(e))
     template = "partials/entry_form.html" if is_htmx(request) else "entry.html"
     context = _context(request, group, model, form, receipt=receipt, previewed=previewed)
     if receipt is None:

@@ -11,6 +11,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from coopledger.errors import LedgerError
+from coopledger.i18n import render
+
+
+def reason_of(error: LedgerError) -> str:
+    """A refusal as shown next to its input: the reason alone (the input it stands by
+    already says which field and row, and shows the value as it was typed), never
+    programmer notation such as ``sales[0].grams=99999:``."""
+    return render(error.reason)
+
+
 SALE_ROWS = 6
 PAYMENT_ROWS = 4
 LOAN_ROWS = 4

@@ -84,6 +84,7 @@ def test_a_wrong_password_is_refused(client: TestClient[Any]) -> None:
     )
     assert r.status_code == 401
     assert "do not match" in r.text
+    assert r.headers["content-type"].startswith("text/html")  # a page, not JSON
 
 
 def test_forms_without_the_csrf_token_are_refused(client: TestClient[Any]) -> None:
@@ -275,6 +276,8 @@ def test_an_invalid_entry_is_shown_next_to_its_field_and_nothing_is_recorded(
     assert r.status_code == 422
     assert 'id="err-sale_grams_0"' in r.text
     assert "not enough rice" in r.text
+    assert "sales[0]" not in r.text  # no programmer notation next to the field
+    assert r.headers["content-type"].startswith("text/html")
     assert 'value="9000"' in r.text  # what was typed is kept
     assert 'value="1500"' in r.text
     assert ledger.load("JOBA").version == before
@@ -282,6 +285,10 @@ def test_an_invalid_entry_is_shown_next_to_its_field_and_nothing_is_recorded(
     assert r.status_code == 422
     assert 'id="err-grams_2"' in r.text
     assert ledger.load("JOBA").version == before
+    plain = form_post(client, "/groups/JOBA/meetings", meeting_form(grams_2="abc"), htmx=False)
+    assert plain.status_code == 422  # without JavaScript: the whole page, as HTML
+    assert plain.headers["content-type"].startswith("text/html")
+    assert "<html" in plain.text and 'id="err-grams_2"' in plain.text
 
 
 def test_a_plain_form_post_without_htmx_redirects_to_the_dashboard(client: TestClient[Any]) -> None:
