@@ -91,14 +91,21 @@ def test_a_writer_killed_at_random_moments_loses_and_doubles_nothing(
     acks = tmp_path / "acks.txt"
     rng = random.Random(20161125)
     kills = 24 if url.endswith(".db") else 12
-    deadline = time.monotonic() + 50
+    deadline = time.monotonic() + 90
     recorded = 0
     for _ in range(kills):
         if time.monotonic() > deadline:
             break
         child: Any = FORK.Process(target=_record_meetings, args=(url, str(acks), recorded))
         child.start()
-        time.sleep(rng.uniform(0.05, 0.6))
+        # Kill it at a random moment after it has recorded something (however loaded the
+        # machine is): mid-way through the next meeting, or between two.
+        before, wait = len(_acknowledged(acks)), time.monotonic() + 15
+        while len(_acknowledged(acks)) == before and child.is_alive():
+            if time.monotonic() > wait:
+                break
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
         os.kill(child.pid, signal.SIGKILL)
         child.join(30)
         recorded = _check(url, _acknowledged(acks))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from coopledger import cashbook, corrections
+from coopledger import cashbook, corrections, field
 from coopledger.clusters import bank_loans, membership, platform, records
 from coopledger.groups import members
 from coopledger.loans import lending
@@ -40,6 +40,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     records,
     bank_loans,
     planning,
+    field,
 )
 
 

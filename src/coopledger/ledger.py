@@ -92,6 +92,8 @@ class Ledger:
     ) -> None:
         self.config = StoreConfig.parse(db)
         self._pinned: date | bool | None = None  # read from the settings when first needed
+        self._device: str | None = None
+        self._office: str | None = None
         env = dict(self.config.env)
         env.update(CREATE_TABLE="n", IS_SNAPSHOTTING_ENABLED="y")
         with schema_lock(self.config):
@@ -157,9 +159,36 @@ class Ledger:
         )
 
     def lend(self, unit: Unit) -> None:
-        """What commands may use besides streams: stored events, reports."""
+        """What commands may use besides streams: stored events, reports, and which ledger
+        this is (its device id; whether it is a field ledger: see :mod:`coopledger.field`)."""
         unit.extra["event"] = self.event
         unit.extra["reports"] = self.reports
+        unit.extra["device"], unit.extra["field_ledger"] = self.device, self.in_field
+
+    @property
+    def device(self) -> str:
+        """This ledger's own id (made when first asked, kept in its settings): a field
+        ledger is known at the office by it."""
+        if self._device is None:
+            found = self.setting("device")
+            if not found:
+                found = uuid.uuid4().hex
+                self.set_setting("device", found)
+            self._device = found
+        return self._device
+
+    @property
+    def in_field(self) -> bool:
+        """Whether this is a field ledger (taken from an office with ``coopledger field
+        checkout``): it writes only the groups it holds."""
+        if self._office is None:
+            self._office = self.setting("field_office")
+        return bool(self._office)
+
+    def become_field_ledger(self, office: str) -> None:
+        """Mark this ledger as a field copy of the office at ``office`` (a URL)."""
+        self.set_setting("field_office", office)
+        self._office = office
 
     # ------------------------------------------------------------------ settings
     def _meta_table(self) -> None:

@@ -416,6 +416,8 @@ async def record_cluster_entry(request: Request[Any, Any, Any], code: FromPath[s
 
 
 def api_router() -> Router:
+    from coopweb.field_api import field_router  # noqa: PLC0415 - it reads this module's helpers
+
     return Router(
         path="/api/v1",
         route_handlers=[
@@ -433,6 +435,7 @@ def api_router() -> Router:
             cluster_platform,
             programme,
             record_cluster_entry,
+            field_router(),
         ],
         tags=["coopledger"],
     )

@@ -535,7 +535,7 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response[Any]:
-    conflicts = ("IdempotencyConflict", "ConcurrencyConflict")
+    conflicts = ("IdempotencyConflict", "ConcurrencyConflict", "SyncRefused")
     status = (
         404
         if isinstance(exc, UnknownGroup | UnknownCluster)

@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "replay": ("coopledger.cli.audit", "replay", "Replay the events; compare projections."),
     "export": ("coopledger.cli.audit", "export", "Export the log, the reports or Beancount."),
     "serve": ("coopledger.cli.serve", "serve", "Serve the web pages and the JSON API."),
+    "field": ("coopledger.cli.field", "field", "Take groups' books to a laptop in the field."),
+    "sync": ("coopledger.cli.field", "sync", "Sync a field laptop's books with the office."),
 }
 #: Plugins add commands through entry points in this group (``name = "module:command"``).
 ENTRY_POINT_GROUP = "coopledger.cli"

@@ -47,7 +47,7 @@ class Group(Chained):
     ``reviewed``, ``cluster`` (the cluster it belongs to, from its own events).
     """
 
-    state_version = 3  # 3: activities' costs and income kept in ``balances``
+    state_version = 4  # 3: activities' costs and income kept in ``balances``; 4: ``held``
     #: The stream's type as stored with its first event: a name, not a module path.
     TOPIC = "coopledger/Group"
 
@@ -73,6 +73,7 @@ class Group(Chained):
         plans: dict[str, list[dict[str, Any]]]
         reviewed: list[int]
         cluster: str | None
+        held: dict[str, Any] | None  # the field ledger holding its books (coopledger.field)
 
     def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:
         """Trigger one event dated ``on``; returns its position."""

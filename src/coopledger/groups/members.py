@@ -118,6 +118,7 @@ class GroupFormed(NoMoney, LedgerEvent, Aggregate.Created):
         group.loan_rules = None
         group.plans = {}
         group.reviewed = []
+        group.held = None
         group.cluster = None
 
     def project(self, rows: Rows) -> None:

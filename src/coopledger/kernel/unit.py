@@ -62,6 +62,12 @@ log = logging.getLogger(__name__)
 #: Called with each unit just before it is saved (a seam for tests that force two
 #: processes to interleave at the worst moment, and for tracing).
 BEFORE_SAVE: list[Callable[[Unit], None]] = []
+#: Rules on the whole unit, decided before it is saved (a capability registers its own:
+#: a group held by a field ledger refuses other ledgers' writes). They raise a refusal.
+CHECKS: list[Callable[[Unit], None]] = []
+#: Called with the unit and its projection rows: more rows to write in the same
+#: transaction (a field ledger's log of the commands it recorded).
+WITH_ROWS: list[Callable[[Unit, Any], None]] = []
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,11 @@ class Unit:
     reads: dict[UUID, Chained] = field(default_factory=dict)
     base: dict[UUID, int] = field(default_factory=dict)  # versions as loaded
     extra: dict[str, Any] = field(default_factory=dict)  # what the ledger lends commands
+    #: Each stream's holder when loaded (a field ledger's device, or None): see
+    #: :mod:`coopledger.field`.
+    holds: dict[UUID, Any] = field(default_factory=dict)
+    #: The commands decided in this unit with the stamp each was recorded under.
+    stamped: list[tuple[Command, Stamp]] = field(default_factory=list)
 
     # ------------------------------------------------------------------ loading
     def load(self, key: str, *, write: bool = True) -> Chained:
@@ -165,6 +176,7 @@ class Unit:
                     raise UnknownCluster(key.upper().removeprefix(CLUSTER_PREFIX))
                 raise UnknownGroup(key.upper())
             self.base[sid] = found.version
+            self.holds[sid] = getattr(found, "held", None)
             (self.writes if write else self.reads)[sid] = found
         elif write and sid in self.reads:
             self.writes[sid] = self.reads.pop(sid)
@@ -322,6 +334,12 @@ def _decide(
     for aggregate in unit.reads.values():
         if aggregate.pending_events:
             raise RuntimeError(f"a command wrote to stream {aggregate.id} it only read")
+    if not errors:
+        try:
+            for check in CHECKS:
+                check(unit)
+        except LedgerError as e:
+            errors.append((0, e))
     return receipts, errors
 
 
@@ -347,6 +365,7 @@ def _one(
             return prior
         seen[stream, command.key] = (fingerprint, i)
     unit.stamp = ledger.stamp(command, fingerprint)
+    unit.stamped.append((command, unit.stamp))
     sid = stream_id(stream)
     before = len(unit.writes[sid].pending_events) if sid in unit.writes else 0
     command.handle(unit)
@@ -379,6 +398,8 @@ def _save(ledger: Ledgerish, unit: Unit) -> None:
         hook(unit)
     events = unit.pending()
     rows = ledger.projector.rows(events)
+    for add in WITH_ROWS:
+        add(unit, rows)
     reads = {sid: unit.base[sid] for sid in unit.reads}
     saved = {a.id: len(a.pending_events) for a in unit.writes.values()}
     ledger.app.save(*unit.writes.values(), projection=rows, reads=reads)
