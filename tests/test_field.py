@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sqlite3
@@ -21,19 +22,21 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from litestar.testing import TestClient
 
 pytest.importorskip("litestar", reason="the office side needs the 'web' extra")
 
 from coopledger import Ledger, RuleBroken, audit
-from coopledger.field import PROTOCOL, SyncRefused, version
+from coopledger.field import PROTOCOL, SyncRefused, seal_news, version
 from coopledger.kernel.integrity import seal as seal_of
 from coopledger.sync import Office, checkout, give_back, sync
 from coopledger.testing import seed_group
-from coopweb import Accounts
+from coopweb import Accounts, create_app
 from coopweb.accounts import User
 
 BIN = Path(sys.executable).parent
 MEETING = date(2016, 1, 8)
+PASSWORD = "a-long-password"
 
 
 def free_port() -> int:
@@ -88,10 +91,10 @@ class Site:
 def site(tmp_path: Path) -> Iterator[Site]:
     office_db, laptop_db = str(tmp_path / "office.db"), str(tmp_path / "laptop.db")
     with Ledger(office_db) as office:
-        seed_group(office, "JOBA", members=3)
+        seed_group(office, "JOBA", members=3, partner="SUSTAIN")
         seed_group(office, "DOEL", members=2)
         accounts = Accounts(office.db)
-        accounts.save("rina", role="animator", password="a-long-password", groups=["JOBA"])  # noqa: S106
+        accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
         token = accounts.issue_token(User("rina", "animator", groups=frozenset({"JOBA"})))
     s = Site(office_db, laptop_db, f"http://127.0.0.1:{free_port()}", token, None)  # type: ignore[arg-type]
     s.start()
@@ -225,6 +228,42 @@ def test_after_a_recall_the_laptops_entries_are_held_not_merged(site: Site) -> N
         assert [seal_of(json.loads(e["data"])["chain_hash"]) for e in events] == [seal]
         assert commands[0]["command"] == "record_meeting"
         assert commands[0]["key"] == f"meeting-{MEETING}"
+    # A manager sees both versions and applies the laptop's meeting again on top.
+    with Ledger(site.office_db) as office:
+        app = create_app(office, load_entry_points=False, secure_cookies=False)
+        app.state.accounts.save("mita", role="manager", password=PASSWORD, partner="SUSTAIN")
+        with TestClient(app) as client:
+            client.get("/login")
+            client.post(
+                "/login",
+                data={
+                    "username": "mita",
+                    "password": PASSWORD,
+                    "_csrf_token": client.cookies.get("csrftoken"),
+                },
+            )
+            page = client.get(f"/field/held/{row['id']}")
+            assert page.status_code == 200, page.text
+            assert "recalled from the field: laptop lost" in page.text  # the office's side
+            assert seal in page.text  # the laptop's side, with its paper seal
+            applied = client.post(
+                f"/field/held/{row['id']}/apply",
+                headers={"x-csrftoken": client.cookies.get("csrftoken") or ""},
+            )
+            assert applied.status_code == 200, applied.text
+            new = re.search(r'<strong class="seal">([^<]+)<', applied.text)
+            assert new is not None and new.group(1) != seal
+        assert seals(site.office_db, "JOBA") == [new.group(1)]
+        news = seal_news(office, seal)
+        assert news is not None and new.group(1) in str(news)
+    proof = subprocess.run(
+        [str(BIN / "coopledger"), "--db", site.office_db, "verify", "--seal", seal],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert f"recorded again at the office as {new.group(1)}" in proof.stdout
 
 
 # ---------------------------------------------------------------------- bad days
@@ -268,3 +307,54 @@ def test_a_wrong_clock_is_shown_and_an_old_protocol_refused(site: Site) -> None:
     assert "upgrade the office" in refused.value.read().decode()
     with pytest.raises(SyncRefused, match="cannot be reached"):
         sync(Ledger(site.laptop_db), Office("http://127.0.0.1:9", site.token), ["JOBA"])
+
+
+def test_the_laptops_pages_sync_with_a_button(site: Site) -> None:
+    with Ledger(site.laptop_db) as laptop:
+        checkout(laptop, Office(site.url, site.token), "JOBA")
+        seal = meeting(laptop, MEETING)
+        app = create_app(laptop, load_entry_points=False, secure_cookies=False)
+        app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
+        with TestClient(app) as client:
+            client.get("/login")
+            client.post(
+                "/login",
+                data={
+                    "username": "rina",
+                    "password": PASSWORD,
+                    "_csrf_token": client.cookies.get("csrftoken"),
+                },
+            )
+            groups = client.get("/groups").text
+            assert 'id="field-sync"' in groups
+            done = client.post(
+                "/field/sync", headers={"x-csrftoken": client.cookies.get("csrftoken") or ""}
+            )
+            assert done.status_code == 200, done.text
+            assert "1 entries sent" in done.text
+    assert seals(site.office_db, "JOBA") == [seal]
+
+
+def test_an_event_type_this_ledger_does_not_know_is_refused_naming_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    from coopledger.field import TakeToField, WireEvent, receive, wire_events  # noqa: PLC0415
+    from coopledger.kernel.integrity import chain_hash  # noqa: PLC0415
+    from coopledger.kernel.streams import stream_id  # noqa: PLC0415
+
+    with Ledger(str(tmp_path / "o.db")) as office, Ledger(str(tmp_path / "l.db")) as laptop:
+        seed_group(office, "JOBA")
+        office.execute(TakeToField(group="JOBA", device=laptop.device, date=office.today()))
+        at = version(office, "JOBA")
+        (last,) = wire_events(office, "JOBA", after=at - 1)
+        data = json.loads(last.data)
+        topic = "coopledger/HarvestShared"  # from a later release
+        fields = office.app.mapper.transcoder.decode(last.data.encode())
+        data["chain_hash"] = chain_hash(
+            stream_id("JOBA").hex, at + 1, topic, fields, fields["chain_hash"]
+        )
+        future = WireEvent(at + 1, topic, json.dumps(data))
+        receive(laptop, "JOBA", wire_events(office, "JOBA"))
+        with pytest.raises(SyncRefused, match="upgrade coopledger here"):
+            receive(laptop, "JOBA", [future])
+        assert version(laptop, "JOBA") == at  # nothing written

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from coopledger.errors import InvalidInput, LedgerError, RuleBroken
+from coopledger import __version__
+from coopledger.errors import InvalidInput, LedgerError, RuleBroken, UnknownEventType
 from coopledger.groups.aggregate import Group
 from coopledger.i18n import Message, _
 from coopledger.kernel import unit as units
@@ -344,6 +345,19 @@ def _decoded(ledger: Ledger, event: WireEvent) -> dict[str, Any]:
     return data
 
 
+def _stored(ledger: Ledger, sid: Any, event: WireEvent, data: dict[str, Any]) -> StoredEvent:
+    """An event on the wire as this ledger stores it (its own compression and cipher)."""
+    mapper = ledger.app.mapper
+    state = mapper.transcoder.encode(data)
+    if mapper.compressor:
+        state = mapper.compressor.compress(state)
+    if mapper.cipher:
+        state = mapper.cipher.encrypt(state)
+    return StoredEvent(
+        originator_id=sid, originator_version=event.position, topic=event.topic, state=state
+    )
+
+
 def receive(ledger: Ledger, code: str, events: list[WireEvent]) -> int:
     """Add events recorded by another ledger to a group's stream as they are, in one
     transaction with their projection rows; gives back the stream's version after.
@@ -383,16 +397,23 @@ def receive(ledger: Ledger, code: str, events: list[WireEvent]) -> int:
                     ),
                     value=e.position,
                 )
-            state = mapper.transcoder.encode(data)
-            if mapper.compressor:
-                state = mapper.compressor.compress(state)
-            if mapper.cipher:
-                state = mapper.cipher.encrypt(state)
-            one = StoredEvent(
-                originator_id=sid, originator_version=e.position, topic=e.topic, state=state
-            )
+            one = _stored(ledger, sid, e, data)
             stored.append(one)
-            domain.append(cast("LedgerEvent", mapper.to_domain_event(one)))
+            try:
+                domain.append(cast("LedgerEvent", mapper.to_domain_event(one)))
+            except UnknownEventType:
+                raise SyncRefused(
+                    _(
+                        "event {position} is of type {topic}, which this ledger's coopledger "
+                        "{software} does not know: upgrade coopledger here (or install the "
+                        "plugin that records it); nothing was written",
+                        position=e.position,
+                        topic=e.topic,
+                        software=__version__,
+                    ),
+                    field="event type",
+                    value=e.topic,
+                ) from None
             prev = str(data["chain_hash"])
             expected += 1
         if not stored:
@@ -451,3 +472,176 @@ __all__ = [
     "version",
     "wire_events",
 ]
+
+
+# ---------------------------------------------------------------------- held for review
+@dataclass(frozen=True)
+class Held:
+    """A recalled laptop's entries, held at the office for a manager: the events as the
+    laptop recorded them (with the seals written on paper) and the commands that made them."""
+
+    id: int
+    group: str
+    device: str
+    sent_by: str
+    received_at: str
+    base: int  # the last position the laptop and the office shared
+    events: list[WireEvent]
+    commands: list[dict[str, Any]]
+    status: str  # held, applied, partly applied, rejected
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One held command applied again at the office, or refused there."""
+
+    key: str
+    command: str
+    old_seal: str
+    new_seal: str = ""
+    refusal: str = ""
+
+
+def held_items(ledger: Ledger, *, status: str | None = None) -> list[Held]:
+    plain_tables(ledger)
+    rows = ledger.db.query(
+        f"SELECT * FROM {ledger.db.table(HELD_TABLE)}"
+        + (" WHERE status = ?" if status else "")
+        + " ORDER BY id",
+        (status,) if status else (),
+    )
+    return [_held(r) for r in rows]
+
+
+def held_item(ledger: Ledger, number: int) -> Held:
+    found = [h for h in held_items(ledger) if h.id == number]
+    if not found:
+        raise InvalidInput("held", number, _("no entries are held under this number"))
+    return found[0]
+
+
+def _held(r: dict[str, Any]) -> Held:
+    return Held(
+        id=int(r["id"]),
+        group=str(r["group_code"]),
+        device=str(r["device"]),
+        sent_by=str(r["sent_by"]),
+        received_at=str(r["received_at"]),
+        base=int(r["base"]),
+        events=[WireEvent.of(e, i) for i, e in enumerate(json.loads(r["events"]))],
+        commands=list(json.loads(r["commands"])),
+        status=str(r["status"]),
+        outcome=str(r["outcome"]),
+    )
+
+
+def described(ledger: Ledger, code: str, events: list[WireEvent]) -> list[tuple[int, str, Message]]:
+    """Events on the wire as sentences, each with its position and its seal."""
+    out = []
+    mapper = ledger.app.mapper
+    for e in events:
+        data = _decoded(ledger, e)
+        event = cast(
+            "LedgerEvent", mapper.to_domain_event(_stored(ledger, stream_id(code), e, data))
+        )
+        out.append((e.position, seal(str(data.get("chain_hash", ""))), event.describe()))
+    return out
+
+
+def _key_seals(ledger: Ledger, held: Held) -> dict[str, str]:
+    """The paper seal of each held command (its last event's chain hash), by key."""
+    out: dict[str, str] = {}
+    for e in held.events:
+        data = _decoded(ledger, e)
+        out[str(data.get("idempotency_key", ""))] = seal(str(data.get("chain_hash", "")))
+    return out
+
+
+def apply_held(ledger: Ledger, number: int, checker: str) -> list[Applied]:
+    """Apply a held submission's commands again at the office, in order, each by the same
+    rules on the office's books as they are now; each one recorded gets a new seal, mapped
+    from the one written on paper (``cl_seal_map``); one refused is left, with why."""
+    from coopledger.kernel.commands import parse_command  # noqa: PLC0415
+
+    held = held_item(ledger, number)
+    if held.status not in ("held", "partly applied"):
+        raise InvalidInput("held", number, _("these entries were already decided"))
+    seals = _key_seals(ledger, held)
+    done: list[Applied] = []
+    for data in held.commands:
+        key, name = str(data.get("key", "")), str(data.get("command", ""))
+        try:
+            receipt = ledger.execute(parse_command(data))
+        except LedgerError as e:
+            done.append(Applied(key, name, seals.get(key, ""), refusal=e.message))
+            continue
+        done.append(Applied(key, name, seals.get(key, ""), new_seal=receipt.seal))
+        if seals.get(key):
+            with ledger.db.cursor(commit=True) as c:
+                c.execute(
+                    ledger.db.sql(
+                        f"INSERT INTO {ledger.db.table(SEALS_TABLE)} (old_seal, group_code, "
+                        "new_seal, position, held_id, mapped_at) VALUES (?, ?, ?, ?, ?, ?)"
+                        " ON CONFLICT (old_seal) DO NOTHING"
+                    ),
+                    (seals[key], held.group, receipt.seal, receipt.last, held.id, now()),
+                )
+    refused = [a for a in done if a.refusal]
+    status = "partly applied" if refused else "applied"
+    outcome = "; ".join(
+        f"{a.command} {a.old_seal} -> {a.new_seal or 'refused: ' + a.refusal}" for a in done
+    )
+    _decide(ledger, held.id, status, f"{checker}: {outcome}")
+    return done
+
+
+def reject_held(ledger: Ledger, number: int, checker: str, reason: str) -> None:
+    """Decide not to apply a held submission (it stays stored, with who and why)."""
+    held = held_item(ledger, number)
+    if held.status not in ("held", "partly applied"):
+        raise InvalidInput("held", number, _("these entries were already decided"))
+    if not reason.strip():
+        raise InvalidInput("reason", reason, _("say why"))
+    _decide(ledger, held.id, "rejected", f"{checker}: {reason.strip()}")
+
+
+def _decide(ledger: Ledger, number: int, status: str, outcome: str) -> None:
+    with ledger.db.cursor(commit=True) as c:
+        c.execute(
+            ledger.db.sql(
+                f"UPDATE {ledger.db.table(HELD_TABLE)} SET status = ?, outcome = ? WHERE id = ?"
+            ),
+            (status, outcome[:4000], number),
+        )
+
+
+def seal_news(ledger: Ledger, paper_seal: str) -> Message | None:
+    """What became of a paper seal that is not in the office's chains: re-recorded under
+    a new seal, or held for review (None: the office never heard of it)."""
+    plain_tables(ledger)
+    rows = ledger.db.query(
+        f"SELECT * FROM {ledger.db.table(SEALS_TABLE)} WHERE old_seal = ?", (paper_seal,)
+    )
+    if rows:
+        r = rows[0]
+        return _(
+            "seal {old} was recorded in the field and recorded again at the office as "
+            "{new} ({group}, entry {position}; held entries #{held})",
+            old=paper_seal,
+            new=r["new_seal"],
+            group=r["group_code"],
+            position=r["position"],
+            held=r["held_id"],
+        )
+    for h in held_items(ledger):
+        if paper_seal in _key_seals(ledger, h).values():
+            return _(
+                "seal {old} was recorded in the field and is held for a manager "
+                "({group}, held entries #{held}: {status})",
+                old=paper_seal,
+                group=h.group,
+                held=h.id,
+                status=h.status,
+            )
+    return None

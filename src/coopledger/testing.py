@@ -52,8 +52,9 @@ def fixed_clock() -> datetime:
     return NOW
 
 
-def seed_group(ledger: Ledger, code: str = "JOBA", members: int = 3) -> str:
-    """Form a women's group with ``members`` members (numbered from 1)."""
+def seed_group(ledger: Ledger, code: str = "JOBA", members: int = 3, partner: str = "") -> str:
+    """Form a women's group with ``members`` members (numbered from 1), of ``partner``'s
+    programme if given."""
     ledger.form_group(
         code,
         name=f"{code.title()} Nari Dal",
@@ -64,6 +65,7 @@ def seed_group(ledger: Ledger, code: str = "JOBA", members: int = 3) -> str:
         village="Mohalbari",
         date=FORMED,
         key=f"{code}-formed",
+        **({"partner": partner} if partner else {}),
     )
     for i in range(1, members + 1):
         ledger.join_member(

@@ -200,7 +200,15 @@ async def groups_page(request: Request[Any, Any, Any]) -> Template:
     ]
     choices = {k: sorted({g[k] for g in everything}) for k in filters}
     name = "partials/group_rows.html" if is_htmx(request) else "groups.html"
-    return page(request, name, groups=shown, filters=filters, search=search, choices=choices)
+    return page(
+        request,
+        name,
+        groups=shown,
+        filters=filters,
+        search=search,
+        choices=choices,
+        in_field=state(request).ledger.in_field,
+    )
 
 
 @get("/groups/{code:str}", include_in_schema=False)

@@ -17,9 +17,9 @@ HERE = Path(__file__).parent
 @hookimpl
 def coopweb_routes() -> list[Any]:
     """A page for every group command (coopweb.entries); the meeting sheet."""
-    from coopweb import entries, sheets  # noqa: PLC0415 - they import coopweb.app
+    from coopweb import entries, field_pages, sheets  # noqa: PLC0415 - they import coopweb.app
 
-    return [*entries.ROUTES, *sheets.ROUTES]
+    return [*entries.ROUTES, *sheets.ROUTES, *field_pages.ROUTES]
 
 
 @hookimpl
@@ -37,6 +37,8 @@ def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
     items = [("Groups", "/groups")]
     if user is not None and user.role == "admin":
         items.append(("Accounts", "/admin/accounts"))
+    if user is not None and user.role in ("manager", "auditor", "admin"):
+        items.append(("Held field entries", "/field/held"))
     return items
 
 

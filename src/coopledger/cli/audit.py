@@ -163,6 +163,13 @@ def verify(ctx: click.Context, code: str | None, seal_code: str | None) -> None:
     inserted. With --seal, prove that nothing up to the sealed point changed."""
     result = _run(ctx, "verifying", code, seal_code, projections=False)
     _report_chains(ctx, result)
+    if seal_code and result.sealed_position is None:
+        from coopledger.field import seal_news  # noqa: PLC0415
+        from coopledger.kernel.integrity import normalise_seal  # noqa: PLC0415
+
+        news = seal_news(open_ledger(ctx), normalise_seal(seal_code))
+        if news is not None:  # recorded in the field: re-recorded, or held for a manager
+            out.print(words(ctx, news))
     if not result.ok:
         sys.exit(1)
 
