@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "replay": ("coopledger.cli.audit", "replay", "Replay the events; compare projections."),
     "export": ("coopledger.cli.audit", "export", "Export the log, the reports or Beancount."),
     "serve": ("coopledger.cli.serve", "serve", "Serve the web pages and the JSON API."),
+    "plugins": ("coopledger.cli.plugins", "plugins", "List installed plugins and their hooks."),
 }
 #: Plugins add commands through entry points in this group (``name = "module:command"``).
 ENTRY_POINT_GROUP = "coopledger.cli"
