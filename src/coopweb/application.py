@@ -168,32 +168,33 @@ class Coopweb:
 
     def page(
         self,
-        name: str,
+        template: str,
+        /,
         *,
         status_code: int = 200,
         headers: dict[str, str] | None = None,
         **context: Any,
     ) -> Template:
-        """A page rendered from template ``name``, with the navigation, the user and the
+        """A page rendered from ``template``, with the navigation, the user and the
         plugins' template variables (``coopweb_template_vars``) beside ``context``."""
         user = self.user
         nav = [item for items in self.pm.hook.coopweb_nav_items(user=user) for item in items]
         extra: dict[str, Any] = {}
-        for found in self.pm.hook.coopweb_template_vars(app=self, template=name, user=user):
+        for found in self.pm.hook.coopweb_template_vars(app=self, template=template, user=user):
             extra.update(found or {})
         return Template(
-            template_name=name,
+            template_name=template,
             status_code=status_code,
             headers=headers or {},
             context={**extra, "user": user, "nav": nav, **context},
         )
 
     # ------------------------------------------------------------------ the application
-    def render(self, name: str, **context: Any) -> Markup:
+    def render(self, template: str, /, **context: Any) -> Markup:
         """One template rendered to HTML (a panel's body, a fragment)."""
         if self.request is not None:
             context.setdefault("request", self.request)
-        return Markup(self.jinja.get_template(name).render(**context))
+        return Markup(self.jinja.get_template(template).render(**context))
 
     def allowed(self, user: User, action: str, resource: Resource) -> bool:
         """May ``user`` do ``action`` (``"read"``, ``"write"``, or a plugin's own) to
