@@ -67,13 +67,11 @@ def find_group(ledger: Ledger, code: str) -> dict[str, Any]:
 
 
 def find_cluster(ledger: Ledger, code: str) -> dict[str, Any]:
-    """One cluster, with the codes of its groups; 404 for a code no cluster has."""
-    try:
-        found = ledger.reports.clusters.cluster(code)
-    except UnknownCluster:
-        found = None
+    """One cluster, with the codes of its groups; ``UnknownCluster`` (404, naming the
+    field and the value) for a code no cluster has."""
+    found = ledger.reports.clusters.cluster(code)
     if found is None:
-        raise NotFoundException(f"no cluster {code.upper()}")
+        raise UnknownCluster(code)
     return found.as_dict()
 
 

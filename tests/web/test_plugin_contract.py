@@ -141,6 +141,9 @@ def test_a_plugin_route_without_its_own_check_is_refused_to_a_stranger(ledger: L
     r = stranger.get("/clusters/CP1/careless")
     assert r.status_code == 403
     assert "secrets" not in r.text
+    assert stranger.get("/clusters/NOPE/careless").status_code == 404
+    member = client_for(ledger, "mita", Careless(), role="manager", partner="SUSTAIN")
+    assert member.get("/clusters/CP1/careless").text == "the secrets of cluster CP1"
 
 
 def test_signed_out_the_guard_sends_to_the_sign_in(ledger: Ledger) -> None:
