@@ -211,14 +211,19 @@ class Coopweb:
             )
 
     def record(self, user: User, command: Command) -> Receipt:
-        """Record ``command`` as ``user``: she must be allowed to write to its group or
-        cluster (403), ``recorded_by`` is set to her, the ledger executes it (its refusals
-        are raised as they are), then ``coopweb_recorded`` is fired for each plugin."""
+        """Record ``command`` as ``user``, then fire ``coopweb_recorded`` for each plugin.
+
+        She must be allowed to write to its group or cluster (403; forming one is not done
+        here: it does not exist yet, 404), or to its ``"stream"`` for another kind of
+        command; ``recorded_by`` is set to her; the ledger's refusals are raised as they
+        are, and nothing is recorded."""
         if isinstance(command, GroupCommand):
             self.require(user, "write", Resource("group", find_group(self.ledger, command.group)))
         elif isinstance(command, ClusterCommand):
             cluster = find_cluster(self.ledger, command.cluster)
             self.require(user, "write", Resource("cluster", cluster))
+        else:  # another kind of stream: refused unless a plugin's permission allows it
+            self.require(user, "write", Resource("stream", {"code": command.stream}))
         command = command.model_copy(update={"recorded_by": user.username})
         receipt = self.ledger.execute(command)
         if not receipt.replayed:

@@ -251,6 +251,7 @@ def test_recorded_fires_after_each_command_and_not_for_a_replay(ledger: Ledger) 
 
 def test_record_refuses_a_command_for_a_group_not_hers(ledger: Ledger) -> None:
     from coopledger.commands import DepositRice  # noqa: PLC0415
+    from coopledger.kernel.commands import Command  # noqa: PLC0415
 
     client = client_for(ledger, None)
     site: Coopweb = client.app.state.coopweb
@@ -262,6 +263,14 @@ def test_record_refuses_a_command_for_a_group_not_hers(ledger: Ledger) -> None:
     assert ledger.load("DOEL").version == before
     receipt = site.record(rina, DepositRice(group="JOBA", member=1, grams=100, date=D2))
     assert ledger.event("JOBA", receipt.last).recorded_by == "rina"
+
+    class OtherStream(Command):  # neither a group's nor a cluster's: refused by default
+        @property
+        def stream(self) -> str:
+            return "ELSEWHERE:1"
+
+    with pytest.raises(Exception, match="rina may not record for stream ELSEWHERE:1"):
+        site.record(rina, OtherStream(date=D2))
 
 
 # ---------------------------------------------------------------------- templates
