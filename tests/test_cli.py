@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -272,3 +273,15 @@ def test_a_plugins_command_runs_and_refuses_like_the_core(tmp_path: Path) -> Non
     code, text = run("compost", "NOPE", db=db)
     assert code == 2
     assert "no such group" in text
+
+
+def test_plugins_without_the_web_extra_lists_the_books_plugins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "coopweb.app", None)  # as if litestar were missing
+    code, text = run("plugins", db=str(tmp_path / "x.db"))
+    assert code == 0, text
+    assert "CompostSold" in text
+    assert "Web plugins: none listed, the web extra is not installed (coopweb.app)." in text
+    code, text = run("plugins", "--format", "json", db=str(tmp_path / "x.db"))
+    assert json.loads(text)["web"] == []

@@ -80,7 +80,7 @@ class WebPlugin:
     builtin: bool
 
 
-def web_plugins(pm: pluggy.PluginManager) -> list[WebPlugin]:
+def describe(pm: pluggy.PluginManager) -> list[WebPlugin]:
     """Every plugin registered in ``pm``, the core's first, each with its hooks."""
     from coopledger import __version__  # noqa: PLC0415 - the core's own version
 
@@ -108,7 +108,7 @@ def inventory(pm: pluggy.PluginManager | None) -> dict[str, Any]:
     the command line, and the web plugins of ``pm`` (none without one)."""
     from coopledger.capabilities import installed  # noqa: PLC0415
 
-    return {**installed(), "web": [asdict(p) for p in web_plugins(pm)] if pm else []}
+    return {**installed(), "web": [asdict(p) for p in describe(pm)] if pm else []}
 
 
-__all__ = ["ENTRY_POINT_GROUP", "WebPlugin", "inventory", "plugin_manager", "web_plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "WebPlugin", "describe", "inventory", "plugin_manager"]
