@@ -20,6 +20,7 @@ from typing import Any
 
 import pluggy
 from jinja2 import Environment
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
     HTTPException,
@@ -111,6 +112,8 @@ class Coopweb:
         the user and the groups checked, is kept for the rest of the request)."""
         bound = request.scope.get("coopweb")
         if isinstance(bound, Coopweb):
+            if isinstance(request, Request) and not isinstance(bound.request, Request):
+                bound.request = request  # the handler's Request, after the guard's connection
             return bound
         app: Coopweb = request.app.state.coopweb
         bound = replace(app, request=request, _user=_NO_USER, _checked={})

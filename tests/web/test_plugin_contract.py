@@ -305,7 +305,9 @@ class Decorator:
     def coopweb_routes(self) -> list[Any]:
         @get("/groups/{code:str}/deco", include_in_schema=False)
         async def deco(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
-            site = Coopweb.of(request)
+            site = Coopweb.of(request)  # the guard's object, now with the handler's request
+            assert site is Coopweb.of(request)
+            assert site.request is request
             return site.page("deco/page.html", group=site.group(code))
 
         return [deco]
