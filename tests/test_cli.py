@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -228,3 +229,59 @@ def test_the_release_is_written_once() -> None:
     assert importlib.metadata.version("coopledger") == coopledger.__version__
     result = CliRunner().invoke(main, ["--version"])
     assert result.output == f"coopledger, version {coopledger.__version__}\n"
+
+
+def test_plugins_lists_capabilities_commands_and_web_hooks(tmp_path: Path) -> None:
+    """The plugins installed with this repository (editable, by ./dev), as JSON and as a
+    table."""
+    code, text = run("plugins", "--format", "json", db=str(tmp_path / "x.db"))
+    assert code == 0, text
+    listing = json.loads(text)
+    compost = {c["name"]: c for c in listing["capabilities"]}["vermicompost"]
+    assert compost["distribution"] == "coopweb-vermicompost"
+    assert compost["events"] == ["CompostHarvested", "CompostInputsBought", "CompostSold"]
+    assert "sell_compost" in compost["commands"]
+    assert compost["error"] == ""
+    commands = {c["name"]: c for c in listing["commands"]}
+    assert commands["compost"]["target"] == "coopledger_vermicompost.cli:compost"
+    web = {p["name"]: p for p in listing["web"]}
+    assert "coopweb_permission" in web["coopweb.core"]["hooks"]
+    assert web["coopweb.core"]["builtin"] is True
+    assert web["rice_savings"]["distribution"] == "coopweb-rice-savings"
+    assert "coopweb_group_template" in web["rice_savings"]["hooks"]
+    code, text = run("plugins", db=str(tmp_path / "x.db"))
+    assert code == 0, text
+    assert "coopweb-cluster-platform" in text
+    assert "CompostSold" in text
+
+
+def test_a_plugins_command_runs_and_refuses_like_the_core(tmp_path: Path) -> None:
+    db = str(tmp_path / "compost.db")
+    from coopledger import Ledger  # noqa: PLC0415
+    from coopledger.testing import D1, D2, seed_group  # noqa: PLC0415
+
+    with Ledger(db) as ledger:
+        seed_group(ledger, "JOBA", members=2)
+        ledger.harvest_compost("JOBA", grams=150_000, notes="pit 1", date=D1)
+        ledger.sell_compost("JOBA", buyer="Karim", grams=80_000, taka="960", date=D2)
+    code, text = run("--lang", "en", "compost", "JOBA", db=db)
+    assert code == 0, text
+    assert "2015-11" in text
+    assert "960.00" in text
+    code, text = run("compost", "JOBA", "--format", "json", db=db)
+    assert json.loads(text)["sold_grams"] == 80_000
+    code, text = run("compost", "NOPE", db=db)
+    assert code == 2
+    assert "no such group" in text
+
+
+def test_plugins_without_the_web_extra_lists_the_books_plugins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "coopweb.app", None)  # as if litestar were missing
+    code, text = run("plugins", db=str(tmp_path / "x.db"))
+    assert code == 0, text
+    assert "CompostSold" in text
+    assert "Web plugins: none listed, the web extra is not installed (coopweb.app)." in text
+    code, text = run("plugins", "--format", "json", db=str(tmp_path / "x.db"))
+    assert json.loads(text)["web"] == []

@@ -11,6 +11,7 @@ read; a plugin that fails to import is reported (``coopledger plugins``), not hi
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
@@ -26,6 +27,8 @@ from coopledger.savings import cash, rice
 log = logging.getLogger(__name__)
 
 GROUP = "coopledger.capabilities"
+#: Commands plugins add to the command line (``coopledger.cli.ENTRY_POINT_GROUP``).
+CLI_GROUP = "coopledger.cli"
 
 CAPABILITIES: tuple[ModuleType, ...] = (
     members,
@@ -73,3 +76,41 @@ def _load() -> tuple[Installed, ...]:
 
 #: The capabilities plugins added, in name order.
 PLUGINS: tuple[Installed, ...] = _load()
+
+
+def installed() -> dict[str, list[dict[str, object]]]:
+    """What plugins add to the books and the command line, as JSON values:
+    ``capabilities`` (each with the event types and commands it defines, or its import
+    error) and ``commands`` (entry points ``coopledger.cli``)."""
+    from coopledger.kernel.commands import COMMANDS  # noqa: PLC0415
+    from coopledger.kernel.events import EVENTS  # noqa: PLC0415
+
+    def defined_in(module: ModuleType | None, registry: Mapping[str, type]) -> list[str]:
+        if module is None:
+            return []
+        prefix = module.__name__
+        return sorted(n for n, c in registry.items() if f"{c.__module__}.".startswith(f"{prefix}."))
+
+    return {
+        "capabilities": [
+            {
+                "name": p.name,
+                "distribution": p.distribution,
+                "version": p.version,
+                "module": p.module.__name__ if p.module else "",
+                "events": defined_in(p.module, EVENTS),
+                "commands": defined_in(p.module, COMMANDS),
+                "error": p.error,
+            }
+            for p in PLUGINS
+        ],
+        "commands": [
+            {
+                "name": e.name,
+                "target": e.value,
+                "distribution": e.dist.name if e.dist else "",
+                "version": e.dist.version if e.dist else "",
+            }
+            for e in sorted(entry_points(group=CLI_GROUP), key=lambda e: e.name)
+        ],
+    }

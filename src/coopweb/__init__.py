@@ -2,17 +2,32 @@
 
 It holds no business rules: every write goes through :class:`coopledger.Ledger`.
 ``create_app(ledger)`` builds the application; plugins add views through the hooks in
-:mod:`coopweb.hookspecs` (see ``docs/plugins.md``).
+:mod:`coopweb.hookspecs` and work with the application object :class:`Coopweb` (see
+``docs/plugins.md``). The names in ``__all__`` are the whole public surface: a plugin
+imports from ``coopweb`` and nothing deeper.
 """
 
 from __future__ import annotations
 
 from coopweb.accounts import Accounts, User
 from coopweb.app import create_app
+from coopweb.application import Coopweb, Resource
+from coopweb.charts import bar_chart, line_chart
 from coopweb.hookspecs import hookimpl
 from coopweb.panels import Panel
 
-__all__ = ["Accounts", "Panel", "User", "create_app", "demo_accounts", "hookimpl"]
+__all__ = [
+    "Accounts",
+    "Coopweb",
+    "Panel",
+    "Resource",
+    "User",
+    "bar_chart",
+    "create_app",
+    "demo_accounts",
+    "hookimpl",
+    "line_chart",
+]
 
 DEMO_PASSWORD = "coopledger-demo"  # noqa: S105 - printed for the demo sign-ins
 

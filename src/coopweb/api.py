@@ -21,11 +21,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 import coopledger.capabilities  # noqa: F401 - every command, plugins' included, is registered
-from coopledger import Ledger, LedgerError, RecordMeeting, UnknownCluster, parse_command
+from coopledger import Ledger, LedgerError, RecordMeeting, parse_command
 from coopledger.kernel.commands import commands_for
 from coopledger.kernel.integrity import seal
 from coopledger.reports import to_json
 from coopweb.accounts import User
+from coopweb.application import Coopweb, Resource, as_of_param, find_cluster, find_group
+from coopweb.field_api import field_router
 
 
 class Credentials(BaseModel):
@@ -81,20 +83,16 @@ def _user(request: Request[Any, Any, Any]) -> User:
 def _group(
     request: Request[Any, Any, Any], code: str, *, write: bool = False
 ) -> tuple[User, dict[str, Any]]:
-    from coopweb.app import find_group  # noqa: PLC0415
-
     user = _user(request)
     group = find_group(request.app.state.ledger, code)
-    if not user.can_read(group) or (write and not user.can_write(group)):
-        raise PermissionDeniedException(
-            f"{user.username} may not {'record for' if write else 'see'} group {code.upper()}"
-        )
+    site = Coopweb.of(request)
+    site.require(user, "read", Resource("group", group))
+    if write:
+        site.require(user, "write", Resource("group", group))
     return user, group
 
 
 def _as_of(request: Request[Any, Any, Any]) -> Any:
-    from coopweb.app import as_of_param  # noqa: PLC0415
-
     return as_of_param(request)
 
 
@@ -109,9 +107,9 @@ async def issue_token(request: Request[Any, Any, Any], data: JSONBody[Credential
 
 @get("/groups", summary="Groups this account may read")
 async def list_groups(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
-    user = _user(request)
-    groups = (g.as_dict() for g in request.app.state.ledger.reports.groups.directory())
-    return [_plain(g) for g in groups if user.can_read(g)]
+    user, site = _user(request), Coopweb.of(request)
+    groups = (g.as_dict() for g in site.ledger.reports.groups.directory())
+    return [_plain(g) for g in groups if site.allowed(user, "read", Resource("group", g))]
 
 
 @get("/groups/{code:str}", summary="A group's position (as_of=YYYY-MM-DD)")
@@ -206,7 +204,7 @@ async def _record(
             value=command_name,
         )
     command = parse_command({**body, "group": group["code"], "recorded_by": user.username})
-    receipt = request.app.state.ledger.execute(command)
+    receipt = Coopweb.of(request).record(user, command)
     return _receipt_out(receipt)
 
 
@@ -336,25 +334,18 @@ def _cluster(
     request: Request[Any, Any, Any], code: str, *, write: bool = False
 ) -> tuple[User, dict[str, Any]]:
     user = _user(request)
-    found = request.app.state.ledger.reports.clusters.cluster(code)
-    if found is None:
-        raise UnknownCluster(code)
-    cluster = found.as_dict()
-    allowed = user.can_write_cluster(cluster) if write else user.can_read_cluster(cluster)
-    if not allowed:
-        raise PermissionDeniedException(
-            f"{user.username} may not {'record for' if write else 'see'} cluster {code.upper()}"
-        )
+    cluster = find_cluster(request.app.state.ledger, code)
+    Coopweb.of(request).require(user, "write" if write else "read", Resource("cluster", cluster))
     return user, cluster
 
 
 @get("/clusters", summary="Clusters this account may read")
 async def list_clusters(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
-    user = _user(request)
+    user, site = _user(request), Coopweb.of(request)
     return [
         _plain(c)
-        for c in (x.as_dict() for x in request.app.state.ledger.reports.clusters.clusters())
-        if user.can_read_cluster(c)
+        for c in (x.as_dict() for x in site.ledger.reports.clusters.clusters())
+        if site.allowed(user, "read", Resource("cluster", c))
     ]
 
 
@@ -411,13 +402,11 @@ async def record_cluster_entry(request: Request[Any, Any, Any], code: FromPath[s
             value=body.get("command"),
         )
     command = parse_command({**body, "cluster": cluster["code"], "recorded_by": user.username})
-    receipt = request.app.state.ledger.execute(command)
+    receipt = Coopweb.of(request).record(user, command)
     return _receipt_out(receipt)
 
 
 def api_router() -> Router:
-    from coopweb.field_api import field_router  # noqa: PLC0415 - it reads this module's helpers
-
     return Router(
         path="/api/v1",
         route_handlers=[

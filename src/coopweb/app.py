@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pluggy
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from litestar import Litestar, MediaType, Request, Response, Router, get, post
 from litestar.config.compression import CompressionConfig
@@ -23,7 +24,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import (
     HTTPException,
-    NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
 )
@@ -34,19 +34,18 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from markupsafe import Markup
 from pydantic import ValidationError
 
 from coopledger import AddToMeeting, Ledger, LedgerError, RecordMeeting
 from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel.integrity import seal
-from coopledger.money import format_grams, format_taka
+from coopweb import core_plugin, entries, field_pages, introspection, sheets
 from coopweb.accounts import Accounts, User
+from coopweb.application import Coopweb, Resource, as_of_param, scoped_guard
 from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting, reason_of
+from coopweb.hookspecs import hookimpl
 from coopweb.plugins import plugin_manager
-
-HTMX = "/static/coopweb/htmx-2.0.11.min.js"
 
 
 # ---------------------------------------------------------------------- helpers
@@ -68,41 +67,16 @@ def state(request: Request[Any, Any, Any]) -> Any:
 
 
 def current_user(request: Request[Any, Any, Any]) -> User | None:
-    name = request.session.get("user") if request.scope.get("session") is not None else None
-    return state(request).accounts.user(name) if name else None
+    return Coopweb.of(request).user
 
 
 def need_user(request: Request[Any, Any, Any]) -> User:
-    user = current_user(request)
-    if user is None:
-        raise NotAuthorizedException("sign in first")
-    return user
+    return Coopweb.of(request).need_user()
 
 
 def readable_group(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:
-    user = need_user(request)
-    group = find_group(state(request).ledger, code)
-    if not user.can_read(group):
-        raise PermissionDeniedException(f"{user.username} may not see group {code.upper()}")
-    return user, group
-
-
-def find_group(ledger: Ledger, code: str) -> dict[str, Any]:
-    """One group (an indexed query), as the plain record the plugin hooks receive."""
-    try:
-        return ledger.reports.groups.group(code).as_dict()
-    except UnknownGroup:
-        raise NotFoundException(f"no group {code.upper()}") from None
-
-
-def as_of_param(request: Request[Any, Any, Any]) -> date | None:
-    text = request.query_params.get("as_of") or ""
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise HTTPException(status_code=400, detail=f"as_of={text!r}: use YYYY-MM-DD") from None
+    site = Coopweb.of(request)
+    return site.need_user(), site.group(code)
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -116,31 +90,19 @@ def page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    user = current_user(request)
-    pm = state(request).pm
-    nav = [item for items in pm.hook.coopweb_nav_items(user=user) for item in items]
-    return Template(
-        template_name=name,
-        status_code=status_code,
-        headers=headers or {},
-        context={"user": user, "nav": nav, "htmx": HTMX, **context},
-    )
+    return Coopweb.of(request).page(name, status_code=status_code, headers=headers, **context)
 
 
 def render(request: Request[Any, Any, Any]) -> Any:
-    env: Environment = state(request).jinja
-
-    def _render(name: str, **context: Any) -> Markup:
-        return Markup(env.get_template(name).render(request=request, **context))
-
-    return _render
+    return Coopweb.of(request).render
 
 
 def panels(
     request: Request[Any, Any, Any], group: dict[str, Any], user: User, as_of: date | None
 ) -> list[Any]:
-    found = state(request).pm.hook.coopweb_group_panels(
-        ledger=state(request).ledger, group=group, user=user, as_of=as_of, render=render(request)
+    site = Coopweb.of(request)
+    found = site.pm.hook.coopweb_group_panels(
+        app=site, ledger=site.ledger, group=group, user=user, as_of=as_of, render=site.render
     )
     return sorted((p for ps in found for p in ps), key=lambda p: (p.order, p.name))
 
@@ -187,10 +149,11 @@ async def groups_page(request: Request[Any, Any, Any]) -> Template:
     q = request.query_params
     filters = {k: q.get(k, "") for k in ("district", "upazila", "village", "cluster", "kind")}
     search = q.get("q", "").strip().lower()
+    site = Coopweb.of(request)
     everything = [
         g
-        for g in (x.as_dict() for x in state(request).ledger.reports.groups.directory())
-        if user.can_read(g)
+        for g in (x.as_dict() for x in site.ledger.reports.groups.directory())
+        if site.allowed(user, "read", Resource("group", g))
     ]
     shown = [
         g
@@ -224,7 +187,7 @@ async def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Te
         group=group,
         panels=panels(request, group, user, as_of),
         as_of=as_of,
-        can_write=user.can_write(group),
+        can_write=Coopweb.of(request).allowed(user, "write", Resource("group", group)),
         form=blank_meeting(ledger, code),
         members=members,
         sale_rows=range(SALE_ROWS),
@@ -245,14 +208,14 @@ async def panel(
 
 
 def _execute(
-    ledger: Ledger, form: Any, model: type[RecordMeeting | AddToMeeting], code: str, user: User
+    site: Coopweb, form: Any, model: type[RecordMeeting | AddToMeeting], code: str, user: User
 ) -> Any:
     """Record the form's command; a refusal goes next to its field (None is returned)."""
     try:
         command = model.model_validate(
             {**form.command, "group": code.upper(), "recorded_by": user.username}
         )
-        return ledger.execute(command)
+        return site.record(user, command)
     except LedgerError as e:
         form.error_for(e.field, reason_of(e))
     except ValidationError as e:
@@ -281,9 +244,8 @@ def blank_meeting(ledger: Ledger, code: str) -> dict[str, Any]:
 
 @post("/groups/{code:str}/meetings", include_in_schema=False, media_type=MediaType.HTML)
 async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
-    user, group = readable_group(request, code)
-    if not user.can_write(group):
-        raise PermissionDeniedException(f"{user.username} may not record for {code.upper()}")
+    site = Coopweb.of(request)
+    user, group = site.need_user(), site.group(code, write=True)
     ledger: Ledger = state(request).ledger
     members = [m for m in ledger.reports.groups.members(code) if m.active]
     raw = {k: str(v) for k, v in (await request.form()).items() if k != "_csrf_token"}
@@ -291,14 +253,14 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
     held = _held(ledger, code, form.command.get("date", ""))
     receipt = None
     if not form.errors:
-        receipt = _execute(ledger, form, RecordMeeting, code, user)
+        receipt = _execute(site, form, RecordMeeting, code, user)
         if receipt is None and held is not None and "date" in form.errors:
             # That day's meeting is recorded (and this form is not a resubmission of it):
             # what was typed is added to it.
             form.errors.clear()
             as_addition(form, held)
             if not form.errors:
-                receipt = _execute(ledger, form, AddToMeeting, code, user)
+                receipt = _execute(site, form, AddToMeeting, code, user)
     context: dict[str, Any] = {
         "group": group,
         "members": members,
@@ -587,6 +549,51 @@ _TITLES = {
 
 
 # ---------------------------------------------------------------------- factory
+class CorePages:
+    """The core's own pages, added through ``coopweb_routes`` like any plugin's routes
+    (and so behind the same guard)."""
+
+    @hookimpl
+    def coopweb_routes(self) -> list[Any]:
+        return [
+            home,
+            login_page,
+            login,
+            logout,
+            groups_page,
+            group_page,
+            panel,
+            record_meeting,
+            passbook_page,
+            history_page,
+            reports_page,
+            report_csv,
+            accounts_page,
+            save_account,
+            *entries.ROUTES,
+            *sheets.ROUTES,
+            *field_pages.ROUTES,
+        ]
+
+
+#: The core's features, registered before any installed plugin, through the same hooks.
+BUILTIN_PLUGINS: tuple[tuple[str, Any], ...] = (
+    ("coopweb.core", core_plugin),
+    ("coopweb.pages", CorePages()),
+    ("coopweb.introspection", introspection),
+)
+
+
+def web_plugins(
+    plugins: list[Any] | None = None, *, load_entry_points: bool = True
+) -> pluggy.PluginManager:
+    """The plugin manager of an application: the core's plugins, the installed ones
+    (unless ``load_entry_points`` is false), then ``plugins``."""
+    return plugin_manager(
+        plugins or [], load_entry_points=load_entry_points, builtins=BUILTIN_PLUGINS
+    )
+
+
 def create_app(
     ledger: Ledger,
     *,
@@ -606,7 +613,7 @@ def create_app(
     """
     from coopweb.api import api_router  # noqa: PLC0415
 
-    pm = plugin_manager(plugins or [], load_entry_points=load_entry_points)
+    pm = web_plugins(plugins, load_entry_points=load_entry_points)
     template_dirs = [d for ds in pm.hook.coopweb_template_dirs() for d in ds]
     core = Path(__file__).parent / "templates"
     plugin_dirs = [str(d) for d in template_dirs if Path(d) != core]
@@ -620,10 +627,11 @@ def create_app(
         ),
         autoescape=select_autoescape(["html", "xml"]),
     )
-    env.filters["taka"] = format_taka
+    site = Coopweb(ledger, accounts or Accounts(ledger.db), pm, env)
+    for filters in pm.hook.coopweb_jinja_filters(app=site):
+        env.filters.update(filters or {})
     statics_dirs = {name: folder for ps in pm.hook.coopweb_static_dirs() for name, folder in ps}
     env.globals["static"] = functools.partial(static_url, statics_dirs)
-    env.filters["kg"] = format_grams
     statics = [
         create_static_files_router(
             path=f"/static/{name}",
@@ -636,27 +644,9 @@ def create_app(
         for pairs in pm.hook.coopweb_static_dirs()
         for name, folder in pairs
     ]
-    extra_routes = [r for rs in pm.hook.coopweb_routes() for r in rs]
-    pages = Router(
-        path="/",
-        route_handlers=[
-            home,
-            login_page,
-            login,
-            logout,
-            groups_page,
-            group_page,
-            panel,
-            record_meeting,
-            passbook_page,
-            history_page,
-            reports_page,
-            report_csv,
-            accounts_page,
-            save_account,
-            *extra_routes,
-        ],
-    )
+    routes = [r for rs in pm.hook.coopweb_routes() for r in rs]
+    # Every page route, the core's and the plugins', behind the group and cluster guard.
+    pages = Router(path="/", route_handlers=routes, guards=[scoped_guard])
     key = secret or secrets.token_hex(32)
     app = Litestar(
         route_handlers=[pages, api_router(), *statics],
@@ -677,10 +667,12 @@ def create_app(
         openapi_config=OpenAPIConfig(title="coopledger API", version="1", path="/schema"),
         # Pages and static files travel gzipped (cheap phones, slow connections).
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
+        on_startup=[lambda: pm.hook.coopweb_startup(app=site)],
         debug=debug,
     )
+    app.state.coopweb = site
     app.state.ledger = ledger
-    app.state.accounts = accounts or Accounts(ledger.db)
+    app.state.accounts = site.accounts
     app.state.pm = pm
     app.state.jinja = env
     return app

@@ -1,25 +1,46 @@
-"""The core's own dashboard panels and navigation, registered through the plugin hooks."""
+"""The core's own dashboard panels, navigation, template filters and variables, and the
+permissions of the roles, registered through the same hooks as any plugin's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from coopledger import accounts as acc
 from coopledger.money import RICE, TAKA, format_grams, format_taka
+from coopweb.accounts import User
+from coopweb.application import Resource
 from coopweb.charts import line_chart
 from coopweb.hookspecs import hookimpl
 from coopweb.panels import Panel
 
 HERE = Path(__file__).parent
+HTMX = "/static/coopweb/htmx-2.0.11.min.js"
+
+
+@hookimpl(trylast=True)
+def coopweb_permission(user: User, action: str, resource: Resource) -> bool | None:
+    """The roles' table (``coopweb.accounts``), asked last: a plugin's answer comes first.
+    Groups and clusters only; anything else is left unanswered (refused)."""
+    record = dict(resource.record)
+    if resource.type == "group" and action in ("read", "write"):
+        return user.can_read(record) if action == "read" else user.can_write(record)
+    if resource.type == "cluster" and action in ("read", "write"):
+        if action == "read":
+            return user.can_read_cluster(record)
+        return user.can_write_cluster(record)
+    return None
 
 
 @hookimpl
-def coopweb_routes() -> list[Any]:
-    """A page for every group command (coopweb.entries); the meeting sheet."""
-    from coopweb import entries, field_pages, sheets  # noqa: PLC0415 - they import coopweb.app
+def coopweb_jinja_filters() -> dict[str, Callable[..., Any]]:
+    return {"taka": format_taka, "kg": format_grams}
 
-    return [*entries.ROUTES, *sheets.ROUTES, *field_pages.ROUTES]
+
+@hookimpl
+def coopweb_template_vars() -> dict[str, Any]:
+    return {"htmx": HTMX}
 
 
 @hookimpl

@@ -16,14 +16,14 @@ import uuid
 from typing import Any
 
 from litestar import MediaType, Request, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from pydantic import ValidationError
 
 from coopledger import LedgerError
 from coopledger.kernel.commands import COMMANDS, Command, commands_for, invalid
 from coopweb.accounts import User
-from coopweb.app import is_htmx, page, readable_group, state
+from coopweb.application import Coopweb
 from coopweb.commandform import CommandForm, fields_of, read
 from coopweb.forms import reason_of
 
@@ -33,10 +33,12 @@ def _title(model: type[Command]) -> str:
 
 
 def _writable(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:
-    user, group = readable_group(request, code)
-    if not user.can_write(group):
-        raise PermissionDeniedException(f"{user.username} may not record for {code.upper()}")
-    return user, group
+    site = Coopweb.of(request)
+    return site.need_user(), site.group(code, write=True)
+
+
+def _htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
 
 
 def _model(name: str) -> type[Command]:
@@ -53,7 +55,7 @@ async def entries_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     import coopledger.capabilities  # noqa: F401, PLC0415
 
     forms = [(name, _title(COMMANDS[name])) for name in commands_for("entries")]
-    return page(request, "entries.html", group=group, forms=forms)
+    return Coopweb.of(request).page("entries.html", group=group, forms=forms)
 
 
 def _context(
@@ -66,7 +68,7 @@ def _context(
     target = None
     if model.command_name == "correct_entry" and form.values.get("target", "").isdigit():
         try:
-            target = state(request).ledger.event(group["code"], int(form.values["target"]))
+            target = Coopweb.of(request).ledger.event(group["code"], int(form.values["target"]))
         except LedgerError:
             target = None
     return {
@@ -87,10 +89,10 @@ async def entry_page(
     _, group = _writable(request, code)
     model = _model(name)
     typed = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
-    typed.setdefault("date", state(request).ledger.today().isoformat())
+    typed.setdefault("date", Coopweb.of(request).ledger.today().isoformat())
     typed["key"] = uuid.uuid4().hex
     form = CommandForm(typed)
-    return page(request, "entry.html", **_context(request, group, model, form))
+    return Coopweb.of(request).page("entry.html", **_context(request, group, model, form))
 
 
 def _command(form: CommandForm, model: type[Command], code: str, user: User) -> Command | None:
@@ -120,7 +122,7 @@ async def record_entry(
     user, group = _writable(request, code)
     model = _model(name)
     form = read(model, dict((await request.form()).items()))
-    ledger = state(request).ledger
+    ledger = Coopweb.of(request).ledger
     command = _command(form, model, code, user)
     receipt, previewed = None, None
     if command is not None:
@@ -131,13 +133,15 @@ async def record_entry(
                 receipt = ledger.execute(command)
         except LedgerError as e:
             form.error_for(e.field, reason_of(e))
-    template = "partials/entry_form.html" if is_htmx(request) else "entry.html"
+    template = "partials/entry_form.html" if _htmx(request) else "entry.html"
     context = _context(request, group, model, form, receipt=receipt, previewed=previewed)
     if receipt is None:
-        return page(request, template, status_code=200 if previewed is not None else 422, **context)
+        return Coopweb.of(request).page(
+            template, status_code=200 if previewed is not None else 422, **context
+        )
     form.values = {"key": uuid.uuid4().hex, "date": form.values.get("date", "")}
-    headers = {"HX-Trigger": "ledger-changed"} if is_htmx(request) else None
-    return page(request, template, headers=headers, **context)
+    headers = {"HX-Trigger": "ledger-changed"} if _htmx(request) else None
+    return Coopweb.of(request).page(template, headers=headers, **context)
 
 
 ROUTES = [entries_page, entry_page, record_entry]

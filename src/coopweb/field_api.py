@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 
 from coopledger import LedgerError
@@ -38,15 +38,18 @@ from coopledger.field import (
 )
 from coopledger.i18n import _
 from coopweb.accounts import User
+from coopweb.application import Coopweb, Resource, find_group
 
 
 def _caller(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:
-    from coopweb.api import _user  # noqa: PLC0415
-    from coopweb.app import find_group  # noqa: PLC0415
-
-    user = _user(request)
-    group = find_group(request.app.state.ledger, code)
-    if not user.can_write(group):
+    """The animator (by her API token) and the group, if she may record for it."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    site: Coopweb = request.app.state.coopweb
+    user = site.accounts.by_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise NotAuthorizedException("send Authorization: Bearer <token> (POST /api/v1/tokens)")
+    group = find_group(site.ledger, code)
+    if not site.allowed(user, "write", Resource("group", group)):
         raise PermissionDeniedException(
             f"{user.username} may not take or sync group {code.upper()}: it is not assigned "
             "to this account"

@@ -15,17 +15,17 @@ from coopledger import LedgerError
 from coopledger.errors import InvalidInput
 from coopledger.field import apply_held, described, held_item, held_items, reject_held
 from coopledger.kernel.integrity import seal
-from coopweb.app import find_group, need_user, page, state
+from coopweb.application import Coopweb, find_group
 
 
 def _may_see(request: Request[Any, Any, Any], code: str) -> bool:
-    user = need_user(request)
-    return user.can_read(find_group(state(request).ledger, code))
+    user = Coopweb.of(request).need_user()
+    return user.can_read(find_group(Coopweb.of(request).ledger, code))
 
 
 def _decider(request: Request[Any, Any, Any], code: str) -> str:
-    user = need_user(request)
-    group = find_group(state(request).ledger, code)
+    user = Coopweb.of(request).need_user()
+    group = find_group(Coopweb.of(request).ledger, code)
     if user.role != "manager" or not user.can_write(group):
         raise PermissionDeniedException(
             f"only a manager of {group['partner'] or 'the group'}'s partner decides held entries"
@@ -35,13 +35,13 @@ def _decider(request: Request[Any, Any, Any], code: str) -> str:
 
 @get("/field/held", include_in_schema=False, media_type=MediaType.HTML)
 async def held_list(request: Request[Any, Any, Any]) -> Template:
-    need_user(request)
-    items = [h for h in held_items(state(request).ledger) if _may_see(request, h.group)]
-    return page(request, "field_held.html", items=items)
+    Coopweb.of(request).need_user()
+    items = [h for h in held_items(Coopweb.of(request).ledger) if _may_see(request, h.group)]
+    return Coopweb.of(request).page("field_held.html", items=items)
 
 
 def _item_context(request: Request[Any, Any, Any], number: int) -> dict[str, Any]:
-    ledger = state(request).ledger
+    ledger = Coopweb.of(request).ledger
     try:
         held = held_item(ledger, number)
     except InvalidInput:
@@ -63,7 +63,7 @@ def _item_context(request: Request[Any, Any, Any], number: int) -> dict[str, Any
 
 @get("/field/held/{number:int}", include_in_schema=False, media_type=MediaType.HTML)
 async def held_page(request: Request[Any, Any, Any], number: FromPath[int]) -> Template:
-    return page(request, "field_held_item.html", **_item_context(request, number))
+    return Coopweb.of(request).page("field_held_item.html", **_item_context(request, number))
 
 
 @post("/field/held/{number:int}/apply", include_in_schema=False, media_type=MediaType.HTML)
@@ -71,12 +71,11 @@ async def held_apply(request: Request[Any, Any, Any], number: FromPath[int]) -> 
     context = _item_context(request, number)
     checker = _decider(request, context["held"].group)
     try:
-        context["applied"] = apply_held(state(request).ledger, number, checker)
+        context["applied"] = apply_held(Coopweb.of(request).ledger, number, checker)
     except LedgerError as e:
         context["error"] = e.message
-        return page(request, "field_held_item.html", status_code=422, **context)
-    return page(
-        request,
+        return Coopweb.of(request).page("field_held_item.html", status_code=422, **context)
+    return Coopweb.of(request).page(
         "field_held_item.html",
         **_item_context(request, number) | {"applied": context["applied"]},
     )
@@ -88,11 +87,11 @@ async def held_reject(request: Request[Any, Any, Any], number: FromPath[int]) ->
     checker = _decider(request, context["held"].group)
     reason = str((await request.form()).get("reason", ""))
     try:
-        reject_held(state(request).ledger, number, checker, reason)
+        reject_held(Coopweb.of(request).ledger, number, checker, reason)
     except LedgerError as e:
         context["error"] = e.message
-        return page(request, "field_held_item.html", status_code=422, **context)
-    return page(request, "field_held_item.html", **_item_context(request, number))
+        return Coopweb.of(request).page("field_held_item.html", status_code=422, **context)
+    return Coopweb.of(request).page("field_held_item.html", **_item_context(request, number))
 
 
 @post("/field/sync", include_in_schema=False, media_type=MediaType.HTML)
@@ -100,16 +99,15 @@ async def sync_now(request: Request[Any, Any, Any]) -> Template:
     """On a field laptop: sync every group it holds with the office."""
     from coopledger.sync import sync  # noqa: PLC0415
 
-    need_user(request)
-    ledger = state(request).ledger
+    Coopweb.of(request).need_user()
+    ledger = Coopweb.of(request).ledger
     if not ledger.in_field:
         raise NotFoundException("this ledger is not a field ledger")
     try:  # over the network: off the event loop
         reports, error = await anyio.to_thread.run_sync(sync, ledger), None
     except LedgerError as e:
         reports, error = [], e.message
-    return page(
-        request,
+    return Coopweb.of(request).page(
         "field_sync.html",
         status_code=200 if error is None else 502,
         reports=reports,

@@ -14,7 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from coopweb.app import page, readable_group, state
+from coopweb.application import Coopweb
 
 
 @get(
@@ -25,12 +25,13 @@ from coopweb.app import page, readable_group, state
 async def meeting_sheet(
     request: Request[Any, Any, Any], code: FromPath[str], day: FromPath[str]
 ) -> Template:
-    _, group = readable_group(request, code)
+    site = Coopweb.of(request)
+    group = site.group(code)
     try:
         on = date.fromisoformat(day)
     except ValueError:
         raise NotFoundException(f"day={day!r}: use YYYY-MM-DD") from None
-    ledger = state(request).ledger
+    ledger = site.ledger
     held = ledger.reports.meetings.held_on(code, on)
     if held is None:
         raise NotFoundException(f"no meeting of {group['code']} on {on}")
@@ -40,8 +41,7 @@ async def meeting_sheet(
         if m.meeting_date == on
     )
     rows = ledger.reports.savings.meeting_day(code, on)
-    return page(
-        request,
+    return site.page(
         "meeting_sheet.html",
         group=group,
         day=on,

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("coopledger.cli.serve", "serve", "Serve the web pages and the JSON API."),
     "field": ("coopledger.cli.field", "field", "Take groups' books to a laptop in the field."),
     "sync": ("coopledger.cli.field", "sync", "Sync a field laptop's books with the office."),
+    "plugins": ("coopledger.cli.plugins", "plugins", "List installed plugins and their hooks."),
 }
 #: Plugins add commands through entry points in this group (``name = "module:command"``).
 ENTRY_POINT_GROUP = "coopledger.cli"

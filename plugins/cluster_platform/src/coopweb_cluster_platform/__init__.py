@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from litestar import MediaType, Request, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from coopledger import Ledger, LedgerError, parse_command
+from coopledger import LedgerError, parse_command
 from coopledger.clusters.records import SCHEMES
 from coopledger.clusters.reports import ClusterInfo
 from coopledger.kernel.streams import cluster_key
-from coopweb import User, hookimpl
-from coopweb.app import as_of_param, need_user, page, state
+from coopweb import Coopweb, Resource, hookimpl
 from coopweb_cluster_platform.forms import command
 
 HERE = Path(__file__).parent
@@ -45,35 +44,24 @@ def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
     return [("Clusters", "/clusters")] if user is not None else []
 
 
-def ledger_of(request: Request[Any, Any, Any]) -> Ledger:
-    """The application's ledger (typed, so that the report calls are checked)."""
-    ledger: Ledger = state(request).ledger
-    return ledger
-
-
-def readable_cluster(request: Request[Any, Any, Any], code: str) -> tuple[User, ClusterInfo]:
-    user = need_user(request)
-    clusters = ledger_of(request).reports.clusters.clusters()
-    found = [c for c in clusters if c.code == code.upper()]
-    if not found:
-        raise NotFoundException(f"no cluster {code.upper()}")
-    if not user.can_read_cluster(found[0].as_dict()):
-        raise PermissionDeniedException(f"{user.username} may not see cluster {code.upper()}")
-    return user, found[0]
+def readable_cluster(site: Coopweb, code: str, *, write: bool = False) -> ClusterInfo:
+    """The cluster, typed, if the signed-in user may read it (``write``: record for it)."""
+    return ClusterInfo(**site.cluster(code, write=write))
 
 
 @get("/clusters", include_in_schema=False)
 async def clusters_page(request: Request[Any, Any, Any]) -> Template:
-    user = need_user(request)
-    clusters = ledger_of(request).reports.clusters.clusters()
-    rows = [c for c in clusters if user.can_read_cluster(c.as_dict())]
-    return page(request, "cluster_platform/clusters.html", clusters=rows)
+    site = Coopweb.of(request)
+    user = site.need_user()
+    clusters = site.ledger.reports.clusters.clusters()
+    rows = [c for c in clusters if site.allowed(user, "read", Resource("cluster", c.as_dict()))]
+    return site.page("cluster_platform/clusters.html", clusters=rows)
 
 
-def _platform_context(request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
-    user, cluster = readable_cluster(request, code)
-    ledger = ledger_of(request)
-    reports, as_of = ledger.reports, as_of_param(request)
+def _platform_context(site: Coopweb, code: str) -> dict[str, Any]:
+    user, cluster = site.need_user(), readable_cluster(site, code)
+    ledger = site.ledger
+    reports, as_of = ledger.reports, site.as_of()
     p = reports.clusters.platform(cluster.code, as_of=as_of)
     stream = cluster_key(cluster.code)
     years = reports.plans.years(stream)
@@ -89,7 +77,7 @@ def _platform_context(request: Request[Any, Any, Any], code: str) -> dict[str, A
         "bank": reports.clusters.bank_loans(cluster.code, as_of=as_of),
         "carried": carried,
         "personal": user.sees_personal_data,
-        "can_write": user.can_write_cluster(cluster.as_dict()),
+        "can_write": site.allowed(user, "write", Resource("cluster", cluster.as_dict())),
         "schemes": SCHEMES,
         "key": uuid.uuid4().hex,
         "today": ledger.today().isoformat(),
@@ -99,18 +87,16 @@ def _platform_context(request: Request[Any, Any, Any], code: str) -> dict[str, A
 
 @get("/clusters/{code:str}", include_in_schema=False)
 async def platform_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
-    return page(request, "cluster_platform/platform.html", **_platform_context(request, code))
+    site = Coopweb.of(request)
+    return site.page("cluster_platform/platform.html", **_platform_context(site, code))
 
 
 @post("/clusters/{code:str}/forms/{name:str}", include_in_schema=False, media_type=MediaType.HTML)
 async def platform_form(
     request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
 ) -> Any:
-    user, cluster = readable_cluster(request, code)
-    if not user.can_write_cluster(cluster.as_dict()):
-        raise PermissionDeniedException(
-            f"{user.username} may not record for cluster {cluster.code}"
-        )
+    site = Coopweb.of(request)
+    user, cluster = site.need_user(), readable_cluster(site, code, write=True)
     if name not in FORMS:
         raise NotFoundException(f"no form {name}")
     form = await request.form()
@@ -118,13 +104,11 @@ async def platform_form(
     multi = {"present": [str(v) for v in form.getall("present")]} if "present" in form else {}
     try:
         data = command(name, single, multi)
-        receipt = ledger_of(request).execute(
-            parse_command({**data, "cluster": cluster.code, "recorded_by": user.username})
-        )
+        receipt = site.record(user, parse_command({**data, "cluster": cluster.code}))
     except LedgerError as e:
-        context = _platform_context(request, code)
+        context = _platform_context(site, code)
         context["error"] = f"Nothing was recorded: {e.message}"
-        return page(request, "cluster_platform/platform.html", status_code=422, **context)
+        return site.page("cluster_platform/platform.html", status_code=422, **context)
     return Redirect(f"/clusters/{cluster.code}?recorded={receipt.seal}#{name}")
 
 
@@ -132,8 +116,9 @@ async def platform_form(
 async def review_sheet(
     request: Request[Any, Any, Any], code: FromPath[str], year: FromPath[int]
 ) -> Template:
-    _, cluster = readable_cluster(request, code)
-    reports = ledger_of(request).reports
+    site = Coopweb.of(request)
+    cluster = readable_cluster(site, code)
+    reports = site.ledger.reports
     review = reports.plans.review(cluster_key(cluster.code), year)
     plan = reports.plans.plan(cluster_key(cluster.code), year)
     if review is None or plan is None:
@@ -141,8 +126,7 @@ async def review_sheet(
     planned = {a.id: a for a in plan.activities}
     mous = reports.clusters.platform(cluster.code).mous
     mou = next((m for m in mous if m.version == review.mou_version), None)
-    return page(
-        request,
+    return site.page(
         "cluster_platform/review.html",
         cluster=cluster,
         review=review,

@@ -14,9 +14,7 @@ from litestar.response import Template
 from coopledger import Ledger
 from coopledger import accounts as acc
 from coopledger.money import RICE, format_grams
-from coopweb import Panel, hookimpl
-from coopweb.app import page, readable_group, state
-from coopweb.charts import bar_chart, line_chart
+from coopweb import Coopweb, Panel, bar_chart, hookimpl, line_chart
 
 HERE = Path(__file__).parent
 
@@ -94,8 +92,8 @@ def coopweb_group_panels(
 @get("/groups/{code:str}/rice-sheet", include_in_schema=False)
 async def rice_sheet(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """The weekly rice sheet to print and take to the meeting."""
-    _, group = readable_group(request, code)
-    ledger: Ledger = state(request).ledger
+    site = Coopweb.of(request)
+    group, ledger = site.group(code), site.ledger
     members = [m for m in ledger.reports.groups.members(code) if m.active]
     recent: dict[int, list[int]] = {}
     since = ledger.today() - timedelta(weeks=4)
@@ -107,8 +105,7 @@ async def rice_sheet(request: Request[Any, Any, Any], code: FromPath[str]) -> Te
             if ln.rice_saved_grams and ln.business_date >= since
         ]
     meetings = ledger.reports.meetings.reconciliation(code, last=1).meetings
-    return page(
-        request,
+    return site.page(
         "rice_savings/sheet.html",
         group=group,
         members=members,

@@ -19,9 +19,7 @@ from litestar.response import Template
 
 from coopledger import Ledger
 from coopledger.money import format_taka, paisa
-from coopweb import Panel, hookimpl
-from coopweb.app import as_of_param, page, readable_group, state
-from coopweb.charts import bar_chart
+from coopweb import Coopweb, Panel, bar_chart, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -70,12 +68,12 @@ def coopweb_group_panels(
 
 @get("/groups/{code:str}/vermicompost", include_in_schema=False)
 async def vermicompost_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
-    _, group = readable_group(request, code)
-    as_of = as_of_param(request)
-    act = activity(state(request).ledger, code, as_of)
+    site = Coopweb.of(request)
+    group, as_of = site.group(code), site.as_of()
+    act = activity(site.ledger, code, as_of)
     if not act.entries:
         raise NotFoundException(f"group {code.upper()} has no vermicompost activity")
-    return page(request, "vermicompost/page.html", group=group, act=act, as_of=as_of)
+    return site.page("vermicompost/page.html", group=group, act=act, as_of=as_of)
 
 
 @hookimpl
