@@ -37,7 +37,7 @@ from coopledger import AddToMeeting, Ledger, LedgerError, RecordMeeting
 from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel.integrity import seal
-from coopledger.money import format_grams, format_taka
+from coopweb import language
 from coopweb.accounts import Accounts, User
 from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting
 from coopweb.plugins import plugin_manager
@@ -150,7 +150,7 @@ async def login(request: Request[Any, Any, Any]) -> Any:
             "login.html",
             status_code=401,
             username=username,
-            error="That username and password do not match.",
+            error=language.text("That username and password do not match."),
         )
     request.clear_session()
     request.set_session({"user": user.username})
@@ -229,10 +229,10 @@ def _execute(
         )
         return ledger.execute(command)
     except LedgerError as e:
-        form.error_for(e.field, e.message)
+        form.error_for(e.field, e)
     except ValidationError as e:
         problem = invalid(e)
-        form.error_for(problem.field, problem.message)
+        form.error_for(problem.field, problem)
     return None
 
 
@@ -347,7 +347,7 @@ async def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     rows = [
         {
             "position": e.position,
-            "type": type(e).__name__,
+            "wording": e.describe(),
             "business_date": e.business_date,
             "recorded_at": e.timestamp,
             "recorded_by": e.recorded_by,
@@ -480,7 +480,7 @@ async def save_account(request: Request[Any, Any, Any]) -> Any:
             request,
             "accounts.html",
             status_code=422,
-            error=e.message,
+            error=e,
             accounts=state(request).accounts.all(),
             values=form,
         )
@@ -529,7 +529,7 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
         return problem(
             status, type(exc).__name__, exc.message, field=exc.field, value=exc.as_dict()["value"]
         )
-    return page(request, "error.html", status_code=status, status=status, message=exc.message)
+    return page(request, "error.html", status_code=status, status=status, message=exc)
 
 
 def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -545,7 +545,7 @@ def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         "error.html",
         status_code=500,
         status=500,
-        message="Something went wrong; nothing was recorded.",
+        message=language.text("Something went wrong; nothing was recorded."),
     )
 
 
@@ -594,8 +594,7 @@ def create_app(
         ),
         autoescape=select_autoescape(["html", "xml"]),
     )
-    env.filters["taka"] = format_taka
-    env.filters["kg"] = format_grams
+    language.install(env, [c for cs in pm.hook.coopweb_catalogs() for c in cs])
     statics = [
         create_static_files_router(
             path=f"/static/{name}",
@@ -624,6 +623,7 @@ def create_app(
             report_csv,
             accounts_page,
             save_account,
+            language.choose_language,
             *extra_routes,
         ],
     )
@@ -634,7 +634,8 @@ def create_app(
         middleware=[
             ServerSideSessionConfig(
                 secure=secure_cookies, httponly=True, samesite="lax", max_age=12 * 3600
-            ).middleware
+            ).middleware,
+            language.middleware,
         ],
         csrf_config=CSRFConfig(
             secret=key, cookie_secure=secure_cookies, cookie_samesite="lax", exclude=["/api/"]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from coopweb.language import text as text_
+
 SALE_ROWS = 6
 PAYMENT_ROWS = 4
 LOAN_ROWS = 4
@@ -23,9 +25,9 @@ class MeetingForm:
     values: dict[str, str]
     command: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)  # command field -> input name
-    errors: dict[str, str] = field(default_factory=dict)  # input name -> message
+    errors: dict[str, Any] = field(default_factory=dict)  # input name -> message or refusal
 
-    def error_for(self, command_field: str, message: str) -> None:
+    def error_for(self, command_field: str, message: Any) -> None:
         name = self.inputs.get(command_field)
         if name is None:  # e.g. "sales[1]" for a whole row, or an unknown field
             prefix = command_field.split(".", maxsplit=1)[0]
@@ -38,7 +40,7 @@ def _grams(form: MeetingForm, name: str) -> int | None:
     if not text:
         return None
     if not text.lstrip("-").isdigit():
-        form.errors[name] = f"{text!r} is not a whole number of grams"
+        form.errors[name] = text_("{value} is not a whole number of grams", value=text)
         return None
     return int(text)
 
@@ -50,7 +52,7 @@ def _taka(form: MeetingForm, name: str) -> Decimal | None:
     try:
         return Decimal(text)
     except InvalidOperation:
-        form.errors[name] = f"{text!r} is not an amount of taka"
+        form.errors[name] = text_("{value} is not an amount of taka", value=text)
         return None
 
 
@@ -59,7 +61,7 @@ def _member(form: MeetingForm, name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        form.errors[name] = f"{text!r} is not a member number"
+        form.errors[name] = text_("{value} is not a member number", value=text)
         return None
     return int(text)
 
@@ -165,8 +167,12 @@ def as_addition(form: MeetingForm, held: Mapping[str, Any]) -> None:
     for name in given:
         form.error_for(
             name + ("[0]" if name == "attendance" else ""),
-            f"the meeting of {cmd['date']} is already recorded (seal {held['seal']}): its "
-            "attendance and counts are not changed here; correct them from the history",
+            text_(
+                "the meeting of {day} is already recorded (seal {seal}): its attendance and "
+                "counts are not changed here; correct them from the history",
+                day=cmd["date"],
+                seal=held["seal"],
+            ),
         )
     form.command = {
         k: v

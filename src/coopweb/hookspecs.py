@@ -53,3 +53,10 @@ def coopweb_group_panels(
 def coopweb_group_template(group: dict[str, Any]) -> str | None:
     """Claim a group: return the template that renders its dashboard, or None."""
     raise NotImplementedError
+
+
+@hookspec
+def coopweb_catalogs() -> list[Any]:
+    """Return the plugin's gettext catalogs (``coopledger.i18n.Catalog(domain, localedir)``):
+    its templates' words are looked up there after the web's own catalog."""
+    raise NotImplementedError
