@@ -138,7 +138,7 @@ def update(domain: Domain, lang: str) -> tuple[int, int]:
     with path.open("wb") as f:
         write_po(f, catalog, width=100, sort_output=True, include_lineno=False)
     compile_mo(domain, lang)
-    todo = sum(1 for m in catalog if m.id and not _translated(m.string))
+    todo = len([m for m in catalog if m.id and not _translated(m.string)])
     return sum(1 for m in catalog if m.id), todo
 
 
@@ -151,17 +151,19 @@ def compile_mo(domain: Domain, lang: str) -> Path:
     return out
 
 
-def _translated(string: str | tuple[str, ...] | None) -> bool:
-    if isinstance(string, tuple):
-        return all(s.strip() for s in string)
-    return bool(string and string.strip())
+def _translated(string: object) -> bool:
+    if isinstance(string, tuple | list):
+        return all(isinstance(s, str) and s.strip() for s in string)
+    return isinstance(string, str) and bool(string.strip())
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}|%\((\w+)\)s")
 
 
-def _placeholders(text: str | tuple[str, ...]) -> set[str]:
-    texts = [text] if isinstance(text, str) else list(text)
+def _placeholders(text: object) -> set[str]:
+    texts = (
+        [text] if isinstance(text, str) else list(text) if isinstance(text, tuple | list) else []
+    )
     return {a or b for t in texts for a, b in _PLACEHOLDER.findall(t)}
 
 

@@ -18,7 +18,7 @@ request's reader with :func:`current_reader`.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,7 +32,9 @@ from babel import negotiate_locale
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from litestar import Request, get
+from litestar.enums import ScopeType
 from litestar.response import Redirect
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from coopledger.i18n import (
     DEFAULT_LANGUAGE,
@@ -64,9 +66,6 @@ NAMES = {"bn": "বাংলা", "en": "English"}
 _text = messages(CATALOG.domain, CATALOG.localedir)
 _reader: ContextVar[Reader] = ContextVar("coopweb_reader", default=ENGLISH)
 
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
-
 
 def text(msgid: str, /, **params: Any) -> Message:
     """A message of the web's own catalog (``coopweb``), rendered in the reader's language."""
@@ -92,6 +91,8 @@ WORDS = (
     *(mark("leader"), mark("cashier"), mark("secretary")),
     *(mark("cluster-representative"), mark("female-mentor")),
     *(mark("animator"), mark("manager"), mark("auditor"), mark("admin")),
+    *(mark("extreme-poor"), mark("poor"), mark("middle"), mark("better-off")),
+    *(mark("female"), mark("male"), mark("other")),
 )
 
 
@@ -125,7 +126,7 @@ def choose(cookies: dict[str, str], accept_language: str) -> Reader:
     return Reader.of(lang, digits)
 
 
-def _from_scope(scope: Scope) -> Reader:
+def _from_scope(scope: Any) -> Reader:
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     jar: SimpleCookie = SimpleCookie()
     try:
@@ -152,8 +153,8 @@ def current_reader() -> Reader:
 def middleware(app: ASGIApp) -> ASGIApp:
     """ASGI middleware: the request's reader is :func:`current_reader` while it is answered."""
 
-    async def call(scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+    async def call(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", ScopeType.HTTP):
             await app(scope, receive, send)
             return
         found = _from_scope(scope)
@@ -210,99 +211,115 @@ def shown(value: Any, reader: Reader) -> str:
     return "" if value is None else str(value)
 
 
-def install(env: Environment, catalogs: Iterable[Catalog]) -> None:
-    """Give ``env`` gettext in the reader's language and the filters that show values."""
-    found = tuple(catalogs)
+@pass_context
+def _taka(context: Context, value: Decimal | int | None) -> str:
+    """Taka to the paisa without the sign (an ``int`` is paisa): ``1,23,456.50``."""
+    if value is None:
+        return ""
+    return money(taka(value).value, _context_reader(context), sign=False)
 
-    def words(context: Context) -> gettext.NullTranslations:
-        return web_translations(_context_reader(context).lang, found)
+
+@pass_context
+def _money(context: Context, value: Decimal | int | None) -> str:
+    """Taka with the sign the reader expects: ``1,234.50 Tk``, ``১,২৩৪.৫০ ৳``."""
+    if value is None:
+        return ""
+    return money(taka(value).value, _context_reader(context))
+
+
+@pass_context
+def _kg(context: Context, grams: int | None) -> str:
+    """Grams of rice in kilograms: ``1.750 kg``, ``১.৭৫০ কেজি``."""
+    return "" if grams is None else weight(int(grams), _context_reader(context))
+
+
+@pass_context
+def _number(context: Context, value: Decimal | int | None, places: int = 0) -> str:
+    """A count or a quantity with the subcontinent's grouping in the reader's digits."""
+    if value is None or value == "":
+        return ""
+    return number(Decimal(value), _context_reader(context), places=places)
+
+
+@pass_context
+def _day(context: Context, value: date | str | None, form: str = "medium") -> str:
+    """A date in the reader's language (a time: ``2016-01-08 18:00`` in her digits)."""
+    if value is None or value == "":
+        return ""
+    who = _context_reader(context)
+    if isinstance(value, datetime):
+        return who.digits_of(value.strftime("%Y-%m-%d %H:%M"))
+    if isinstance(value, str):
+        typed = value
+        try:
+            value = date.fromisoformat(typed)
+        except ValueError:
+            return typed  # shown as typed
+    return day(value, who, form=form)
+
+
+@pass_context
+def _tr(context: Context, value: Any) -> str:
+    """A library message, a refusal or plain text in the reader's language."""
+    return shown(value, _context_reader(context))
+
+
+@pass_context
+def _digits(context: Context, value: Any) -> str:
+    """Text (a month, a percentage) with its digits in the reader's script."""
+    return _context_reader(context).digits_of("" if value is None else str(value))
+
+
+@pass_context
+def _language(context: Context) -> dict[str, Any]:
+    """What the header's switch needs: the reader and the links that change her choice."""
+    request = context.get("request")
+    who = _context_reader(context)
+    path = request.url.path if request is not None else "/groups"
+    query = request.url.query if request is not None else ""
+    return {
+        "lang": who.lang,
+        "digits": who.digits,
+        "languages": [
+            (code, NAMES[code], switch_url(path, query, lang=code)) for code in LANGUAGES
+        ],
+        "digit_choices": [
+            (code, label, switch_url(path, query, digits=code))
+            for code, label in (("beng", "০১২"), ("latn", "012"))
+        ],
+    }
+
+
+FILTERS = {
+    "taka": _taka,
+    "money": _money,
+    "kg": _kg,
+    "grams": _kg,
+    "number": _number,
+    "day": _day,
+    "tr": _tr,
+    "digits": _digits,
+}
+
+
+def install(env: Environment, catalogs: Iterable[Catalog]) -> None:
+    """Give ``env`` gettext in the reader's language (the web's catalog, then the plugins'
+    ``catalogs``, then the library's) and the filters that show values."""
+    found = tuple(catalogs)
 
     @pass_context
     def gettext_(context: Context, message: str) -> str:
-        return words(context).gettext(message)
+        return web_translations(_context_reader(context).lang, found).gettext(message)
 
     @pass_context
     def ngettext_(context: Context, singular: str, plural: str, n: int) -> str:
-        return words(context).ngettext(singular, plural, n)
+        words = web_translations(_context_reader(context).lang, found)
+        return words.ngettext(singular, plural, n)
 
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
-
-    @pass_context
-    def taka_(context: Context, value: Decimal | int | None) -> str:
-        """Taka to the paisa without the sign (an ``int`` is paisa), ``1,23,456.50``."""
-        if value is None:
-            return ""
-        return money(taka(value).value, _context_reader(context), sign=False)
-
-    @pass_context
-    def money_(context: Context, value: Decimal | int | None) -> str:
-        """Taka with the sign the reader expects: ``1,234.50 Tk``, ``১,২৩৪.৫০ ৳``."""
-        if value is None:
-            return ""
-        return money(taka(value).value, _context_reader(context))
-
-    @pass_context
-    def kg_(context: Context, grams: int | None) -> str:
-        return "" if grams is None else weight(int(grams), _context_reader(context))
-
-    @pass_context
-    def number_(context: Context, value: Decimal | int | None, places: int = 0) -> str:
-        if value is None or value == "":
-            return ""
-        return number(Decimal(value), _context_reader(context), places=places)
-
-    @pass_context
-    def day_(context: Context, value: date | str | None, form: str = "medium") -> str:
-        if value is None or value == "":
-            return ""
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                return value
-        if isinstance(value, datetime):
-            who = _context_reader(context)
-            return who.digits_of(value.strftime("%Y-%m-%d %H:%M"))
-        return day(value, _context_reader(context), form=form)
-
-    @pass_context
-    def tr_(context: Context, value: Any) -> str:
-        return shown(value, _context_reader(context))
-
-    @pass_context
-    def digits_(context: Context, value: Any) -> str:
-        return _context_reader(context).digits_of("" if value is None else str(value))
-
-    env.filters.update(
-        taka=taka_,
-        money=money_,
-        kg=kg_,
-        grams=kg_,
-        number=number_,
-        day=day_,
-        tr=tr_,
-        digits=digits_,
-    )
-
-    @pass_context
-    def language(context: Context) -> dict[str, Any]:
-        """What the header's switch needs: the reader and the links to change her choice."""
-        request = context.get("request")
-        who = _context_reader(context)
-        path = request.url.path if request is not None else "/groups"
-        query = request.url.query if request is not None else ""
-        return {
-            "lang": who.lang,
-            "digits": who.digits,
-            "languages": [(code, NAMES[code], switch_url(path, query, lang=code)) for code in LANGUAGES],
-            "digit_choices": [
-                (code, label, switch_url(path, query, digits=code))
-                for code, label in (("beng", "০১২"), ("latn", "012"))
-            ],
-        }
-
-    env.globals["language"] = language
+    env.filters.update(FILTERS)
+    env.globals["language"] = _language
 
 
 @get("/language", include_in_schema=False)

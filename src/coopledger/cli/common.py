@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from coopledger.errors import LedgerError
-from coopledger.i18n import Message, Reader, _, day, money, number, ngettext_, render, weight
+from coopledger.i18n import Message, Reader, _, day, money, ngettext_, number, render, weight
 
 if TYPE_CHECKING:
     from coopledger.ledger import Ledger

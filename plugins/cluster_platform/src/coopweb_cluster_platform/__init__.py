@@ -15,8 +15,8 @@ from litestar.response import Redirect, Template
 
 from coopledger import Ledger, LedgerError, parse_command
 from coopledger.clusters.records import SCHEMES
-from coopledger.i18n import Catalog
 from coopledger.clusters.reports import ClusterInfo
+from coopledger.i18n import Catalog
 from coopledger.kernel.streams import cluster_key
 from coopweb import User, hookimpl
 from coopweb.app import as_of_param, need_user, page, state
