@@ -167,3 +167,26 @@ def test_error_pages_and_csv_keep_bangla(client: TestClient[Any]) -> None:
     r = client.get("/groups/JOBA/reports/members.csv")
     assert r.status_code == 200
     assert "রহিমা খাতুন" in r.content.decode("utf-8")
+
+
+def test_numbers_typed_in_bengali_digits_are_read_as_typed(
+    client: TestClient[Any], sqlite_ledger: Ledger
+) -> None:
+    """A reader who writes Bengali digits may type them in the forms too."""
+    switch(client, "/groups/JOBA", lang="bn")
+    r = client.post(
+        "/groups/JOBA/meetings",
+        data={
+            "date": D2.isoformat(),
+            "key": "k-bn-digits",
+            "present_1": "on",
+            "grams_1": "১,৪০০",
+            "save_3": "১২৩.৫০",
+            "_csrf_token": client.cookies.get("csrftoken"),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code in (302, 303), r.text
+    book = sqlite_ledger.reports.savings.passbook("JOBA", 1)
+    assert book.rice_saved_grams == 1400
+    assert sqlite_ledger.reports.savings.passbook("JOBA", 3).cash_savings == Decimal("123.50")
