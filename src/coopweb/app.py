@@ -652,4 +652,5 @@ def create_app(
     app.state.accounts = accounts or Accounts(ledger.db)
     app.state.pm = pm
     app.state.jinja = env
+    app.state.preferences = language.Preferences(ledger.db)
     return app

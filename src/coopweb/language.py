@@ -52,6 +52,7 @@ from coopledger.i18n import (
     weight,
 )
 from coopledger.i18n import LOCALE_DIR as LEDGER_LOCALE
+from coopledger.kernel.storage import Database
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 #: The web's own catalog (templates and coopweb's Python).
@@ -96,6 +97,38 @@ WORDS = (
 )
 
 
+# ---------------------------------------------------------------------- preferences
+class Preferences:
+    """Each account's chosen language and digits, in the ledger's database: her choice
+    follows her to another device (where no cookie says otherwise yet)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.db.execute(
+            [
+                "CREATE TABLE IF NOT EXISTS " + db.table("cw_preferences") + " ("
+                "username TEXT PRIMARY KEY, lang TEXT NOT NULL, digits TEXT NOT NULL)"
+            ]
+        )
+
+    def get(self, username: str) -> dict[str, str]:
+        """``{LANG_COOKIE: ..., DIGITS_COOKIE: ...}`` as saved for ``username`` (or empty)."""
+        rows = self.db.query(
+            f"SELECT lang, digits FROM {self.db.table('cw_preferences')} WHERE username = ?",
+            (username,),
+        )
+        return {LANG_COOKIE: rows[0]["lang"], DIGITS_COOKIE: rows[0]["digits"]} if rows else {}
+
+    def save(self, username: str, reader: Reader) -> None:
+        t = self.db.table("cw_preferences")
+        with self.db.cursor(commit=True) as c:
+            c.execute(self.db.sql(f"DELETE FROM {t} WHERE username = ?"), (username,))
+            c.execute(
+                self.db.sql(f"INSERT INTO {t} (username, lang, digits) VALUES (?, ?, ?)"),
+                (username, reader.lang, reader.digits),
+            )
+
+
 # ---------------------------------------------------------------------- who reads
 def accepted(header: str) -> list[str]:
     """The languages of an ``Accept-Language`` header, most wanted first."""
@@ -127,13 +160,29 @@ def choose(cookies: dict[str, str], accept_language: str) -> Reader:
 
 
 def _from_scope(scope: Any) -> Reader:
+    """The reader from the request's cookies, else her account's saved choice, else her
+    browser's languages."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(headers.get("cookie", ""))
     except Exception:  # noqa: BLE001 - a malformed cookie header: no saved choice
         jar = SimpleCookie()
-    return choose({k: m.value for k, m in jar.items()}, headers.get("accept-language", ""))
+    saved = {k: m.value for k, m in jar.items()}
+    if LANG_COOKIE not in saved:
+        saved = {**_account_choice(scope), **saved}
+    return choose(saved, headers.get("accept-language", ""))
+
+
+def _account_choice(scope: Any) -> dict[str, str]:
+    session = scope.get("session")
+    username = session.get("user") if isinstance(session, dict) else None
+    app = scope.get("app")
+    preferences = getattr(getattr(app, "state", None), "preferences", None)
+    if not username or preferences is None:
+        return {}
+    found: dict[str, str] = preferences.get(username)
+    return found
 
 
 def reader_of(request: Any) -> Reader:
@@ -339,5 +388,13 @@ async def choose_language(request: Request[Any, Any, Any]) -> Redirect:
     if digits in DIGITS:
         response.set_cookie(
             DIGITS_COOKIE, digits, max_age=COOKIE_AGE, httponly=True, samesite="lax", secure=secure
+        )
+    username = request.session.get("user") if request.scope.get("session") else None
+    preferences = getattr(request.app.state, "preferences", None)
+    if username and preferences is not None and (lang in LANGUAGES or digits in DIGITS):
+        now = reader_of(request)  # what she read until now, changed as she asks
+        preferences.save(
+            username,
+            Reader.of(lang if lang in LANGUAGES else now.lang, digits or now.digits),
         )
     return response

@@ -180,7 +180,7 @@ def test_numbers_typed_in_bengali_digits_are_read_as_typed(
             "date": D2.isoformat(),
             "key": "k-bn-digits",
             "present_1": "on",
-            "grams_1": "১,৪০০",
+            "grams_1": "১,৪০০",  # noqa: RUF001 - Bengali digits, as she types them
             "save_3": "১২৩.৫০",
             "_csrf_token": client.cookies.get("csrftoken"),
         },
@@ -190,3 +190,29 @@ def test_numbers_typed_in_bengali_digits_are_read_as_typed(
     book = sqlite_ledger.reports.savings.passbook("JOBA", 1)
     assert book.rice_saved_grams == 1400
     assert sqlite_ledger.reports.savings.passbook("JOBA", 3).cash_savings == Decimal("123.50")
+
+
+def test_her_choice_follows_her_account_to_another_device(client: TestClient[Any]) -> None:
+    switch(client, "/groups/JOBA", lang="bn")
+    switch(client, "/groups/JOBA", digits="latn")
+    app = client.app
+    with TestClient(app) as other:  # another device: no cookies, an English browser
+        english = {"Accept-Language": "en-GB,en;q=0.9"}
+        r = other.get("/login", headers=english)
+        assert '<html lang="en">' in r.text
+        other.post(
+            "/login",
+            data={
+                "username": "rina",
+                "password": PASSWORD,
+                "_csrf_token": other.cookies.get("csrftoken"),
+            },
+            headers=english,
+        )
+        r = other.get("/groups/JOBA", headers=english)
+        assert '<html lang="bn">' in r.text and "1,23,456.50 ৳" in r.text
+        # On this device she may choose otherwise: the cookie wins, and is saved again.
+        r = other.get("/language", params={"lang": "en", "next": "/groups/JOBA"})
+        assert '<html lang="en">' in r.text
+    r = client.get("/groups/JOBA")
+    assert '<html lang="bn">' in r.text  # the first device keeps its own cookie
