@@ -71,6 +71,10 @@ def test_switching_to_bangla_shows_bangla_headings_and_bengali_digits(
     assert "অবস্থান" in r.text  # the Position panel's title
     assert "১,২৩,৪৫৬.৫০ ৳" in r.text  # cash in hand: Bengali digits, lakh grouping, taka sign
     assert "Record the weekly meeting" not in r.text
+    assert 'aria-label="সময়ের সাথে চাল"' in r.text  # the chart's label and legend
+    assert "সদস্যদের চাল সঞ্চয়" in r.text
+    panel = client.get("/groups/JOBA/panels/trend")  # a panel refreshed through htmx
+    assert "হাতে নগদ" in panel.text and "cash in hand" not in panel.text
     assert "রহিমা খাতুন" in r.text  # names stay as entered
     # Latin digits in Bangla: the same grouping.
     r = switch(client, "/groups/JOBA", digits="latn")
