@@ -164,9 +164,9 @@ class CorrectEntry(GroupCommand):
                     "target",
                     self.target,
                     _(
-                        "a {kind} cannot be corrected, only entries that move taka or rice and "
-                        "meeting counts",
-                        kind=event.type_name,
+                        "“{entry}” cannot be corrected: only entries that move taka or rice, "
+                        "and meeting counts, can",
+                        entry=event.describe(),
                     ),
                 )
             raise InvalidInput(

@@ -14,6 +14,7 @@ from coopweb.app import create_app
 from coopweb.application import Coopweb, Resource
 from coopweb.charts import bar_chart, line_chart
 from coopweb.hookspecs import hookimpl
+from coopweb.language import current_reader, mark, say
 from coopweb.panels import Panel
 
 __all__ = [
@@ -24,9 +25,12 @@ __all__ = [
     "User",
     "bar_chart",
     "create_app",
+    "current_reader",
     "demo_accounts",
     "hookimpl",
     "line_chart",
+    "mark",
+    "say",
 ]
 
 DEMO_PASSWORD = "coopledger-demo"  # noqa: S105 - printed for the demo sign-ins

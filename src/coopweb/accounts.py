@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from coopledger.errors import InvalidInput
 from coopledger.kernel.storage import Database
+from coopweb.language import text
 
 ROLES = ("animator", "manager", "auditor", "admin")
 _HASHER = PasswordHasher()
@@ -100,17 +101,19 @@ class Accounts:
         """Create or update an account (a new account needs a password)."""
         username = username.strip()
         if not username or len(username) > 60 or any(c.isspace() for c in username):
-            raise InvalidInput("username", username, "one word, at most 60 characters")
+            raise InvalidInput("username", username, text("one word, at most 60 characters"))
         if role not in ROLES:
-            raise InvalidInput("role", role, "must be one of " + ", ".join(ROLES))
+            raise InvalidInput(
+                "role", role, text("must be one of {choices}", choices=", ".join(ROLES))
+            )
         if role == "manager" and not partner.strip():
-            raise InvalidInput("partner", partner, "a manager needs a partner organisation")
+            raise InvalidInput("partner", partner, text("a manager needs a partner organisation"))
         codes = sorted({g.strip().upper() for g in groups or [] if g.strip()})
         existing = self._row(username)
         if password is not None and len(password) < 8:
-            raise InvalidInput("password", "***", "use at least 8 characters")
+            raise InvalidInput("password", "***", text("use at least 8 characters"))
         if existing is None and password is None:
-            raise InvalidInput("password", None, "a new account needs a password")
+            raise InvalidInput("password", None, text("a new account needs a password"))
         hashed = _HASHER.hash(password) if password is not None else existing["password_hash"]  # type: ignore[index]
         t = self.db.table("cw_accounts")
         with self.db.cursor(commit=True) as c:

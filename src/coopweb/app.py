@@ -40,7 +40,7 @@ from coopledger import AddToMeeting, Ledger, LedgerError, RecordMeeting
 from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel.integrity import seal
-from coopweb import core_plugin, entries, field_pages, introspection, sheets
+from coopweb import core_plugin, entries, field_pages, introspection, language, sheets
 from coopweb.accounts import Accounts, User
 from coopweb.application import Coopweb, Resource, as_of_param, scoped_guard
 from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting, reason_of
@@ -129,7 +129,7 @@ async def login(request: Request[Any, Any, Any]) -> Any:
             "login.html",
             status_code=401,
             username=username,
-            error="That username and password do not match.",
+            error=language.text("That username and password do not match."),
         )
     request.clear_session()
     request.set_session({"user": user.username})
@@ -334,7 +334,7 @@ async def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     rows = [
         {
             "position": e.position,
-            "type": type(e).__name__,
+            "wording": e.describe(),
             "business_date": e.business_date,
             "recorded_at": e.timestamp,
             "recorded_by": e.recorded_by,
@@ -468,7 +468,7 @@ async def save_account(request: Request[Any, Any, Any]) -> Any:
             request,
             "accounts.html",
             status_code=422,
-            error=e.message,
+            error=e,
             accounts=state(request).accounts.all(),
             values=form,
         )
@@ -517,7 +517,7 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
         return problem(
             status, type(exc).__name__, exc.message, field=exc.field, value=exc.as_dict()["value"]
         )
-    return page(request, "error.html", status_code=status, status=status, message=exc.message)
+    return page(request, "error.html", status_code=status, status=status, message=exc)
 
 
 def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -533,7 +533,7 @@ def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         "error.html",
         status_code=500,
         status=500,
-        message="Something went wrong; nothing was recorded.",
+        message=language.text("Something went wrong; nothing was recorded."),
     )
 
 
@@ -570,6 +570,7 @@ class CorePages:
             report_csv,
             accounts_page,
             save_account,
+            language.choose_language,
             *entries.ROUTES,
             *sheets.ROUTES,
             *field_pages.ROUTES,
@@ -632,6 +633,9 @@ def create_app(
         env.filters.update(filters or {})
     statics_dirs = {name: folder for ps in pm.hook.coopweb_static_dirs() for name, folder in ps}
     env.globals["static"] = functools.partial(static_url, statics_dirs)
+    # The reader's language: gettext catalogs and reader-aware filters (after the
+    # plugins' filters, so that taka, kg ... are written for each request's reader).
+    language.install(env, [c for cs in pm.hook.coopweb_catalogs() for c in cs])
     statics = [
         create_static_files_router(
             path=f"/static/{name}",
@@ -654,7 +658,8 @@ def create_app(
         middleware=[
             ServerSideSessionConfig(
                 secure=secure_cookies, httponly=True, samesite="lax", max_age=12 * 3600
-            ).middleware
+            ).middleware,
+            language.middleware,
         ],
         csrf_config=CSRFConfig(
             secret=key, cookie_secure=secure_cookies, cookie_samesite="lax", exclude=["/api/"]
@@ -675,4 +680,5 @@ def create_app(
     app.state.accounts = site.accounts
     app.state.pm = pm
     app.state.jinja = env
+    app.state.preferences = language.Preferences(ledger.db)
     return app

@@ -11,6 +11,8 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
+from coopledger.i18n import ENGLISH, Reader, day
+
 COLOURS = ("#1b7f5b", "#b3541e", "#2f5fa7", "#8a3ea8")
 #: Each line also has its own dash, so that the lines are told apart without colour.
 DASHES = ("", "8 4", "2 3", "10 3 2 3")
@@ -23,11 +25,14 @@ def line_chart(
     height: int = 180,
     label: str = "",
     fmt: object = str,
+    reader: Reader = ENGLISH,
+    empty: str = "Nothing recorded yet.",
 ) -> Markup:
-    """Lines sharing one time axis; ``fmt`` formats the top value of the axis."""
+    """Lines sharing one time axis; ``fmt`` formats the top value of the axis; dates are
+    written for ``reader``; ``empty`` is shown when there is nothing to draw."""
     points = [p for s in series.values() for p in s]
     if not points:
-        return Markup('<p class="muted">Nothing recorded yet.</p>')
+        return Markup('<p class="muted">{}</p>').format(empty)
     first = min(d for d, _ in points).toordinal()
     last = max(d for d, _ in points).toordinal()
     top = max(1, *(v for _, v in points))
@@ -57,7 +62,8 @@ def line_chart(
         )
         legend.append(f"<span>{_key(colour, dash)} {escape(name)}</span>")
     parts.append("</svg>")
-    first_day, last_day = date.fromordinal(first), date.fromordinal(last)
+    first_day = day(date.fromordinal(first), reader, form="medium")
+    last_day = day(date.fromordinal(last), reader, form="medium")
     return _framed(
         f"{escape(fmt(top))} {' '.join(legend)}",  # type: ignore[operator]
         "".join(parts),
@@ -89,10 +95,11 @@ def bar_chart(
     height: int = 160,
     label: str = "",
     fmt: object = str,
+    empty: str = "Nothing recorded yet.",
 ) -> Markup:
-    """One bar per (label, value)."""
+    """One bar per (label, value); ``empty`` is shown when there is nothing to draw."""
     if not bars:
-        return Markup('<p class="muted">Nothing recorded yet.</p>')
+        return Markup('<p class="muted">{}</p>').format(empty)
     top = max(1, *(v for _, v in bars))
     pad_b, pad_t = 4, 4
     inner_h = height - pad_b - pad_t

@@ -21,6 +21,77 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from coopweb.language import mark, text
+
+#: The words a form shows for the commands' fields (marked for the catalogs; a field not
+#: here, a plugin's, is labelled from its model).
+LABELS: dict[str, str] = {
+    "achieved": mark("Achieved"),
+    "activities": mark("Activities"),
+    "activity": mark("Activity"),
+    "adopted_from": mark("Taken up from"),
+    "approved_by": mark("Approved by"),
+    "budget": mark("Budget"),
+    "buyer": mark("Buyer"),
+    "carry": mark("Carried forward"),
+    "categories": mark("Households per category"),
+    "category": mark("Category"),
+    "changes": mark("Changes"),
+    "commitments": mark("Commitments"),
+    "community": mark("Community"),
+    "constraints": mark("Constraints"),
+    "date": mark("Date"),
+    "end": mark("End"),
+    "ep_initiatives": mark("Initiatives for the extreme poor"),
+    "facilitator": mark("Facilitator"),
+    "facilitator_role": mark("Facilitator's role"),
+    "frequency": mark("Frequency"),
+    "gender": mark("Gender"),
+    "grace": mark("Grace periods"),
+    "grams": mark("Rice (grams)"),
+    "group": mark("Group"),
+    "household": mark("Household"),
+    "id": mark("Number"),
+    "instalments": mark("Instalments"),
+    "landless": mark("Landless"),
+    "loan": mark("Loan number"),
+    "max_principal": mark("Largest loan"),
+    "member": mark("Member number"),
+    "members_female": mark("Women members"),
+    "members_male": mark("Men members"),
+    "memo": mark("Memo"),
+    "method": mark("Method"),
+    "micro_project": mark("Micro-project"),
+    "micro_projects": mark("Micro-projects"),
+    "name": mark("Name"),
+    "no": mark("No."),
+    "note": mark("Note"),
+    "notes": mark("Notes"),
+    "one_at_a_time": mark("One loan at a time"),
+    "opportunities": mark("Opportunities"),
+    "others_female": mark("Other women"),
+    "others_male": mark("Other men"),
+    "paid": mark("Paid now"),
+    "part": mark("Part"),
+    "payee": mark("Paid to"),
+    "principal": mark("Principal"),
+    "purpose": mark("Purpose"),
+    "rate": mark("Rate (% a year)"),
+    "reason": mark("Reason"),
+    "recommendations": mark("Recommendations"),
+    "responsible": mark("Responsible"),
+    "role": mark("Role"),
+    "source": mark("Source"),
+    "start": mark("Start"),
+    "status": mark("Status"),
+    "taka": mark("Taka"),
+    "taka_per_kg": mark("Taka per kg"),
+    "target": mark("Entry number"),
+    "text": mark("Text"),
+    "wellbeing": mark("Well-being"),
+    "year": mark("Year"),
+}
+
 #: Fields the page fills itself: the command (the URL), the group (the URL), who records
 #: (the signed-in user) and the idempotency key (a hidden input made with the form).
 HIDDEN = frozenset({"command", "group", "recorded_by", "key"})
@@ -49,9 +120,9 @@ class CommandForm:
     values: dict[str, str]
     inputs: list[str] = field(default_factory=list)  # every input name the form draws
     data: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)  # input name -> message
+    errors: dict[str, Any] = field(default_factory=dict)  # input name -> message (or Message)
 
-    def error_for(self, command_field: str, message: str) -> None:
+    def error_for(self, command_field: str, message: Any) -> None:
         """Put a refusal next to the input that holds ``command_field`` (``sales[1].grams``
         is typed in ``sales.1.grams``; a whole row's refusal goes to its first input)."""
         name = INDEX.sub(r".\1", command_field or "")
@@ -106,7 +177,7 @@ def _spec(name: str, node: Mapping[str, Any], defs: Mapping[str, Any], required:
     kind, inner = _kind(node, defs)
     spec = FieldSpec(
         name=name,
-        label=str(node.get("title") or name.replace("_", " ").capitalize()),
+        label=LABELS.get(name) or str(node.get("title") or name.replace("_", " ").capitalize()),
         kind=kind,
         required=required and not optional,
         help=str(node.get("description", "")),
@@ -142,7 +213,7 @@ def _scalar(form: CommandForm, spec: FieldSpec, name: str) -> tuple[bool, Any]:
         return False, None
     if spec.kind == "int":
         if not re.fullmatch(r"[0-9]+", typed):
-            form.errors[name] = f"{spec.label}: {typed!r} is not a whole number"
+            form.errors[name] = text("'{value}' is not a whole number", value=typed)
             return False, None
         return True, int(typed)
     return True, typed  # taka stay text: the model reads them exactly, never as floats

@@ -4,15 +4,18 @@ permissions of the roles, registered through the same hooks as any plugin's."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from coopledger import accounts as acc
+from coopledger.i18n import money, weight
 from coopledger.money import RICE, TAKA, format_grams, format_taka
 from coopweb.accounts import User
 from coopweb.application import Resource
 from coopweb.charts import line_chart
 from coopweb.hookspecs import hookimpl
+from coopweb.language import current_reader, mark, say
 from coopweb.panels import Panel
 
 HERE = Path(__file__).parent
@@ -55,11 +58,11 @@ def coopweb_static_dirs() -> list[tuple[str, Path]]:
 
 @hookimpl
 def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
-    items = [("Groups", "/groups")]
+    items = [(mark("Groups"), "/groups")]
     if user is not None and user.role == "admin":
-        items.append(("Accounts", "/admin/accounts"))
+        items.append((mark("Accounts"), "/admin/accounts"))
     if user is not None and user.role in ("manager", "auditor", "admin"):
-        items.append(("Held field entries", "/field/held"))
+        items.append((mark("Held field entries"), "/field/held"))
     return items
 
 
@@ -90,10 +93,11 @@ def coopweb_group_panels(
     cash = [(d, int(v * 100)) for d, v in books.trend(code, acc.CASH, TAKA, as_of=as_of)]
     meetings = ledger.reports.meetings.reconciliation(code, as_of=as_of, last=8).meetings[::-1]
     suffix = f"?as_of={as_of}" if as_of else ""
+    who = current_reader()
     return [
         Panel(
             "position",
-            "Position",
+            mark("Position"),
             render(
                 "partials/position.html",
                 p=position,
@@ -104,18 +108,22 @@ def coopweb_group_panels(
         ),
         Panel(
             "trend",
-            "Savings and stock",
+            mark("Savings and stock"),
             render(
                 "partials/trend.html",
                 rice=line_chart(
-                    {"rice saved by members": saved, "rice in stock": rice},
-                    label="rice over time",
-                    fmt=format_grams,
+                    {say("rice saved by members"): saved, say("rice in stock"): rice},
+                    label=say("rice over time"),
+                    fmt=lambda v: weight(v, who),
+                    reader=who,
+                    empty=say("Nothing recorded yet."),
                 ),
                 cash=line_chart(
-                    {"cash in hand": cash},
-                    label="cash over time",
-                    fmt=lambda v: format_taka(v) + " Tk",  # paisa
+                    {say("cash in hand"): cash},
+                    label=say("cash over time"),
+                    fmt=lambda v: money(Decimal(v) / 100, who),  # paisa
+                    reader=who,
+                    empty=say("Nothing recorded yet."),
                 ),
             ),
             order=20,
@@ -123,7 +131,7 @@ def coopweb_group_panels(
         ),
         Panel(
             "meetings",
-            "Recent meetings",
+            mark("Recent meetings"),
             render("partials/meetings.html", meetings=meetings, code=code),
             order=30,
             refresh=f"/groups/{code}/panels/meetings{suffix}",
@@ -139,7 +147,7 @@ def _loans_panel(ledger: Any, code: str, as_of: Any, render: Any, suffix: str) -
     return [
         Panel(
             "loans",
-            "Loans from the group fund",
+            mark("Loans from the group fund"),
             render(
                 "partials/loans.html",
                 loans=[x for x in loans if x.outstanding > 0],

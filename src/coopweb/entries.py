@@ -26,10 +26,38 @@ from coopweb.accounts import User
 from coopweb.application import Coopweb
 from coopweb.commandform import CommandForm, fields_of, read
 from coopweb.forms import reason_of
+from coopweb.language import mark
+
+#: Each entry form's title (marked for the catalogs; a plugin's command is titled from the
+#: first line of its docstring).
+TITLES: dict[str, str] = {
+    "join_member": mark("A member joins"),
+    "leave_member": mark("A member leaves"),
+    "assign_role": mark("A member takes a role"),
+    "end_role": mark("A member gives up a role"),
+    "deposit_rice": mark("Rice deposited outside a meeting"),
+    "sell_rice": mark("Rice sold to a member"),
+    "receive_payment": mark("A member pays for rice"),
+    "save_cash": mark("A member saves cash"),
+    "withdraw_cash": mark("A member withdraws cash"),
+    "receive_grant": mark("A grant or donation"),
+    "pay_expense": mark("An expense"),
+    "book_activity_cost": mark("A cost of an income-generating activity"),
+    "book_activity_revenue": mark("Income of an income-generating activity"),
+    "correct_entry": mark("Correct an entry"),
+    "set_loan_rules": mark("The group's loan rules"),
+    "disburse_loan": mark("Lend to a member"),
+    "repay_loan": mark("A loan repayment"),
+    "reschedule_loan": mark("Reschedule a loan"),
+    "write_off_loan": mark("Write off a loan"),
+    "adopt_plan": mark("The annual plan"),
+    "hold_review": mark("The yearly joint review"),
+}
 
 
 def _title(model: type[Command]) -> str:
-    return (model.__doc__ or model.command_name).strip().splitlines()[0].rstrip(".")
+    found = TITLES.get(model.command_name)
+    return found or (model.__doc__ or model.command_name).strip().splitlines()[0].rstrip(".")
 
 
 def _writable(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:

@@ -16,6 +16,10 @@ from coopledger.errors import InvalidInput
 from coopledger.field import apply_held, described, held_item, held_items, reject_held
 from coopledger.kernel.integrity import seal
 from coopweb.application import Coopweb, find_group
+from coopweb.language import mark
+
+#: The held entries' states, as the page shows them (``{{ _(status) }}``).
+STATES = (mark("held"), mark("applied"), mark("partly applied"), mark("rejected"))
 
 
 def _may_see(request: Request[Any, Any, Any], code: str) -> bool:

@@ -12,14 +12,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from coopledger.errors import LedgerError
-from coopledger.i18n import render
+from coopledger.i18n import Message
+from coopweb.language import text as text_
 
 
-def reason_of(error: LedgerError) -> str:
-    """A refusal as shown next to its input: the reason alone (the input it stands by
-    already says which field and row, and shows the value as it was typed), never
-    programmer notation such as ``sales[0].grams=99999:``."""
-    return render(error.reason)
+def reason_of(error: LedgerError) -> Message | str:
+    """A refusal as shown next to its input: the reason alone, in the reader's language
+    (the input it stands by already says which field and row, and shows the value as it
+    was typed), never programmer notation such as ``sales[0].grams=99999:``."""
+    return error.reason
 
 
 SALE_ROWS = 6
@@ -34,9 +35,9 @@ class MeetingForm:
     values: dict[str, str]
     command: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)  # command field -> input name
-    errors: dict[str, str] = field(default_factory=dict)  # input name -> message
+    errors: dict[str, Any] = field(default_factory=dict)  # input name -> message or refusal
 
-    def error_for(self, command_field: str, message: str) -> None:
+    def error_for(self, command_field: str, message: Any) -> None:
         name = self.inputs.get(command_field)
         if name is None:  # e.g. "sales[1]" for a whole row, or an unknown field
             prefix = command_field.split(".", maxsplit=1)[0]
@@ -49,7 +50,7 @@ def _grams(form: MeetingForm, name: str) -> int | None:
     if not text:
         return None
     if not text.lstrip("-").isdigit():
-        form.errors[name] = f"{text!r} is not a whole number of grams"
+        form.errors[name] = text_("{value} is not a whole number of grams", value=text)
         return None
     return int(text)
 
@@ -61,7 +62,7 @@ def _taka(form: MeetingForm, name: str) -> Decimal | None:
     try:
         return Decimal(text)
     except InvalidOperation:
-        form.errors[name] = f"{text!r} is not an amount of taka"
+        form.errors[name] = text_("{value} is not an amount of taka", value=text)
         return None
 
 
@@ -70,7 +71,7 @@ def _member(form: MeetingForm, name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        form.errors[name] = f"{text!r} is not a member number"
+        form.errors[name] = text_("{value} is not a member number", value=text)
         return None
     return int(text)
 
@@ -176,8 +177,12 @@ def as_addition(form: MeetingForm, held: Mapping[str, Any]) -> None:
     for name in given:
         form.error_for(
             name + ("[0]" if name == "attendance" else ""),
-            f"the meeting of {cmd['date']} is already recorded (seal {held['seal']}): its "
-            "attendance and counts are not changed here; correct them from the history",
+            text_(
+                "the meeting of {day} is already recorded (seal {seal}): its attendance and "
+                "counts are not changed here; correct them from the history",
+                day=cmd["date"],
+                seal=held["seal"],
+            ),
         )
     form.command = {
         k: v

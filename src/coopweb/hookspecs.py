@@ -97,4 +97,10 @@ def coopweb_recorded(app: Coopweb, user: User, command: Command, receipt: Receip
     """Called after ``Coopweb.record`` recorded ``command`` for ``user`` (not for a
     replayed key); ``receipt`` holds the stream, positions and seal. An exception here is
     logged and undoes nothing."""
+
+
+@hookspec
+def coopweb_catalogs() -> list[Any]:
+    """Return the plugin's gettext catalogs (``coopledger.i18n.Catalog(domain, localedir)``):
+    its templates' words are looked up there after the web's own catalog."""
     raise NotImplementedError

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Ledger
     seed_group(ledger, "JOBA", members=3)
     seed_group(ledger, "DOEL", members=2)
     ledger.deposit_rice("JOBA", member=2, grams=500, date=D1)
+    seed_group(ledger, "KOLI", members=2)  # a manager's group with a lakh of taka
+    ledger.save_cash("KOLI", member=1, taka=Decimal("123456.50"), date=D1)
+    with ledger.db.cursor(commit=True) as c:
+        c.execute("UPDATE cl_groups SET partner = 'SUSTAIN' WHERE code = 'KOLI'")
     app = create_app(ledger, load_entry_points=False, secure_cookies=False)
     app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
+    app.state.accounts.save("mita", role="manager", password=PASSWORD, partner="SUSTAIN")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -176,3 +182,42 @@ def test_no_page_is_wider_than_the_screen_and_targets_are_big_enough(
             .map(e => parseFloat(getComputedStyle(e).fontSize))"""
     )
     assert sizes and min(sizes) >= 12, sizes
+
+
+def test_a_manager_switches_language_and_the_numbers_change_grouping_and_digits(
+    browser: Browser, site: tuple[str, Ledger]
+) -> None:
+    context = browser.new_context(base_url=site[0], locale="en-GB")
+    pg = context.new_page()
+    pg.goto("/login")
+    pg.fill("input[name=username]", "mita")
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_url("**/groups")
+    pg.goto("/groups/KOLI")
+    cash = pg.locator("[data-figure=cash]")
+    expect(cash).to_have_text("1,23,456.50 Tk")  # lakh grouping in English too
+    pg.click("nav.language a[lang=bn]")  # the switch in the header: a plain link
+    expect(pg.locator("html")).to_have_attribute("lang", "bn")
+    expect(cash).to_have_text("১,২৩,৪৫৬.৫০ ৳")  # Bengali digits, the taka sign
+    expect(pg.locator("#panel-position h2")).to_have_text("অবস্থান")
+    expect(pg.locator("main h2", has_text="সাপ্তাহিক সভা লিখুন")).to_be_visible()
+    pg.locator("nav.language .digits a", has_text="012").click()
+    expect(cash).to_have_text("1,23,456.50 ৳")  # Bangla words, Latin digits
+    pg.goto("/groups/KOLI/members/1")  # the choice stays while she moves around
+    expect(pg.locator("table.passbook")).to_contain_text("1,23,456.50 ৳ সঞ্চয় করেছেন")
+    pg.click("nav.language a[lang=en]")
+    expect(pg.locator("table.passbook")).to_contain_text("Saved 1,23,456.50 Tk")
+    context.close()
+
+
+def test_a_browser_set_to_bangla_gets_bangla_before_signing_in(
+    browser: Browser, site: tuple[str, Ledger]
+) -> None:
+    context = browser.new_context(base_url=site[0], locale="bn-BD")
+    pg = context.new_page()
+    pg.goto("/login")
+    expect(pg.locator("html")).to_have_attribute("lang", "bn")
+    expect(pg.locator("h1")).to_have_text("প্রবেশ করুন")
+    expect(pg.locator("label").first).to_contain_text("ব্যবহারকারীর নাম")
+    context.close()

@@ -249,3 +249,19 @@ def test_the_platforms_bank_loan_view(ledger: Ledger) -> None:
     assert "Bank loans guaranteed by the platform" in page
     assert "Krishi-Bank 1,050.00 Tk" in page  # held for the bank, not yet paid over
     client.__exit__(None, None, None)
+
+
+def test_the_platform_page_and_a_refusal_in_bangla(
+    manager: TestClient[Any], ledger: Ledger
+) -> None:
+    manager.get("/language", params={"lang": "bn", "next": "/clusters"})
+    r = manager.get("/clusters")
+    assert "ক্লাস্টার" in r.text and "১৫০" in r.text  # households, in Bengali digits
+    r = manager.get("/clusters/CP1")
+    assert r.status_code == 200
+    assert "প্রতিনিধি" in r.text and "মাসিক প্ল্যাটফর্ম সভা" in r.text
+    before = ledger.load_cluster("CP1").version
+    r = post(manager, "name_representative", {"date": str(D1), "group": "JOBA", "member": "x"})
+    assert r.status_code == 422
+    assert "কিছুই লেখা হয়নি:" in r.text and "পূর্ণসংখ্যা নয়" in r.text
+    assert ledger.load_cluster("CP1").version == before

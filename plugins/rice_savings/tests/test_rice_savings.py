@@ -90,3 +90,15 @@ def test_the_weekly_rice_sheet_prints_every_member(client: TestClient[Any]) -> N
 
 def test_another_groups_sheet_is_refused(client: TestClient[Any]) -> None:
     assert client.get("/groups/NOPE/rice-sheet").status_code == 404
+
+
+def test_the_view_and_the_rice_sheet_in_bangla(client: TestClient[Any]) -> None:
+    client.get("/language", params={"lang": "bn", "next": "/groups"})
+    page = client.get("/groups/JOBA")
+    assert "জনগণের উদ্যোগ" in page.text and "শুক্রবার" in page.text  # meets every Friday
+    assert "চাল: মজুদ ও বিক্রি" in page.text  # the panel's title
+    assert "মজুদ চাল" in page.text  # the chart's legend
+    sheet = client.get("/groups/JOBA/rice-sheet")
+    assert sheet.status_code == 200
+    assert "সাপ্তাহিক চালের শিট: Joba Nari Dal" in sheet.text
+    assert "শেষ গণনায় বস্তায় ছিল: ২.২০০ কেজি" in sheet.text  # in Bengali digits

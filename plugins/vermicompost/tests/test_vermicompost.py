@@ -89,3 +89,16 @@ def test_the_page_as_of_an_earlier_day(client: TestClient[Any]) -> None:
     assert "Karim" in page
     assert "Nursery" not in page
     assert client.get(f"/groups/JOBA/vermicompost?as_of={D1}").status_code == 200
+
+
+def test_the_pages_and_entries_read_in_bangla(client: TestClient[Any]) -> None:
+    client.get("/language", params={"lang": "bn", "next": "/groups"})
+    r = client.get("/groups/JOBA/vermicompost")
+    assert r.status_code == 200
+    assert "কেঁচো সার: Joba Nari Dal" in r.text  # the heading; the group's name as entered
+    assert "৪,০০০.০০ ৳" in r.text  # noqa: RUF001 - inputs, in Bengali digits
+    assert "উপকরণ" in r.text and "বিক্রি" in r.text  # the kinds of entry, translated
+    r = client.get("/groups/JOBA")
+    assert "মাসভিত্তিক বিক্রি" in r.text  # the panel's chart caption
+    r = client.get("/groups/JOBA/history")
+    assert "Karim-এর কাছে" in r.text  # the plugin's own entries as Bangla sentences

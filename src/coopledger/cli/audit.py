@@ -52,10 +52,15 @@ def _run(
 
 
 def _report_chains(ctx: click.Context, result: Any) -> None:
+    tag_tampered, tag_snapshot = words(ctx, _("TAMPERED")), words(ctx, _("SNAPSHOT"))
+    tag_unknown_types, tag_rules_broken = (
+        words(ctx, _("UNKNOWN TYPES")),
+        words(ctx, _("RULES BROKEN")),
+    )
     for s in result.streams:
         check = s.chain
         if check.finding is not None:
-            out.print(f"[bold red]TAMPERED[/] {check.finding}")
+            out.print(f"[bold red]{tag_tampered}[/] {check.finding}")
         elif result.chains:
             out.print(
                 words(
@@ -69,10 +74,10 @@ def _report_chains(ctx: click.Context, result: Any) -> None:
                 )
             )
         if s.snapshot:
-            out.print(f"[bold red]SNAPSHOT[/] {check.group}: {s.snapshot}")
+            out.print(f"[bold red]{tag_snapshot}[/] {check.group}: {s.snapshot}")
         if s.unknown:
             out.print(
-                "[bold red]UNKNOWN TYPES[/] "
+                f"[bold red]{tag_unknown_types}[/] "
                 + words(
                     ctx,
                     _(
@@ -85,7 +90,7 @@ def _report_chains(ctx: click.Context, result: Any) -> None:
                 )
             )
         for problem in s.rules:
-            out.print(f"[bold red]RULES BROKEN[/] {problem}")
+            out.print(f"[bold red]{tag_rules_broken}[/] {problem}")
     if result.seal:
         if result.sealed_position is not None:
             out.print(
@@ -135,7 +140,7 @@ def _report_differences(ctx: click.Context, result: Any) -> None:
     for d in differences[:50]:
         out.print(f"  {d.table} ({d.side}): {d.row}")
     if len(differences) > 50:
-        out.print(f"  ... and {len(differences) - 50} more")
+        out.print("  " + words(ctx, _("... and {n} more", n=len(differences) - 50)))
 
 
 @click.command()

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from coopledger.errors import LedgerError
-from coopledger.i18n import Message, Reader, day, money, number, render, weight
+from coopledger.i18n import Message, Reader, _, day, money, ngettext_, number, render, weight
 
 if TYPE_CHECKING:
     from coopledger.ledger import Ledger
@@ -48,11 +49,31 @@ def refusals(func: F) -> F:
             who = reader(ctx)
             problems = getattr(e, "errors", None)
             if problems:
-                err.print(f"[bold red]refused[/]: {len(problems)} problem(s); nothing was written")
+                err.print(
+                    "[bold red]"
+                    + escape(
+                        render(
+                            ngettext_(
+                                "refused: {n} problem; nothing was written",
+                                "refused: {n} problems; nothing was written",
+                                len(problems),
+                            ),
+                            who,
+                        )
+                    )
+                )
                 for line, problem in problems:
-                    err.print(f"  line {line + 1}: {problem.render(who)}")
+                    where = render(_("line {line}", line=line + 1), who)
+                    err.print(escape(f"  {where}: {problem.render(who)}"))
             else:
-                err.print(f"[bold red]refused[/]: {e.render(who)}; nothing was written")
+                err.print(
+                    "[bold red]"
+                    + escape(
+                        render(
+                            _("refused: {reason}; nothing was written", reason=e.render(who)), who
+                        )
+                    )
+                )
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]

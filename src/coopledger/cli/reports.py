@@ -131,7 +131,7 @@ def passbook(
         [
             [
                 s.day(ln.business_date),
-                str(ln.position),
+                s.who.digits_of(str(ln.position)),
                 s.text(ln.wording),
                 s.kg(ln.total_rice_saved_grams),
                 s.tk(ln.owed),
@@ -357,7 +357,7 @@ def members(ctx: click.Context, code: str, as_of: Any, recorded: str | None, fmt
         ],
         [
             [
-                str(m.member_no),
+                s.who.digits_of(str(m.member_no)),
                 m.name,
                 m.household,
                 m.community,

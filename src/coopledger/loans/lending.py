@@ -57,6 +57,9 @@ table(
 
 Method = Literal["declining", "flat"]
 Frequency = Literal["weekly", "monthly"]
+#: How the methods and frequencies read in a sentence.
+METHODS = {"declining": _("service charge on the declining balance"), "flat": _("flat charge")}
+FREQUENCIES = {"weekly": _("weekly"), "monthly": _("monthly")}
 Instalments = Annotated[int, Field(ge=1, le=104, strict=True)]
 Grace = Annotated[int, Field(ge=0, le=12, strict=True)]
 
@@ -98,8 +101,8 @@ class LoanRulesSet(NoMoney, LedgerEvent):
         return _(
             "Loan rules: {rate} % a year, {method}, paid {frequency}",
             rate=self.rate,
-            method=self.method,
-            frequency=self.frequency,
+            method=METHODS.get(self.method, self.method),
+            frequency=FREQUENCIES.get(self.frequency, self.frequency),
         )
 
 

@@ -16,11 +16,23 @@ from litestar.response import Redirect, Template
 from coopledger import LedgerError, parse_command
 from coopledger.clusters.records import SCHEMES
 from coopledger.clusters.reports import ClusterInfo
+from coopledger.i18n import Catalog
 from coopledger.kernel.streams import cluster_key
-from coopweb import Coopweb, Resource, hookimpl
+from coopweb import Coopweb, Resource, hookimpl, mark
 from coopweb_cluster_platform.forms import command
 
 HERE = Path(__file__).parent
+#: The platform pages' own words (``./dev catalogs`` keeps them; docs/languages.md).
+CATALOG = Catalog("coopweb_cluster_platform", str(HERE / "locale"))
+#: Words the books store as codes and the pages show translated (``{{ _(n.outcome) }}``).
+WORDS = (
+    *(mark("granted"), mark("refused"), mark("waiting"), mark("done"), mark("partly")),
+    *(mark("not"), mark("kept"), mark("female"), mark("male")),
+    *(mark("other"), mark("extreme-poor"), mark("poor"), mark("middle"), mark("better-off")),
+    *(mark("vgd"), mark("vgf"), mark("old-age-allowance"), mark("widow-allowance")),
+    *(mark("khas-land"), mark("khas-pond"), mark("shelter")),
+    *(mark("group-leader"), mark("field-facilitator")),
+)
 FORMS = (
     "record_platform_meeting",
     "name_representative",
@@ -40,8 +52,13 @@ def coopweb_template_dirs() -> list[Path]:
 
 
 @hookimpl
+def coopweb_catalogs() -> list[Catalog]:
+    return [CATALOG]
+
+
+@hookimpl
 def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
-    return [("Clusters", "/clusters")] if user is not None else []
+    return [(mark("Clusters"), "/clusters")] if user is not None else []
 
 
 def readable_cluster(site: Coopweb, code: str, *, write: bool = False) -> ClusterInfo:
@@ -107,7 +124,7 @@ async def platform_form(
         receipt = site.record(user, parse_command({**data, "cluster": cluster.code}))
     except LedgerError as e:
         context = _platform_context(site, code)
-        context["error"] = f"Nothing was recorded: {e.message}"
+        context["error"] = e
         return site.page("cluster_platform/platform.html", status_code=422, **context)
     return Redirect(f"/clusters/{cluster.code}?recorded={receipt.seal}#{name}")
 

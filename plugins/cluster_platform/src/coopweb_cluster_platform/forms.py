@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from coopledger.errors import InvalidInput
+from coopledger.i18n import messages
+
+#: The plugin's catalog (the same as ``CATALOG`` in the package).
+say = messages("coopweb_cluster_platform", Path(__file__).parent / "locale")
 
 
 def lines(text: str) -> list[str]:
@@ -14,14 +19,14 @@ def lines(text: str) -> list[str]:
 def parts(field: str, line: str, n: int) -> list[str]:
     cells = [c.strip() for c in line.split("|")]
     if len(cells) < n:
-        raise InvalidInput(field, line, f"give {n} parts separated by |")
+        raise InvalidInput(field, line, say("give {n} parts separated by |", n=n))
     return cells
 
 
 def number(field: str, text: str) -> int:
     text = text.strip()
     if not text.isdigit():
-        raise InvalidInput(field, text, "is not a whole number")
+        raise InvalidInput(field, text, say("is not a whole number"))
     return int(text)
 
 
@@ -164,4 +169,4 @@ def command(name: str, form: dict[str, str], multi: dict[str, list[str]]) -> dic
             "changes": lines(f.get("changes", "")),
             "recommendations": recommendations,
         }
-    raise InvalidInput("command", name, "is not a platform form")
+    raise InvalidInput("command", name, say("is not a platform form"))

@@ -13,10 +13,19 @@ from litestar.response import Template
 
 from coopledger import Ledger
 from coopledger import accounts as acc
-from coopledger.money import RICE, format_grams
-from coopweb import Coopweb, Panel, bar_chart, hookimpl, line_chart
+from coopledger.i18n import Catalog, messages, weight
+from coopledger.money import RICE
+from coopweb import Coopweb, Panel, bar_chart, current_reader, hookimpl, line_chart, mark
 
 HERE = Path(__file__).parent
+#: The plugin's own words (``./dev catalogs`` keeps them; docs/languages.md).
+CATALOG = Catalog("coopweb_rice_savings", str(HERE / "locale"))
+text = messages(*CATALOG)
+
+
+def say(msgid: str, /, **params: Any) -> str:
+    """One of the plugin's messages, for the reader of the request being answered."""
+    return text(msgid, **params).render(current_reader())
 
 
 def claimed_kinds() -> set[str]:
@@ -30,6 +39,11 @@ def claimed_kinds() -> set[str]:
 @hookimpl
 def coopweb_template_dirs() -> list[Path]:
     return [HERE / "templates"]
+
+
+@hookimpl
+def coopweb_catalogs() -> list[Catalog]:
+    return [CATALOG]
 
 
 @hookimpl
@@ -63,17 +77,25 @@ def coopweb_group_panels(
         for day, grams in ledger.reports.books.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
     ]
     books = ledger.reports.savings.member_balances(code, as_of=as_of)
+    who = current_reader()
     return [
         Panel(
             "rice",
-            "Rice: stock and sales",
+            mark("Rice: stock and sales"),
             render(
                 "rice_savings/rice_panel.html",
-                stock=line_chart({"rice in stock": stock}, label="rice stock", fmt=format_grams),
+                stock=line_chart(
+                    {say("rice in stock"): stock},
+                    label=say("rice stock"),
+                    fmt=lambda v: weight(v, who),
+                    reader=who,
+                    empty=say("Nothing recorded yet."),
+                ),
                 sales=bar_chart(
-                    monthly_sales(ledger, code, as_of),
-                    label="rice sold per month",
-                    fmt=format_grams,
+                    [(who.digits_of(m), v) for m, v in monthly_sales(ledger, code, as_of)],
+                    label=say("rice sold per month"),
+                    fmt=lambda v: weight(v, who),
+                    empty=say("Nothing recorded yet."),
                 ),
             ),
             order=15,
@@ -81,7 +103,7 @@ def coopweb_group_panels(
         ),
         Panel(
             "savers",
-            "Savings per member",
+            mark("Savings per member"),
             render("rice_savings/savers_panel.html", books=books, code=code),
             order=40,
             refresh=f"/groups/{code}/panels/savers",

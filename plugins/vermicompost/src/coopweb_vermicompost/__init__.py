@@ -8,6 +8,7 @@ counted on the day of the entry they correct.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,21 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from coopledger import Ledger
-from coopledger.money import format_taka, paisa
-from coopweb import Coopweb, Panel, bar_chart, hookimpl
+from coopledger.i18n import Catalog, messages, money
+from coopledger.money import paisa
+from coopweb import Coopweb, Panel, bar_chart, current_reader, hookimpl, mark
 
 HERE = Path(__file__).parent
+#: The web pages' own words (``./dev catalogs`` keeps them; docs/languages.md).
+CATALOG = Catalog("coopweb_vermicompost", str(HERE / "locale"))
+text = messages(*CATALOG)
+#: The kinds of entry the pages show translated (``{{ _(e.kind) }}``).
+KINDS = (mark("inputs"), mark("harvest"), mark("sale"))
+
+
+def say(msgid: str, /, **params: Any) -> str:
+    """One of the plugin's messages, for the reader of the request being answered."""
+    return text(msgid, **params).render(current_reader())
 
 
 def activity(ledger: Ledger, code: str, as_of: date | None = None) -> Activity:
@@ -41,24 +53,31 @@ def coopweb_template_dirs() -> list[Path]:
 
 
 @hookimpl
+def coopweb_catalogs() -> list[Catalog]:
+    return [CATALOG]
+
+
+@hookimpl
 def coopweb_group_panels(
     ledger: Ledger, group: dict[str, Any], as_of: date | None, render: Any
 ) -> list[Panel]:
     act = activity(ledger, group["code"], as_of)
     if not act.entries:
         return []
+    who = current_reader()
     return [
         Panel(
             "vermicompost",
-            "Vermicompost",
+            mark("Vermicompost"),
             render(
                 "vermicompost/panel.html",
                 act=act,
                 code=group["code"],
                 chart=bar_chart(
-                    monthly_sales(act),
-                    label="compost sales by month",
-                    fmt=lambda v: format_taka(v) + " Tk",
+                    [(who.digits_of(m), v) for m, v in monthly_sales(act)],
+                    label=say("compost sales by month"),
+                    fmt=lambda v: money(Decimal(v) / 100, who),  # paisa
+                    empty=say("Nothing recorded yet."),
                 ),
             ),
             order=35,
