@@ -22,10 +22,13 @@ table with plain SQL and decoded **once**; the same decoded rows serve
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -243,34 +246,50 @@ def audit(
     total = _count(ledger, group)
     memory = _Memory() if projections else None
     done = 0
-    try:
-        for chunk in _chunks(ledger, targets):
-            audits = [_one(ledger, sid, rows, wanted, memory) for sid, rows in chunk]
+    with _collector_paused():
+        try:
+            for chunk in _chunks(ledger, targets):
+                audits = [_one(ledger, sid, rows, wanted, memory) for sid, rows in chunk]
+                if memory is not None:
+                    _compare(ledger, memory, audits, [sid for sid, _ in chunk])
+                for a in audits:
+                    if not chains:
+                        a.chain = StreamCheck(
+                            a.chain.group,
+                            a.chain.stream,
+                            a.chain.events,
+                            a.chain.head,
+                            None,
+                            a.chain.seals,
+                        )
+                    result.streams.append(a)
+                    if wanted and wanted in a.chain.seals:
+                        result.sealed_group, result.sealed_position = (
+                            a.chain.group,
+                            a.chain.seals[wanted],
+                        )
+                    done += a.chain.events
+                if progress:
+                    progress(done, total)
+        finally:
             if memory is not None:
-                _compare(ledger, memory, audits, [sid for sid, _ in chunk])
-            for a in audits:
-                if not chains:
-                    a.chain = StreamCheck(
-                        a.chain.group,
-                        a.chain.stream,
-                        a.chain.events,
-                        a.chain.head,
-                        None,
-                        a.chain.seals,
-                    )
-                result.streams.append(a)
-                if wanted and wanted in a.chain.seals:
-                    result.sealed_group, result.sealed_position = (
-                        a.chain.group,
-                        a.chain.seals[wanted],
-                    )
-                done += a.chain.events
-            if progress:
-                progress(done, total)
-    finally:
-        if memory is not None:
-            memory.close()
+                memory.close()
     return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees what is
+    dropped): an audit makes hundreds of thousands of objects that hold no cycles, and each
+    full collection walks every object alive (the chunk's events, their lines and rows): it
+    was a fifth of a ten-year audit's time. Whoever paused it first enables it again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def verify(
@@ -349,8 +368,12 @@ class _Memory:
     def replayed(self, name: str, hexes: list[str]) -> list[tuple[Any, ...]]:
         """The replayed rows of one table, in key order."""
         if name in self.expected or name in DIVERTED or name in SUMS:
-            positions = _key_positions(name)
-            return sorted(self.expected.get(name, []), key=lambda r: tuple(r[i] for i in positions))
+            rows, positions = self.expected.get(name, []), _key_positions(name)
+            if positions == list(range(len(positions))):
+                # The key leads each row and is unique: plain tuple order is key order (and
+                # much cheaper than a key function).
+                return sorted(rows)
+            return sorted(rows, key=itemgetter(*positions))
         return _rows(self.db, self.projector.t(name), name, hexes)
 
     def clear(self) -> None:

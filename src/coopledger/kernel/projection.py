@@ -252,7 +252,8 @@ class Rows:
         memo: str = "",
     ) -> None:
         """A line's passbook rows (one per member it touches)."""
-        for member, delta in sorted(line.passbook().items()):
+        touched = line.passbook()
+        for member, delta in sorted(touched.items()) if len(touched) > 1 else touched.items():
             self.passbook_row(
                 event, part, member, delta.scaled(sign), entry or line.kind, target, memo
             )
