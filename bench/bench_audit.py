@@ -27,6 +27,7 @@ books, alternating the same way.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,7 +37,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from common import FixedClock, machine, meeting, new_group, store
 
@@ -119,19 +120,34 @@ def export(db: str, code: str, path: Path) -> int:
         return sum(1 for _ in f)
 
 
-def timed(argv: list[str]) -> float:
-    """Seconds a whole process takes (it must succeed)."""
+class Timing(NamedTuple):
+    """A whole process: wall-clock seconds, and CPU seconds (user + system) it used."""
+
+    wall: float
+    cpu: float
+
+
+def timed(argv: list[str]) -> Timing:
+    """Time a whole process (it must succeed). CPU time is what the process itself used:
+    on a machine shared with other jobs it varies much less than the wall clock."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
-    return elapsed
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Timing(elapsed, cpu)
 
 
-def alternate(steps: dict[str, Callable[[], float]], runs: int) -> dict[str, list[float]]:
+def both(first: Timing, second: Timing) -> Timing:
+    return Timing(first.wall + second.wall, first.cpu + second.cpu)
+
+
+def alternate(steps: dict[str, Callable[[], Timing]], runs: int) -> dict[str, list[Timing]]:
     """Each step ``runs`` times, in order on even runs and in reverse order on odd ones."""
-    times: dict[str, list[float]] = {name: [] for name in steps}
+    times: dict[str, list[Timing]] = {name: [] for name in steps}
     names = list(steps)
     for r in range(runs):
         for name in names if r % 2 == 0 else names[::-1]:
@@ -139,16 +155,26 @@ def alternate(steps: dict[str, Callable[[], float]], runs: int) -> dict[str, lis
     return times
 
 
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+def spread(timings: list[Timing]) -> str:
+    """Median wall seconds (fastest-slowest); median CPU seconds (fastest-slowest)."""
+    out = []
+    for values in ([t.wall for t in timings], [t.cpu for t in timings]):
+        out.append(f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})")
+    return " | ".join(out)
 
 
-def ratios(bean: list[float], ours: list[float]) -> str:
-    each = [b / o for b, o in zip(bean, ours, strict=True)]
-    return (
-        f"**{statistics.median(bean) / statistics.median(ours):.1f}** "
-        f"({min(each):.1f}-{max(each):.1f})"
-    )
+def ratios(bean: list[Timing], ours: list[Timing]) -> str:
+    """The ratio of the medians (and the range of each run's ratio), wall then CPU."""
+    out = []
+    for kind in ("wall", "cpu"):
+        b = [getattr(t, kind) for t in bean]
+        o = [getattr(t, kind) for t in ours]
+        each = [x / y for x, y in zip(b, o, strict=True)]
+        out.append(
+            f"**{statistics.median(b) / statistics.median(o):.1f}** "
+            f"({min(each):.1f}-{max(each):.1f})"
+        )
+    return " | ".join(out)
 
 
 def ten_years(backend: str, tmp: Path, years: int, runs: int, coop: str, bean: str) -> None:
@@ -164,7 +190,7 @@ def ten_years(backend: str, tmp: Path, years: int, runs: int, coop: str, bean: s
             print(f"built {shape} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
             books[shape] = tmp / f"{backend}-{shape}.beancount"
             lines[shape] = export(db, "LONG", books[shape])
-        steps: dict[str, Callable[[], float]] = {}
+        steps: dict[str, Callable[[], Timing]] = {}
         for shape, db in dbs.items():
             steps[f"audit {shape}"] = lambda db=db: timed(
                 [coop, "--db", db, "audit", "--group", "LONG"]
@@ -207,18 +233,18 @@ def startup(backend: str, tmp: Path, years: int, runs: int, coop: str, bean: str
             },
             runs,
         )
-    both = [v + r for v, r in zip(auditor["verify"], auditor["replay"], strict=True)]
+    two = [both(v, r) for v, r in zip(auditor["verify"], auditor["replay"], strict=True)]
     rows = [
         ("`coopledger --help`", help_and_report["help"], None),
         ("`coopledger report group` (one meeting)", help_and_report["report"], None),
         (f"`coopledger verify` ({years}-year group, {events:,} events)", auditor["verify"], None),
         ("`coopledger replay` (same group)", auditor["replay"], None),
-        ("verify + replay, two processes", both, both),
+        ("verify + replay, two processes", two, two),
         ("`coopledger audit` (same group, one process)", auditor["audit"], auditor["audit"]),
         ("`bean-check --no-cache` (same books)", auditor["bean"], None),
     ]
     for name, values, against in rows:
-        ratio = "" if against is None else ratios(auditor["bean"], against)
+        ratio = " | " if against is None else ratios(auditor["bean"], against)
         print(f"| {backend} | {name} | {spread(values)} | {ratio} |", flush=True)
 
 
@@ -239,21 +265,24 @@ def main() -> None:
             print(
                 f"one 30-member group, {args.years} years of weekly meetings of about 115 "
                 f"entries; seconds: median (fastest-slowest) of {args.runs} runs, each a new "
-                "process, alternating\n"
+                "process, alternating; wall clock and CPU (user + system) of the process\n"
             )
             print(
-                "| back end | stored | events | `coopledger audit` s | lines of its Beancount "
-                "export | `bean-check` of it s | bean-check / audit | bean-check of the "
-                "per-entry export / audit |"
+                "| back end | stored | events | audit wall s | audit CPU s | lines of its "
+                "Beancount export | bean-check wall s | bean-check CPU s | bean-check / audit, "
+                "wall | CPU | bean-check of the per-entry export / audit, wall | CPU |"
             )
-            print("|---|---|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
             for backend in backends:
                 ten_years(backend, Path(tmp), args.years, args.runs, coop, bean)
         print(
             f"\ncommand line; seconds: median (fastest-slowest) of {args.runs} runs, "
             "alternating\n"
         )
-        print("| back end | command | seconds | bean-check / it |\n|---|---|---|---|")
+        print(
+            "| back end | command | wall s | CPU s | bean-check / it, wall | CPU |\n"
+            "|---|---|---|---|---|---|"
+        )
         for backend in backends:
             startup(backend, Path(tmp), args.small_years, args.runs, coop, bean)
 
