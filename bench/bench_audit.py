@@ -39,7 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from common import FixedClock, machine, meeting, new_group, store
+from common import FixedClock, load, machine, meeting, new_group, store
 
 from coopledger import Ledger
 from coopledger.audit.exports import export_beancount
@@ -276,8 +276,7 @@ def main() -> None:
             for backend in backends:
                 ten_years(backend, Path(tmp), args.years, args.runs, coop, bean)
         print(
-            f"\ncommand line; seconds: median (fastest-slowest) of {args.runs} runs, "
-            "alternating\n"
+            f"\ncommand line; seconds: median (fastest-slowest) of {args.runs} runs, alternating\n"
         )
         print(
             "| back end | command | wall s | CPU s | bean-check / it, wall | CPU |\n"
@@ -285,6 +284,8 @@ def main() -> None:
         )
         for backend in backends:
             startup(backend, Path(tmp), args.small_years, args.runs, coop, bean)
+
+    print(f"\n{load()} at the end")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from common import FixedClock, machine, meeting, new_group, store
+from common import FixedClock, load, machine, meeting, new_group, store
 
 from coopledger import Ledger, demo
 
@@ -57,6 +57,8 @@ def main() -> None:
                     f"| {backend} | {label} | {count:,} | {seconds:.2f} | "
                     f"{count / seconds:,.0f} | {peak / 2**20:.1f} | {rss:.0f} |"
                 )
+
+    print(f"\n{load()} at the end")
 
 
 if __name__ == "__main__":

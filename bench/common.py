@@ -41,10 +41,19 @@ def machine() -> str:
         ).stdout.strip()
     except OSError:
         pg = "psql not found"
+    import sqlite3  # noqa: PLC0415
+
     return (
         f"{os.cpu_count()} cores {cpu}{mem}; Python {platform.python_version()}; "
-        f"{platform.system()} {platform.release()}; {pg}"
+        f"{platform.system()} {platform.release()}; SQLite {sqlite3.sqlite_version}; {pg}; "
+        f"{load()}"
     )
+
+
+def load() -> str:
+    """The load averages now (the machine may be shared with other jobs)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} over 1, 5, 15 min"
 
 
 def percentile(values: list[float], p: float) -> float:

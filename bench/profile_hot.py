@@ -34,9 +34,10 @@ def top(profile: cProfile.Profile, n: int = 10) -> None:
 
 
 def profile_meetings(count: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, Ledger(
-        str(Path(tmp) / "m.db"), clock=FixedClock(), user="bench"
-    ) as ledger:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Ledger(str(Path(tmp) / "m.db"), clock=FixedClock(), user="bench") as ledger,
+    ):
         new_group(ledger, "BENCH")
         commands = [meeting("BENCH", w) for w in range(2 * count)]
         for c in commands[:count]:

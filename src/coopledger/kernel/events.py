@@ -191,7 +191,7 @@ class OneLine:
         """Built once per event object (see :func:`cached_lines`)."""
         return cached_lines(
             self,  # type: ignore[arg-type]
-            lambda: [("", self.line_type.from_data(vars(self)))],  # type: ignore[attr-defined]
+            lambda: [("", self.line_type.from_data(vars(self)))],
         )
 
     def lines(self) -> Iterator[tuple[str, Line]]:
