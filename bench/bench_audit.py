@@ -208,13 +208,20 @@ def ten_years(backend: str, tmp: Path, years: int, runs: int, coop: str, bean: s
 
 
 def startup(backend: str, tmp: Path, years: int, runs: int, coop: str, bean: str) -> None:
-    with store(backend, tmp) as small, store(backend, tmp) as mid:
+    with (
+        store(backend, tmp) as small,
+        store(backend, tmp) as mid,
+        store(backend, tmp) as mid_old,
+    ):
         with Ledger(small, clock=FixedClock(), user="bench") as ledger:
             new_group(ledger, "SMALL")
             ledger.execute(meeting("SMALL", 0))
         events = build(mid, "MID", years, "new")
         books = tmp / f"{backend}-mid.beancount"
         export(mid, "MID", books)
+        build(mid_old, "MID", years, "old")
+        per_entry = tmp / f"{backend}-mid-old.beancount"
+        export(mid_old, "MID", per_entry)
         help_and_report = alternate(
             {
                 "help": lambda: timed([coop, "--help"]),
@@ -230,6 +237,7 @@ def startup(backend: str, tmp: Path, years: int, runs: int, coop: str, bean: str
                 "replay": lambda: timed([coop, "--db", mid, "replay", "--group", "MID"]),
                 "audit": lambda: timed([coop, "--db", mid, "audit", "--group", "MID"]),
                 "bean": lambda: timed([bean, "--no-cache", str(books)]),
+                "bean per entry": lambda: timed([bean, "--no-cache", str(per_entry)]),
             },
             runs,
         )
@@ -241,10 +249,19 @@ def startup(backend: str, tmp: Path, years: int, runs: int, coop: str, bean: str
         ("`coopledger replay` (same group)", auditor["replay"], None),
         ("verify + replay, two processes", two, two),
         ("`coopledger audit` (same group, one process)", auditor["audit"], auditor["audit"]),
-        ("`bean-check --no-cache` (same books)", auditor["bean"], None),
+        ("`bean-check --no-cache` (its export: a transaction a meeting)", auditor["bean"], None),
+        (
+            "`bean-check --no-cache` (the per-entry export of the same meetings)",
+            auditor["bean per entry"],
+            None,
+        ),
     ]
     for name, values, against in rows:
         ratio = " | " if against is None else ratios(auditor["bean"], against)
+        if against is not None:
+            ratio += " | " + ratios(auditor["bean per entry"], against)
+        else:
+            ratio += " | | "
         print(f"| {backend} | {name} | {spread(values)} | {ratio} |", flush=True)
 
 
@@ -279,8 +296,9 @@ def main() -> None:
             f"\ncommand line; seconds: median (fastest-slowest) of {args.runs} runs, alternating\n"
         )
         print(
-            "| back end | command | wall s | CPU s | bean-check / it, wall | CPU |\n"
-            "|---|---|---|---|---|---|"
+            "| back end | command | wall s | CPU s | bean-check / it, wall | CPU | "
+            "bean-check of the per-entry export / it, wall | CPU |\n"
+            "|---|---|---|---|---|---|---|---|"
         )
         for backend in backends:
             startup(backend, Path(tmp), args.small_years, args.runs, coop, bean)
