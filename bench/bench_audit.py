@@ -4,7 +4,7 @@
     python bench/bench_audit.py [--years 10] [--runs 5] [--backend sqlite|postgres|both]
                                 [--small-years 3]
 
-One 30-member group with weekly meetings of about 115 entries each, stored two ways:
+One 30-member group with weekly meetings of about 105 entries each, stored two ways:
 **new** (a meeting is one ``MeetingRecorded`` event, as this version records it) and
 **old** (a meeting is one event per entry plus ``MeetingHeld`` with its count, all under the
 meeting's one idempotency key, as release 0.1.0 stored it and as any ledger upgraded from it
@@ -280,7 +280,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_long:
             print(
-                f"one 30-member group, {args.years} years of weekly meetings of about 115 "
+                f"one 30-member group, {args.years} years of weekly meetings of about 105 "
                 f"entries; seconds: median (fastest-slowest) of {args.runs} runs, each a new "
                 "process, alternating; wall clock and CPU (user + system) of the process\n"
             )
