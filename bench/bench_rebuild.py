@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from common import FixedClock, machine, meeting, new_group, store
+from common import FixedClock, load, machine, meeting, new_group, store
 
 from coopledger import Ledger, demo
 
@@ -39,6 +39,7 @@ def main() -> None:
                 label = "demo (4 groups, 1 year)"
                 if args.years:
                     ledger.clock = FixedClock()
+                    ledger.pin_today(None)  # the demo pins its last day as 'today'
                     new_group(ledger, "LONG")
                     for w in range(52 * args.years):
                         ledger.execute(meeting("LONG", w))
@@ -51,12 +52,14 @@ def main() -> None:
                 _, peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                assert ledger.reports.trial_balance().totals["RICE"] == 0
+                assert ledger.reports.books.trial_balance().totals["RICE"] == 0
                 ledger.close()
                 print(
                     f"| {backend} | {label} | {count:,} | {seconds:.2f} | "
                     f"{count / seconds:,.0f} | {peak / 2**20:.1f} | {rss:.0f} |"
                 )
+
+    print(f"\n{load()} at the end")
 
 
 if __name__ == "__main__":

@@ -41,10 +41,19 @@ def machine() -> str:
         ).stdout.strip()
     except OSError:
         pg = "psql not found"
+    import sqlite3  # noqa: PLC0415
+
     return (
         f"{os.cpu_count()} cores {cpu}{mem}; Python {platform.python_version()}; "
-        f"{platform.system()} {platform.release()}; {pg}"
+        f"{platform.system()} {platform.release()}; SQLite {sqlite3.sqlite_version}; {pg}; "
+        f"{load()}"
     )
+
+
+def load() -> str:
+    """The load averages now (the machine may be shared with other jobs)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} over 1, 5, 15 min"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -107,9 +116,10 @@ def new_group(ledger: Ledger, code: str, members: int = 30) -> None:
 def meeting(
     code: str, week: int, members: int = 30, key: str | None = None, *, busy: bool = False
 ) -> RecordMeeting:
-    """A weekly meeting of about 70 entries: 30 deposits, 15 sales (5 on credit),
-    5 payments, 14 cash savings, and the meeting itself. ``busy``: about 115 entries
-    (every member saves cash, 30 sales, more payments)."""
+    """A weekly meeting of 64 entries (59 in week 0, before anything is owed): 30
+    deposits, 15 sales (5 on credit), 5 payments for rice, 14 cash savings, with the
+    attendance. ``busy``: about 105 entries (40 sales, up to 15 payments, every member
+    saves cash)."""
     day = START + timedelta(weeks=week)
     everyone = list(range(1, members + 1))
     deposits = [Deposit(member=m, grams=1400 + 10 * ((m * 7 + week) % 11)) for m in everyone]

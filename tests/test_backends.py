@@ -31,3 +31,59 @@ class TestOnPostgreSQL(LedgerContract):
     @pytest.fixture
     def ledger(self, pg_ledger: Ledger) -> Ledger:
         return pg_ledger
+
+
+@pytest.mark.postgres
+def test_a_rebuild_works_out_rows_outside_its_transactions(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL ends a session left idle in a transaction (eventsourcing sets
+    ``idle_in_transaction_session_timeout``, 5 s by default): a batch of meetings takes
+    seconds of Python to project, so the rows are worked out before each transaction opens.
+    Here the timeout is 1 s and working out each batch's rows takes 1.5 s."""
+    import time  # noqa: PLC0415
+    from datetime import date  # noqa: PLC0415
+
+    from coopledger.commands import Deposit, RecordMeeting  # noqa: PLC0415
+    from coopledger.kernel.projection import Projector  # noqa: PLC0415
+
+    monkeypatch.setenv("POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", "1")
+    with Ledger(pg_url, clock=fixed_clock, user="tester") as ledger:
+        ledger.form_group(
+            "SLOW",
+            name="Slow",
+            kind="women",
+            meeting_day="friday",
+            district="Dinajpur",
+            upazila="Chirirbandar",
+            village="Mohalbari",
+            date=date(2016, 1, 1),
+        )
+        ledger.join_member(
+            "SLOW",
+            name="Amena",
+            household="H1",
+            gender="female",
+            landless=True,
+            wellbeing="poor",
+            date=date(2016, 1, 1),
+        )
+        ledger.execute(
+            RecordMeeting(
+                group="SLOW",
+                date=date(2016, 1, 1),
+                attendance=[1],
+                deposits=[Deposit(member=1, grams=1500)],
+            )
+        )
+        slow = Projector.rows
+
+        def rows(self: Projector, *args: object, **kwargs: object) -> object:
+            time.sleep(1.5)
+            return slow(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Projector, "rows", rows)
+        assert ledger.rebuild_projections() == 3
+        monkeypatch.setattr(Projector, "rows", slow)
+        (amena,) = ledger.reports.savings.member_totals("SLOW")
+        assert amena.rice_saved_grams == 1500

@@ -285,3 +285,33 @@ def test_plugins_without_the_web_extra_lists_the_books_plugins(
     assert "Web plugins: none listed, the web extra is not installed (coopweb.app)." in text
     code, text = run("plugins", "--format", "json", db=str(tmp_path / "x.db"))
     assert json.loads(text)["web"] == []
+
+
+def test_verify_and_replay_each_in_a_fresh_process(demo_db: str) -> None:
+    """An auditor runs them one after the other, each a new process: verify reads no event
+    type (it starts as fast as a report), replay imports every capability it needs. (The
+    first process to open the file from another environment than the one that wrote it
+    checks the projections' shape, which reads every capability: the second verify.)"""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    program = (
+        "import sys\nfrom coopledger.cli import main\n"
+        "try:\n    main([*sys.argv[1:]], standalone_mode=False)\n"
+        "finally:\n    print('capabilities', 'coopledger.capabilities' in sys.modules)\n"
+    )
+    found = {}
+    for command in ("verify", "verify", "replay"):
+        result = subprocess.run(
+            [sys.executable, "-c", program, "--db", demo_db, command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        found[command] = result.stdout
+    assert "chain intact" in found["verify"] and "TAMPERED" not in found["verify"]
+    assert "capabilities False" in found["verify"]
+    assert "every projection matches" in found["replay"]
+    assert "capabilities True" in found["replay"]

@@ -432,8 +432,12 @@ class Ledger:
         count, last = 0, 0
         try:
             for notes in self.notifications(batch):
+                # Rows worked out before the transaction opens: a batch of meetings is
+                # seconds of Python, and PostgreSQL ends a session idle in a transaction
+                # (eventsourcing sets idle_in_transaction_session_timeout, 5 s by default).
+                rows = aside.rows(self._decode(notes), claim_keys=False)
                 with self.db.cursor(commit=True) as c:
-                    aside.rows(self._decode(notes), claim_keys=False).write(c)
+                    rows.write(c)
                 count += len(notes)
                 last = notes[-1].id
                 if progress:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.sqlite import SQLiteDatastore
 
-import coopledger.capabilities  # noqa: F401 - an audit reads every kind of event
 from coopledger.errors import InvalidInput
 from coopledger.i18n import _
 from coopledger.kernel.projection import Projector
@@ -60,6 +59,8 @@ def as_recorded(ledger: Ledger, at: datetime, group: str | None = None) -> Recor
     """
     if at.tzinfo is None:
         raise InvalidInput("as_recorded", at, _("give a time with its time zone"))
+    import coopledger.capabilities  # noqa: F401, PLC0415 - every kind of event and table
+
     name = f"file:recorded-{uuid.uuid4().hex}?mode=memory&cache=shared"
     datastore = SQLiteDatastore(name)
     db = Database(StoreConfig("sqlite", {}), datastore)

@@ -145,20 +145,26 @@ class LedgerEvent(Aggregate.Event):
         return type(self).__name__
 
 
-_LINES: dict[int, list[tuple[str, Line]]] = {}
+#: id(event) -> (a weak reference to the event, its lines); an entry goes with its event.
+_LINES: dict[int, tuple[weakref.ref[Any], list[tuple[str, Line]]]] = {}
 
 
 def cached_lines(
     event: LedgerEvent, build: Callable[[], Iterable[tuple[str, Line]]]
 ) -> list[tuple[str, Line]]:
-    """An event's lines, built once per event object (a meeting's are read to check the
-    books, to post and to project: parsing them three times was most of a meeting's cost).
-    Not kept on the event itself: every attribute of an event is stored with it."""
-    found = _LINES.get(id(event))
-    if found is None:
-        found = _LINES[id(event)] = list(build())
-        weakref.finalize(event, _LINES.pop, id(event), None)
-    return found
+    """An event's lines, built once per event object (they are read to check the books, to
+    evolve the state, to post and to project: building them each time was most of the cost
+    of a meeting, and of an entry recorded on its own). Not kept on the event itself: every
+    attribute of an event is stored with it. The entry is dropped when the event is (a weak
+    reference's callback, cheaper than ``weakref.finalize``), so an id is never reused while
+    its entry stands."""
+    key = id(event)
+    found = _LINES.get(key)
+    if found is not None:
+        return found[1]
+    lines = list(build())
+    _LINES[key] = (weakref.ref(event, lambda _ref, key=key: _LINES.pop(key, None)), lines)  # type: ignore[misc]
+    return lines
 
 
 class NoMoney:
@@ -179,11 +185,17 @@ class OneLine:
 
     @property
     def the_line(self) -> Line:
-        # Not cached on the event: every attribute of an event is stored with it.
-        return self.line_type.from_data(self.content())  # type: ignore[attr-defined]
+        return self._lines()[0][1]
+
+    def _lines(self) -> list[tuple[str, Line]]:
+        """Built once per event object (see :func:`cached_lines`)."""
+        return cached_lines(
+            self,  # type: ignore[arg-type]
+            lambda: [("", self.line_type.from_data(vars(self)))],
+        )
 
     def lines(self) -> Iterator[tuple[str, Line]]:
-        yield "", self.the_line
+        return iter(self._lines())
 
     def postings(self) -> Sequence[Posting]:
         return self.the_line.legs()

@@ -179,10 +179,9 @@ class Line:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         """The stored fields, in order (worked out once per kind)."""
-        names: tuple[str, ...] | None = cls.__dict__.get("_field_names")
+        names = _FIELD_NAMES.get(cls)
         if names is None:
-            names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-            cls._field_names = names  # type: ignore[attr-defined]
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
         return names
 
     def data(self) -> dict[str, Any]:
@@ -191,9 +190,18 @@ class Line:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Line:
-        """The line from its stored fields (Decimals as stored)."""
+        """The line from its stored fields (Decimals as stored); other keys (an event's
+        own fields, when ``data`` is a whole event's) are ignored."""
         names = cls.field_names()
-        return cls(**{k: v for k, v in data.items() if k in names})
+        if len(data) == len(names):
+            try:
+                return cls(**data)  # the usual case in a meeting: exactly the line's fields
+            except TypeError:
+                pass
+        return cls(**{k: data[k] for k in names if k in data})
+
+
+_FIELD_NAMES: dict[type[Line], tuple[str, ...]] = {}
 
 
 def register_words(entry: str, words: Words) -> None:

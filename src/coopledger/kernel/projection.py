@@ -204,7 +204,7 @@ class Rows:
         self.steps: list[tuple[str, tuple[Any, ...]]] = []
         self.movements: dict[tuple[str, str, str, str], int] = defaultdict(int)
         self.commands: dict[tuple[str, str], list[Any]] = {}
-        self.heads: dict[str, tuple[int, str, str]] = {}
+        self.heads: dict[str, tuple[int, str, Any]] = {}  # position, hash, recorded at
         self._last: tuple[Any, str, str, str] | None = None
 
     # ------------------------------------------------------------------ for events
@@ -252,7 +252,8 @@ class Rows:
         memo: str = "",
     ) -> None:
         """A line's passbook rows (one per member it touches)."""
-        for member, delta in sorted(line.passbook().items()):
+        touched = line.passbook()
+        for member, delta in sorted(touched.items()) if len(touched) > 1 else touched.items():
             self.passbook_row(
                 event, part, member, delta.scaled(sign), entry or line.kind, target, memo
             )
@@ -299,7 +300,7 @@ class Rows:
             found[4] = e.chain_hash
             if found[3] is None:
                 found[3] = e.result()
-        self.heads[sid] = (e.position, e.chain_hash, e.timestamp.isoformat())
+        self.heads[sid] = (e.position, e.chain_hash, e.timestamp)  # text only for the last
 
     def statements(self) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
         """Consecutive identical statements merged for ``executemany``."""
@@ -344,7 +345,7 @@ class Rows:
                     "UPDATE {streams} SET version = ?, head = ?, recorded_at = ? "
                     "WHERE stream_id = ?"
                 ),
-                [(v, h, at, s) for s, (v, h, at) in self.heads.items()],
+                [(v, h, at.isoformat(), s) for s, (v, h, at) in self.heads.items()],
             )
 
     def _stamp(self, event: LedgerEvent) -> tuple[str, str, str]:
