@@ -88,8 +88,13 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    office_db, laptop_db = str(tmp_path / "office.db"), str(tmp_path / "laptop.db")
+def site(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Site]:
+    """The office (SQLite, or PostgreSQL with ``indirect`` "postgres") and a laptop."""
+    backend = getattr(request, "param", "sqlite")
+    office_db = (
+        request.getfixturevalue("pg_url") if backend == "postgres" else str(tmp_path / "office.db")
+    )
+    laptop_db = str(tmp_path / "laptop.db")
     with Ledger(office_db) as office:
         seed_group(office, "JOBA", members=3, partner="SUSTAIN")
         seed_group(office, "DOEL", members=2)
@@ -119,6 +124,12 @@ def meeting(ledger: Ledger, day: date, grams: int = 1000) -> str:
 
 
 # ---------------------------------------------------------------------- the whole round
+BOTH = pytest.mark.parametrize(
+    "site", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@BOTH
 def test_a_meeting_recorded_in_the_field_reaches_the_office_with_its_seal(site: Site) -> None:
     site.cli("field", "checkout", "--server", site.url, "--token", site.token, "--group", "JOBA")
     with Ledger(site.office_db) as office, Ledger(site.laptop_db) as laptop:
@@ -147,6 +158,7 @@ def test_a_meeting_recorded_in_the_field_reaches_the_office_with_its_seal(site: 
             laptop.deposit_rice("JOBA", member=1, grams=100, date=MEETING)
 
 
+@BOTH
 def test_a_sync_cut_at_random_moments_records_nothing_twice_and_loses_nothing(
     site: Site,
 ) -> None:
@@ -358,3 +370,20 @@ def test_an_event_type_this_ledger_does_not_know_is_refused_naming_the_upgrade(
         with pytest.raises(SyncRefused, match="upgrade coopledger here"):
             receive(laptop, "JOBA", [future])
         assert version(laptop, "JOBA") == at  # nothing written
+
+
+def test_two_laptops_cannot_hold_one_group_and_the_office_waits(site: Site, tmp_path: Path) -> None:
+    office = Office(site.url, site.token)
+    with Ledger(site.laptop_db) as first, Ledger(str(tmp_path / "second.db")) as second:
+        checkout(first, office, "JOBA")
+        with pytest.raises(SyncRefused, match="already in the field with rina"):
+            checkout(second, office, "JOBA")
+        with Ledger(site.office_db) as at_office, pytest.raises(RuleBroken):
+            at_office.deposit_rice("JOBA", member=1, grams=100, date=MEETING)
+        meeting(first, MEETING)
+        give_back(first, "JOBA", office)
+        taken = checkout(second, office, "JOBA")  # now the second may take them
+        assert taken.version == version(first, "JOBA") + 1  # with the first one's meeting
+        assert [m.seal for m in second.reports.meetings.reconciliation("JOBA").meetings] == seals(
+            site.office_db, "JOBA"
+        )
