@@ -76,7 +76,7 @@ LABELS: dict[str, str] = {
     "payee": mark("Paid to"),
     "principal": mark("Principal"),
     "purpose": mark("Purpose"),
-    "rate": mark("Rate (% a year)"),
+    "rate": mark("Yearly rate in percent"),
     "reason": mark("Reason"),
     "recommendations": mark("Recommendations"),
     "responsible": mark("Responsible"),

@@ -1,0 +1,186 @@
+"""An animator's whole job in the web, in a real browser (Playwright driving Debian's
+chromium), in Bangla and in English, on a phone and on a laptop: she adds a member, records a
+meeting with a mistake (shown next to its field in her language, nothing recorded), corrects
+it, lends after seeing the schedule, finds the loan in the member's passbook and corrects an
+entry from the history. Each step's page is saved as a screenshot (``COOPWEB_SCREENSHOTS``:
+a folder to keep them in, as docs/guide.md shows them)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from coopledger import Ledger
+from coopledger.testing import seed_group
+from coopweb import create_app
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    if os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+PASSWORD = "a-long-password"
+TODAY = date(2016, 1, 15)
+BANGLA = re.compile(r"[\u0980-\u09FF]")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
+    ledger = Ledger(str(tmp_path / "books.db"))
+    ledger.pin_today(TODAY)
+    seed_group(ledger, "JOBA", members=3)
+    ledger.receive_grant("JOBA", source="ALRD", purpose="fund", taka="20000", date=TODAY)
+    ledger.pay_expense("JOBA", category="stationery", payee="Shop", taka="500", date=TODAY)
+    app = create_app(ledger, load_entry_points=False, secure_cookies=False)
+    app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ledger
+    server.should_exit = True
+    thread.join(timeout=10)
+    ledger.close()
+
+
+def shot(page: Page, name: str) -> None:
+    folder = os.environ.get("COOPWEB_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def record(page: Page) -> str:
+    """Press Record on an entry form; the seal it shows."""
+    page.click("#entry-form button[type=submit]:not([name=preview])")
+    seal = page.locator("#entry-form .ok .seal")
+    expect(seal).to_be_visible()
+    return seal.inner_text()
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+@pytest.mark.parametrize("size", [(360, 740), (1366, 768)], ids=["phone", "laptop"])
+def test_an_animator_runs_the_books_in_the_web(
+    site: tuple[str, Ledger], lang: str, size: tuple[int, int]
+) -> None:
+    url, ledger = site
+    tag = f"{lang}-{'phone' if size[0] < 500 else 'laptop'}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        context = browser.new_context(
+            base_url=url, viewport={"width": size[0], "height": size[1]}, locale="en-GB"
+        )
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=username]", "rina")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/groups")
+        if lang != "en":  # English is what this browser asks for; Bangla is chosen
+            page.click(f"nav.language a[lang={lang}]")  # the switch on every page
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+
+        # A new member joins.
+        page.goto("/groups/JOBA/entries/join_member")
+        page.fill("input[name=name]", "Shapla Rani")
+        page.fill("input[name=household]", "Roy, para 3")
+        page.select_option("select[name=gender]", "female")
+        page.select_option("select[name=wellbeing]", "poor")
+        page.check("input[name=landless]")
+        shot(page, f"{tag}-1-join")
+        record(page)
+        assert "Shapla Rani" in [m.name for m in ledger.reports.groups.members("JOBA")]
+
+        # The weekly meeting, with a mistake: more rice sold than the group holds.
+        page.goto("/groups/JOBA")
+        before = ledger.load("JOBA").version
+        page.fill("input[name=grams_1]", "1200")
+        page.fill("input[name=sale_buyer_0]", "2")
+        page.fill("input[name=sale_grams_0]", "9000")
+        page.fill("input[name=sale_price_0]", "30")
+        page.click("#meeting-form button[type=submit]")
+        error = page.locator("#err-sale_grams_0")
+        expect(error).to_be_visible()
+        if lang == "bn":
+            assert BANGLA.search(error.inner_text()), error.inner_text()
+        shot(page, f"{tag}-2-meeting-refused")
+        assert ledger.load("JOBA").version == before  # nothing recorded
+        page.fill("input[name=sale_grams_0]", "900")  # corrected, the rest kept as typed
+        page.click("#meeting-form button[type=submit]")
+        expect(page.locator("#meeting-form .seal").first).to_be_visible()
+        shot(page, f"{tag}-3-meeting-sealed")
+
+        # A loan, after seeing its schedule.
+        page.goto("/groups/JOBA/entries/disburse_loan")
+        page.fill("input[name=member]", "1")
+        page.fill("input[name=principal]", "6000")
+        page.fill("input[name=instalments]", "6")
+        page.fill("input[name=rate]", "12")
+        page.select_option("select[name=method]", "flat")
+        page.select_option("select[name=frequency]", "monthly")
+        page.fill("input[name=purpose]", "goat")
+        page.fill("input[name=approved_by]", "group meeting")
+        page.click("button[name=preview]")
+        expect(page.locator("#preview table tbody tr")).to_have_count(6)
+        shot(page, f"{tag}-4-loan-preview")
+        assert ledger.reports.loans.loans("JOBA") == []  # a preview writes nothing
+        record(page)
+        (loan,) = ledger.reports.loans.loans("JOBA")
+
+        # The loan in her passbook.
+        page.goto("/groups/JOBA/members/1")
+        owed = page.locator("[data-figure=loan-owed]")
+        expect(owed).not_to_have_text(re.compile(r"^(0\.00|\u09e6\.\u09e6\u09e6)"))
+        shot(page, f"{tag}-5-passbook")
+
+        # An entry corrected from the history: an expense recorded by mistake (reversed).
+        page.goto("/groups/JOBA/history")
+        expense = next(e for e in ledger.events("JOBA") if type(e).__name__ == "ExpensePaid")
+        page.click(f"a.correct[href$='target={expense.position}']")
+        page.fill("input[name=reason]", "typed twice")
+        page.click("button[name=preview]")
+        expect(page.locator("#preview")).to_be_visible()
+        shot(page, f"{tag}-6-correction-preview")
+        cash_before = ledger.reports.books.position("JOBA").cash
+        record(page)
+        assert ledger.reports.books.position("JOBA").cash == cash_before + 500
+        assert loan.principal > 0
+        browser.close()
+
+
+def test_a_wrong_password_without_javascript_is_an_html_page(site: tuple[str, Ledger]) -> None:
+    url, _ = site
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        page = browser.new_context(base_url=url, java_script_enabled=False).new_page()
+        page.goto("/login")
+        page.fill("input[name=username]", "rina")
+        page.fill("input[name=password]", "not-her-password")
+        with page.expect_response("**/login") as answer:
+            page.click("button[type=submit]")
+        assert answer.value.status == 401
+        assert answer.value.headers["content-type"].startswith("text/html")
+        expect(page.locator("main")).to_contain_text("do not match")  # a page, not source
+        browser.close()
