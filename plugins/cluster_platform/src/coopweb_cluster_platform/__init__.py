@@ -18,7 +18,7 @@ from coopledger.clusters.records import SCHEMES
 from coopledger.clusters.reports import ClusterInfo
 from coopledger.kernel.streams import cluster_key
 from coopweb import User, hookimpl
-from coopweb.app import as_of_param, need_user, page, state
+from coopweb.app import as_of_param, in_thread, need_user, page, state
 from coopweb_cluster_platform.forms import command
 
 HERE = Path(__file__).parent
@@ -62,8 +62,8 @@ def readable_cluster(request: Request[Any, Any, Any], code: str) -> tuple[User, 
     return user, found[0]
 
 
-@get("/clusters", include_in_schema=False)
-async def clusters_page(request: Request[Any, Any, Any]) -> Template:
+@get("/clusters", include_in_schema=False, sync_to_thread=True)
+def clusters_page(request: Request[Any, Any, Any]) -> Template:
     user = need_user(request)
     clusters = ledger_of(request).reports.clusters.clusters()
     rows = [c for c in clusters if user.can_read_cluster(c.as_dict())]
@@ -97,14 +97,27 @@ def _platform_context(request: Request[Any, Any, Any], code: str) -> dict[str, A
     }
 
 
-@get("/clusters/{code:str}", include_in_schema=False)
-async def platform_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/clusters/{code:str}", include_in_schema=False, sync_to_thread=True)
+def platform_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     return page(request, "cluster_platform/platform.html", **_platform_context(request, code))
 
 
 @post("/clusters/{code:str}/forms/{name:str}", include_in_schema=False)
 async def platform_form(
     request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
+) -> Any:
+    form = await request.form()
+    single = {k: str(v) for k, v in form.items() if k != "_csrf_token"}
+    multi = {"present": [str(v) for v in form.getall("present")]} if "present" in form else {}
+    return await in_thread(_platform_form, request, code, name, single, multi)
+
+
+def _platform_form(
+    request: Request[Any, Any, Any],
+    code: str,
+    name: str,
+    single: dict[str, str],
+    multi: dict[str, list[str]],
 ) -> Any:
     user, cluster = readable_cluster(request, code)
     if not user.can_write_cluster(cluster.as_dict()):
@@ -113,9 +126,6 @@ async def platform_form(
         )
     if name not in FORMS:
         raise NotFoundException(f"no form {name}")
-    form = await request.form()
-    single = {k: str(v) for k, v in form.items() if k != "_csrf_token"}
-    multi = {"present": [str(v) for v in form.getall("present")]} if "present" in form else {}
     try:
         data = command(name, single, multi)
         receipt = ledger_of(request).execute(
@@ -128,8 +138,8 @@ async def platform_form(
     return Redirect(f"/clusters/{cluster.code}?recorded={receipt.seal}#{name}")
 
 
-@get("/clusters/{code:str}/reviews/{year:int}", include_in_schema=False)
-async def review_sheet(
+@get("/clusters/{code:str}/reviews/{year:int}", include_in_schema=False, sync_to_thread=True)
+def review_sheet(
     request: Request[Any, Any, Any], code: FromPath[str], year: FromPath[int]
 ) -> Template:
     _, cluster = readable_cluster(request, code)

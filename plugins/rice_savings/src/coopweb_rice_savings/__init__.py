@@ -16,7 +16,7 @@ from coopledger import accounts as acc
 from coopledger.money import RICE, format_grams
 from coopweb import Panel, hookimpl
 from coopweb.app import page, readable_group, state
-from coopweb.charts import bar_chart, line_chart
+from coopweb.charts import bar_chart, line_chart, month_ends
 
 HERE = Path(__file__).parent
 
@@ -60,10 +60,8 @@ def coopweb_group_panels(
     if group["kind"] not in claimed_kinds():
         return []
     code = group["code"]
-    stock = [
-        (day, int(grams))
-        for day, grams in ledger.reports.books.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
-    ]
+    # Month-end stock from the books' per-month totals (flat as the history grows).
+    stock = month_ends(ledger.reports.books.monthly(code, acc.RICE_STOCK, RICE, as_of=as_of))
     books = ledger.reports.savings.member_balances(code, as_of=as_of)
     return [
         Panel(
@@ -91,8 +89,8 @@ def coopweb_group_panels(
     ]
 
 
-@get("/groups/{code:str}/rice-sheet", include_in_schema=False)
-async def rice_sheet(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/groups/{code:str}/rice-sheet", include_in_schema=False, sync_to_thread=True)
+def rice_sheet(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """The weekly rice sheet to print and take to the meeting."""
     _, group = readable_group(request, code)
     ledger: Ledger = state(request).ledger

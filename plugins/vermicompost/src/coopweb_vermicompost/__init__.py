@@ -68,8 +68,8 @@ def coopweb_group_panels(
     ]
 
 
-@get("/groups/{code:str}/vermicompost", include_in_schema=False)
-async def vermicompost_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/groups/{code:str}/vermicompost", include_in_schema=False, sync_to_thread=True)
+def vermicompost_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     _, group = readable_group(request, code)
     as_of = as_of_param(request)
     act = activity(state(request).ledger, code, as_of)
