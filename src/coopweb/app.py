@@ -640,6 +640,14 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
     return page(request, "error.html", status_code=status, status=status, message=exc.message)
 
 
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A request body nested too deeply to read (JSON decoded by Litestar itself)."""
+    detail = "body: is nested too deeply to read"
+    if _wants_json(request):
+        return problem(400, "Bad Request", detail, field="body", value=None)
+    return page(request, "error.html", status_code=400, status=400, message=detail)
+
+
 def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request.logger.exception("unexpected error", exc_info=exc)
     if _wants_json(request):
@@ -769,6 +777,7 @@ def create_app(
         exception_handlers={
             HTTPException: handle_http,
             LedgerError: handle_ledger,
+            RecursionError: handle_too_deep,
             Exception: handle_crash,
         },
         openapi_config=OpenAPIConfig(title="coopledger API", version="1", path="/schema"),
