@@ -640,7 +640,7 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
     return page(request, "error.html", status_code=status, status=status, message=exc.message)
 
 
-def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:  # noqa: ARG001
     """A request body nested too deeply to read (JSON decoded by Litestar itself)."""
     detail = "body: is nested too deeply to read"
     if _wants_json(request):

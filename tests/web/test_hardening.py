@@ -161,7 +161,7 @@ def test_a_token_expires_and_is_listed_and_revoked_one_by_one(
     first = {"authorization": f"Bearer {body['token']}"}
     second = bearer(client, "rina")
     listed = client.get("/api/v1/tokens", headers=first).json()
-    assert [t["id"] for t in listed][0] == body["id"]
+    assert listed[0]["id"] == body["id"]
     assert len(listed) == 2
     assert "token" not in listed[0]  # the secret is shown once, at issue
     assert client.delete(f"/api/v1/tokens/{body['id']}", headers=second).status_code == 204
@@ -270,7 +270,7 @@ def test_every_response_carries_the_security_headers(client: TestClient[Any]) ->
         assert "strict-transport-security" not in r.headers  # plain HTTP here
 
 
-def test_the_pages_need_no_inline_script_or_style(client: TestClient[Any], ledger: Ledger) -> None:
+def test_the_pages_need_no_inline_script_or_style(client: TestClient[Any]) -> None:
     """What the CSP would refuse: inline <script>/<style>, style= and on...= attributes."""
     sign_in(client, "rina")
     for url in (

@@ -337,9 +337,10 @@ def start_server(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         try:
             httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
             return server
-        except httpx.TransportError:
+        except httpx.TransportError as e:
             if server.poll() is not None:
-                raise AssertionError(server.stderr.read().decode() if server.stderr else "")
+                stderr = server.stderr.read().decode() if server.stderr else ""
+                raise AssertionError(stderr) from e
             time.sleep(0.2)
     server.kill()
     raise AssertionError("the server did not start")
