@@ -71,6 +71,10 @@ def csv_writer(out: Any) -> _Writer:
 
 
 # ---------------------------------------------------------------------- sign-in
+#: Usernames are counted by their first characters (accounts have at most 60).
+MAX_NAME = 64
+
+
 @dataclass(frozen=True)
 class Lockout:
     """A locked account (``kind`` "account") or address (``kind`` "address")."""
@@ -104,6 +108,7 @@ class SignInGuard:
 
     async def retry_after(self, username: str, address: str) -> int | None:
         """Seconds until a sign-in may be tried again, or None if it may be tried now."""
+        username = username[:MAX_NAME]
         waits = []
         for kind, subject in (("account", username), ("address", address)):
             if subject and await self.store.exists(f"lock:{kind}:{subject}"):
@@ -111,7 +116,7 @@ class SignInGuard:
         return max(waits) if waits else None
 
     async def failed(self, username: str, address: str) -> None:
-        now = int(time.time())
+        now, username = int(time.time()), username[:MAX_NAME]
         for kind, subject in (("account", username), ("address", address)):
             if not subject:
                 continue
@@ -128,7 +133,7 @@ class SignInGuard:
                 await self.store.set(key, json.dumps(times), self.window)
 
     async def succeeded(self, username: str) -> None:
-        await self.store.delete(f"fail:account:{username}")
+        await self.store.delete(f"fail:account:{username[:MAX_NAME]}")
 
     async def _remember_address(self, address: str, until: int) -> None:
         """Locked addresses are listed for admins (accounts are listed by name)."""
