@@ -640,8 +640,11 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
     return page(request, "error.html", status_code=status, status=status, message=exc.message)
 
 
-def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:  # noqa: ARG001
-    """A request body nested too deeply to read (JSON decoded by Litestar itself)."""
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A request body nested too deeply to read (JSON decoded by Litestar's msgspec); any
+    other recursion error is a crash."""
+    if "deserializing" not in str(exc):
+        return handle_crash(request, exc)
     detail = "body: is nested too deeply to read"
     if _wants_json(request):
         return problem(400, "Bad Request", detail, field="body", value=None)
