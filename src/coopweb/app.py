@@ -29,6 +29,7 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -605,6 +606,8 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status == 429 and exc.headers and "RateLimit-Reset" in exc.headers:
+        exc.headers.setdefault("Retry-After", exc.headers["RateLimit-Reset"])  # rate limit
     if _wants_json(request):
         extra: dict[str, Any] = {}
         if isinstance(exc.extra, list) and exc.extra:  # Litestar's validation: name the field
@@ -621,7 +624,14 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return response
     if status == 401:
         return Redirect("/login")
-    return page(request, "error.html", status_code=status, status=status, message=str(exc.detail))
+    return page(
+        request,
+        "error.html",
+        status_code=status,
+        headers=dict(exc.headers or {}),
+        status=status,
+        message=str(exc.detail),
+    )
 
 
 def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response[Any]:
@@ -692,6 +702,7 @@ def create_app(
     debug: bool = False,
     store: NamespacedStore | str | None = None,
     guard: SignInGuard | None = None,
+    sign_in_rate: tuple[DurationUnit, int] = ("minute", 30),
 ) -> Litestar:
     """The web application over ``ledger``.
 
@@ -703,7 +714,9 @@ def create_app(
     Litestar store, ``"ledger"`` (default: the ledger's database) or a ``redis://`` URL.
     ``secret``: the CSRF secret (default: one kept in the ledger's database, the same for
     every worker). ``guard``: the sign-in lockout rules (default: :class:`SignInGuard` with
-    its defaults, on ``store``).
+    its defaults, on ``store``). ``sign_in_rate``: at most this many sign-in attempts (the
+    page and ``POST /api/v1/tokens``, right or wrong) per address and period (Litestar's
+    rate limiting, counted in ``store``).
     """
     from coopweb.api import api_router  # noqa: PLC0415
 
@@ -762,15 +775,20 @@ def create_app(
     app = Litestar(
         route_handlers=[pages, api_router(), *statics],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
-        stores={"sessions": sessions},
+        stores={"sessions": sessions, "rate_limit": shared.with_namespace("ratelimit")},
         middleware=[
+            RateLimitConfig(
+                rate_limit=sign_in_rate,
+                check_throttle_handler=_is_sign_in,
+                identifier_for_request=client_address,
+            ).middleware,
             SessionConfig(
                 secure=secure_cookies,
                 httponly=True,
                 samesite="lax",
                 max_age=12 * 3600,
                 store="sessions",
-            ).middleware
+            ).middleware,
         ],
         before_send=[security_headers(https=secure_cookies)],
         on_shutdown=[partial(_close, shared)],
@@ -793,6 +811,14 @@ def create_app(
     app.state.store = shared
     app.state.guard = guard or SignInGuard(shared.with_namespace("signin"))
     return app
+
+
+def _is_sign_in(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path in SIGN_IN_PATHS
+
+
+#: Where passwords are tried (rate limited per address).
+SIGN_IN_PATHS = ("/login", "/api/v1/tokens")
 
 
 async def _close(store: NamespacedStore) -> None:
