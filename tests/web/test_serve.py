@@ -303,9 +303,10 @@ def test_pages_that_change_nothing_write_nothing_to_the_store(ledger: Ledger) ->
             r = client.get("/groups/JOBA")
             assert r.status_code == 200
             assert session_cookie(r) is None  # the browser keeps its cookie
-        anonymous = httpx.Client(transport=client._transport, base_url=str(client.base_url))
-        anonymous.get("/login")
-        assert ledger.db.query("SELECT COUNT(*) AS n FROM cw_store")[0]["n"] == before
+    with TestClient(app) as anonymous:  # a visit without signing in stores nothing
+        assert anonymous.get("/login").status_code == 200
+        assert session_cookie(anonymous.get("/login")) is None
+    assert ledger.db.query("SELECT COUNT(*) AS n FROM cw_store")[0]["n"] == before
 
 
 # ---------------------------------------------------------------------- serve --workers
