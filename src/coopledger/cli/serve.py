@@ -62,7 +62,7 @@ def serve(
         from coopweb import DEMO_PASSWORD, Accounts  # noqa: PLC0415
         from coopweb import demo_accounts as make_demo_accounts  # noqa: PLC0415
         from coopweb.factory import SECURE_VAR, STORE_VAR  # noqa: PLC0415
-        from coopweb.stores import open_store  # noqa: PLC0415
+        from coopweb.stores import open_store, shared_secret  # noqa: PLC0415
     except ImportError as e:
         raise click.ClickException(
             f"the web front end is not installed ({e.name}): pip install 'coopledger[web]'"
@@ -72,9 +72,13 @@ def serve(
     ledger = open_ledger(ctx)
     if ledger.db.in_memory:
         raise click.UsageError("serve needs a database file or server: each worker opens it")
-    open_store(store, ledger.db)  # refuse a bad --store before starting the workers
+    # Refuse a bad --store, and create the web tables (cw_*) once, before the workers start
+    # (two PostgreSQL sessions creating one table at the same moment can collide).
+    open_store(store, ledger.db)
+    accounts = Accounts(ledger.db)
+    shared_secret(ledger.db, "csrf")
     if demo_accounts:
-        made = make_demo_accounts(Accounts(ledger.db), demo_module.PARTNER)
+        made = make_demo_accounts(accounts, demo_module.PARTNER)
         out.print(
             f"Demo sign-ins (password [bold]{DEMO_PASSWORD}[/]): "
             + ", ".join(f"{u} ({r})" for u, r in made)
