@@ -62,7 +62,7 @@ def one_run(tmp: Path, weeks: int, run: int) -> dict[str, float]:
         new_group(office, "LONG")
         accounts = Accounts(office.db)
         user = accounts.save("shirin", role="animator", password=PASSWORD, groups=["LONG"])
-        token = accounts.issue_token(user)
+        token = accounts.issue_token(user).token
     port = free_port()
     server = serve(office_db, port)
     try:

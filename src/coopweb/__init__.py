@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from coopweb.accounts import Accounts, User
 from coopweb.app import create_app
-from coopweb.application import Coopweb, Resource
-from coopweb.charts import bar_chart, line_chart
+from coopweb.application import Coopweb, Resource, in_thread
+from coopweb.charts import bar_chart, line_chart, month_ends
 from coopweb.hookspecs import hookimpl
 from coopweb.language import current_reader, mark, say
 from coopweb.panels import Panel
@@ -28,8 +28,10 @@ __all__ = [
     "current_reader",
     "demo_accounts",
     "hookimpl",
+    "in_thread",
     "line_chart",
     "mark",
+    "month_ends",
     "say",
 ]
 

@@ -7,8 +7,10 @@
 | ``auditor`` | everything | nothing |
 | ``admin`` | everything | accounts and assignments (not the books) |
 
-Passwords are hashed with Argon2id (argon2-cffi). API tokens are random and stored as their
-SHA-256. Accounts live in the ledger's database (tables ``cw_accounts``, ``cw_tokens``).
+Passwords are hashed with Argon2id (argon2-cffi). API tokens are random, stored as their
+SHA-256, expire (30 days by default) and are revoked when the account's password or role
+changes or the account is deactivated. Accounts live in the ledger's database (tables
+``cw_accounts``, ``cw_api_tokens``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -29,6 +31,18 @@ from coopweb.language import text
 
 ROLES = ("animator", "manager", "auditor", "admin")
 _HASHER = PasswordHasher()
+#: How long an API token lives unless asked otherwise.
+TOKEN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new API token: the secret (shown once), its public id and its expiry."""
+
+    token: str
+    id: str
+    username: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -83,8 +97,14 @@ class Accounts:
                 "username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, "
                 "partner TEXT NOT NULL, groups TEXT NOT NULL, active INTEGER NOT NULL, "
                 "created_at TEXT NOT NULL)",
-                "CREATE TABLE IF NOT EXISTS " + db.table("cw_tokens") + " ("
-                "token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_at TEXT NOT NULL)",
+                # Tokens of releases before expiry (table cw_tokens) are not read: they
+                # never expired, so they are retired.
+                "CREATE TABLE IF NOT EXISTS " + db.table("cw_api_tokens") + " ("
+                "id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, username TEXT NOT NULL, "
+                "created_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+                "CREATE INDEX IF NOT EXISTS cw_api_tokens_user ON "
+                + db.table("cw_api_tokens")
+                + " (username)",
             ]
         )
 
@@ -98,7 +118,8 @@ class Accounts:
         groups: list[str] | None = None,
         active: bool = True,
     ) -> User:
-        """Create or update an account (a new account needs a password)."""
+        """Create or update an account (a new account needs a password). A new password, a
+        new role or a deactivation revokes the account's API tokens."""
         username = username.strip()
         if not username or len(username) > 60 or any(c.isspace() for c in username):
             raise InvalidInput("username", username, text("one word, at most 60 characters"))
@@ -133,6 +154,13 @@ class Accounts:
                     existing["created_at"] if existing else datetime.now(tz=UTC).isoformat(),
                 ),
             )
+            if existing is not None and (
+                password is not None or role != existing["role"] or not active
+            ):
+                c.execute(
+                    self.db.sql(f"DELETE FROM {self.db.table('cw_api_tokens')} WHERE username = ?"),
+                    (username,),
+                )
         return User(username, role, partner.strip(), frozenset(codes))
 
     def _row(self, username: str) -> dict[str, Any] | None:
@@ -170,24 +198,70 @@ class Accounts:
             return None
         return self.user(row["username"])
 
-    def issue_token(self, user: User) -> str:
+    def issue_token(self, user: User, days: int = TOKEN_DAYS) -> IssuedToken:
+        """A new API token for ``user``, valid for ``days`` days."""
         token = secrets.token_urlsafe(32)
+        now = datetime.now(tz=UTC).replace(microsecond=0)
+        issued = IssuedToken(token, secrets.token_hex(8), user.username, now + timedelta(days))
         with self.db.cursor(commit=True) as c:
             c.execute(
                 self.db.sql(
-                    f"INSERT INTO {self.db.table('cw_tokens')} (token_hash, "
-                    "username, created_at) VALUES (?, ?, ?)"
+                    f"INSERT INTO {self.db.table('cw_api_tokens')} (id, token_hash, username, "
+                    "created_at, expires_at) VALUES (?, ?, ?, ?, ?)"
                 ),
-                (_digest(token), user.username, datetime.now(tz=UTC).isoformat()),
+                (
+                    issued.id,
+                    _digest(token),
+                    user.username,
+                    now.isoformat(),
+                    issued.expires_at.isoformat(),
+                ),
             )
-        return token
+        return issued
 
     def by_token(self, token: str) -> User | None:
+        """The active account a live (unexpired, unrevoked) token belongs to."""
         rows = self.db.query(
-            f"SELECT username FROM {self.db.table('cw_tokens')} WHERE token_hash = ?",
+            f"SELECT username, expires_at FROM {self.db.table('cw_api_tokens')} "
+            "WHERE token_hash = ?",
             (_digest(token),),
         )
-        return self.user(rows[0]["username"]) if rows else None
+        if not rows or datetime.fromisoformat(rows[0]["expires_at"]) <= datetime.now(tz=UTC):
+            return None
+        return self.user(rows[0]["username"])
+
+    def tokens(self, username: str) -> list[dict[str, Any]]:
+        """The account's live tokens (id, created_at, expires_at; never the secret)."""
+        rows = self.db.query(
+            f"SELECT id, created_at, expires_at FROM {self.db.table('cw_api_tokens')} "
+            "WHERE username = ? ORDER BY created_at, id",
+            (username,),
+        )
+        now = datetime.now(tz=UTC)
+        return [r for r in rows if datetime.fromisoformat(r["expires_at"]) > now]
+
+    def revoke_token(self, username: str, token_id: str) -> bool:
+        """Revoke one of the account's tokens; False if it has no such token."""
+        t = self.db.table("cw_api_tokens")
+        if not self.db.query(
+            f"SELECT 1 AS x FROM {t} WHERE username = ? AND id = ?", (username, token_id)
+        ):
+            return False
+        with self.db.cursor(commit=True) as c:
+            c.execute(
+                self.db.sql(f"DELETE FROM {t} WHERE username = ? AND id = ?"), (username, token_id)
+            )
+        return True
+
+    def revoke_tokens(self, username: str) -> int:
+        """Revoke every token of the account (and drop expired ones); how many were live."""
+        live = len(self.tokens(username))
+        with self.db.cursor(commit=True) as c:
+            c.execute(
+                self.db.sql(f"DELETE FROM {self.db.table('cw_api_tokens')} WHERE username = ?"),
+                (username,),
+            )
+        return live
 
 
 def _digest(token: str) -> str:

@@ -1,8 +1,11 @@
 """The JSON API under ``/api/v1``: the same reads and writes as the pages.
 
 Authenticate with ``POST /api/v1/tokens`` (username and password) and send the token as
-``Authorization: Bearer <token>``. Bodies are checked by pydantic models; a refusal comes back
-as ``application/problem+json`` naming the field and the value. Taka are decimal strings,
+``Authorization: Bearer <token>``. Tokens expire (30 days); ``GET /api/v1/tokens`` lists the
+account's tokens, ``DELETE /api/v1/tokens/{id}`` revokes one, ``DELETE /api/v1/tokens``
+all. Handlers that touch the ledger or Argon2 run in the thread pool. Bodies are checked by
+pydantic models; a refusal comes back as ``application/problem+json`` naming the field and
+the value. Taka are decimal strings,
 rice whole grams.
 """
 
@@ -10,14 +13,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request, Router, get, post
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar import Request, Router, delete, get, post
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, ConfigDict, Field
 
 import coopledger.capabilities  # noqa: F401 - every command, plugins' included, is registered
@@ -26,8 +35,20 @@ from coopledger.kernel.commands import commands_for
 from coopledger.kernel.integrity import seal
 from coopledger.reports import to_json
 from coopweb.accounts import User
-from coopweb.application import Coopweb, Resource, as_of_param, find_cluster, find_group
+from coopweb.application import (
+    Coopweb,
+    Resource,
+    as_of_param,
+    client_address,
+    find_cluster,
+    find_group,
+    in_thread,
+)
 from coopweb.field_api import field_router
+from coopweb.security import SignInGuard
+
+#: The largest event position SQLite and PostgreSQL can hold (a signed 64-bit integer).
+MAX_POSITION = 2**63 - 1
 
 
 class Credentials(BaseModel):
@@ -38,8 +59,20 @@ class Credentials(BaseModel):
 
 class TokenOut(BaseModel):
     token: str
+    id: str
     username: str
     role: str
+    expires_at: datetime
+
+
+class TokenInfo(BaseModel):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class Revoked(BaseModel):
+    revoked: int
 
 
 class ReceiptOut(BaseModel):
@@ -96,33 +129,84 @@ def _as_of(request: Request[Any, Any, Any]) -> Any:
     return as_of_param(request)
 
 
-@post("/tokens", status_code=201, summary="Sign in: get an API token")
+@post("/tokens", status_code=201, summary="Sign in: get an API token (expires in 30 days)")
 async def issue_token(request: Request[Any, Any, Any], data: JSONBody[Credentials]) -> TokenOut:
     accounts = request.app.state.accounts
-    user = accounts.authenticate(data.username, data.password)
+    guard: SignInGuard = request.app.state.guard
+    username, address = data.username.strip(), client_address(request)
+    wait = await guard.retry_after(username, address)
+    if wait is not None:
+        raise TooManyRequestsException(
+            f"username={username!r}: too many failed sign-ins; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+            extra={"field": "username", "value": username, "retry_after": wait},
+        )
+    user = await in_thread(accounts.authenticate, username, data.password)
     if user is None:
+        await guard.failed(username, address)
         raise NotAuthorizedException("that username and password do not match")
-    return TokenOut(token=accounts.issue_token(user), username=user.username, role=user.role)
+    await guard.succeeded(username)
+    issued = await in_thread(accounts.issue_token, user)
+    return TokenOut(
+        token=issued.token,
+        id=issued.id,
+        username=user.username,
+        role=user.role,
+        expires_at=issued.expires_at,
+    )
 
 
-@get("/groups", summary="Groups this account may read")
-async def list_groups(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+def _token_owner(request: Request[Any, Any, Any], username: str) -> str:
+    """Whose tokens a request may see or revoke: its own; an admin's, anyone's."""
+    user = _user(request)
+    if not username or username == user.username:
+        return user.username
+    if user.role != "admin":
+        raise PermissionDeniedException(f"{user.username} may not manage {username}'s tokens")
+    return username
+
+
+@get(
+    "/tokens", summary="The account's live API tokens (an admin: username=...)", sync_to_thread=True
+)
+def list_tokens(request: Request[Any, Any, Any], username: FromQuery[str] = "") -> list[TokenInfo]:
+    owner = _token_owner(request, username)
+    return [TokenInfo(**t) for t in request.app.state.accounts.tokens(owner)]
+
+
+@delete("/tokens/{token_id:str}", summary="Revoke one API token", sync_to_thread=True)
+def revoke_token(
+    request: Request[Any, Any, Any], token_id: FromPath[str], username: FromQuery[str] = ""
+) -> None:
+    owner = _token_owner(request, username)
+    if not request.app.state.accounts.revoke_token(owner, token_id):
+        raise NotFoundException(f"token_id={token_id!r}: {owner} has no such token")
+
+
+@delete(
+    "/tokens", status_code=200, summary="Revoke every API token of the account", sync_to_thread=True
+)
+def revoke_tokens(request: Request[Any, Any, Any], username: FromQuery[str] = "") -> Revoked:
+    owner = _token_owner(request, username)
+    return Revoked(revoked=request.app.state.accounts.revoke_tokens(owner))
+
+
+@get("/groups", summary="Groups this account may read", sync_to_thread=True)
+def list_groups(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     user, site = _user(request), Coopweb.of(request)
     groups = (g.as_dict() for g in site.ledger.reports.groups.directory())
     return [_plain(g) for g in groups if site.allowed(user, "read", Resource("group", g))]
 
 
-@get("/groups/{code:str}", summary="A group's position (as_of=YYYY-MM-DD)")
-async def group_position(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+@get("/groups/{code:str}", summary="A group's position (as_of=YYYY-MM-DD)", sync_to_thread=True)
+def group_position(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
     ledger: Ledger = request.app.state.ledger
     return _plain(ledger.reports.books.position(code, as_of=_as_of(request)).as_dict())  # type: ignore[no-any-return]
 
 
-@get("/groups/{code:str}/members", summary="A group's members")
-async def group_members(
-    request: Request[Any, Any, Any], code: FromPath[str]
-) -> list[dict[str, Any]]:
+@get("/groups/{code:str}/members", summary="A group's members", sync_to_thread=True)
+def group_members(request: Request[Any, Any, Any], code: FromPath[str]) -> list[dict[str, Any]]:
     user, _ = _group(request, code)
     members = request.app.state.ledger.reports.groups.members(code, as_of=_as_of(request))
     rows = [m.as_dict() for m in members]
@@ -133,8 +217,12 @@ async def group_members(
     return _plain(rows)  # type: ignore[no-any-return]
 
 
-@get("/groups/{code:str}/members/{member:int}/passbook", summary="A member's passbook")
-async def passbook(
+@get(
+    "/groups/{code:str}/members/{member:int}/passbook",
+    summary="A member's passbook",
+    sync_to_thread=True,
+)
+def passbook(
     request: Request[Any, Any, Any], code: FromPath[str], member: FromPath[int]
 ) -> dict[str, Any]:
     _group(request, code)
@@ -142,30 +230,37 @@ async def passbook(
     return _plain(book.as_dict())  # type: ignore[no-any-return]
 
 
-@get("/groups/{code:str}/trial-balance", summary="Trial balance")
-async def trial_balance(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+@get("/groups/{code:str}/trial-balance", summary="Trial balance", sync_to_thread=True)
+def trial_balance(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
     tb = request.app.state.ledger.reports.books.trial_balance(code, as_of=_as_of(request))
     return _plain(tb.as_dict())  # type: ignore[no-any-return]
 
 
-@get("/groups/{code:str}/reconciliation", summary="Meeting counts against the books")
-async def reconciliation(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+@get(
+    "/groups/{code:str}/reconciliation",
+    summary="Meeting counts against the books",
+    sync_to_thread=True,
+)
+def reconciliation(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
     rec = request.app.state.ledger.reports.meetings.reconciliation(code, as_of=_as_of(request))
     return _plain(rec.as_dict())  # type: ignore[no-any-return]
 
 
-@get("/groups/{code:str}/events", summary="A page of the group's events, with seals")
-async def events(
+@get(
+    "/groups/{code:str}/events",
+    summary="A page of the group's events, with seals",
+    sync_to_thread=True,
+)
+def events(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    after: FromQuery[int] = 0,
-    limit: FromQuery[int] = 100,
+    after: Annotated[int, QueryParameter(ge=0, le=MAX_POSITION)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     _group(request, code)
-    limit = max(1, min(limit, 1000))
-    found = request.app.state.ledger.events(code, after=max(0, after), limit=limit)
+    found = request.app.state.ledger.events(code, after=after, limit=limit)
     return [
         _plain(
             {
@@ -183,26 +278,32 @@ async def events(
     ]
 
 
-async def _record(
+def _command_name(body: dict[str, Any], allowed: set[str]) -> str:
+    """The body's ``command``, if it is one of ``allowed`` (a 422 naming the field if not)."""
+    name = body.get("command")
+    if not isinstance(name, str) or name not in allowed:
+        raise LedgerError(
+            f"command={name!r}: use one of {', '.join(sorted(allowed))}",
+            field="command",
+            value=name if isinstance(name, str | int | float | bool) or name is None else str(name),
+        )
+    return name
+
+
+def _record(
     request: Request[Any, Any, Any],
     code: str,
     body: dict[str, Any],
-    allowed: set[str] | None = None,
+    allowed: set[str],
 ) -> ReceiptOut:
     user, group = _group(request, code, write=True)
     if "group" in body and str(body["group"]).upper() != group["code"]:
         raise LedgerError(
             f"group={body['group']!r}: the body names another group than the URL",
             field="group",
-            value=body["group"],
+            value=str(body["group"]),
         )
-    command_name = body.get("command")
-    if allowed is not None and command_name not in allowed:
-        raise LedgerError(
-            f"command={command_name!r}: use one of {', '.join(sorted(allowed))}",
-            field="command",
-            value=command_name,
-        )
+    _command_name(body, allowed)
     command = parse_command({**body, "group": group["code"], "recorded_by": user.username})
     receipt = Coopweb.of(request).record(user, command)
     return _receipt_out(receipt)
@@ -214,6 +315,8 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
         data = json.loads(raw or b"null", parse_float=Decimal)
     except (ValueError, UnicodeDecodeError):
         raise LedgerError("body: is not JSON", field="body", value=None) from None
+    except RecursionError:
+        raise LedgerError("body: is nested too deeply", field="body", value=None) from None
     if not isinstance(data, dict):
         raise LedgerError("body: send a JSON object", field="body", value=None)
     return data
@@ -312,7 +415,7 @@ def _known(node: dict[str, Any]) -> dict[str, Any]:
 async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     body = await _body(request)
     body.setdefault("command", "record_meeting")
-    return await _record(request, code, body, {"record_meeting"})
+    return await in_thread(_record, request, code, body, {"record_meeting"})
 
 
 @post(
@@ -322,7 +425,8 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
     operation_class=_command_body(ENTRY_COMMANDS, "one group command"),
 )
 async def record_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
-    return await _record(request, code, await _body(request), ENTRY_COMMANDS)
+    body = await _body(request)
+    return await in_thread(_record, request, code, body, ENTRY_COMMANDS)
 
 
 #: Cluster commands the cluster entries endpoint accepts (from the command registry).
@@ -339,8 +443,8 @@ def _cluster(
     return user, cluster
 
 
-@get("/clusters", summary="Clusters this account may read")
-async def list_clusters(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+@get("/clusters", summary="Clusters this account may read", sync_to_thread=True)
+def list_clusters(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     user, site = _user(request), Coopweb.of(request)
     return [
         _plain(c)
@@ -349,8 +453,8 @@ async def list_clusters(request: Request[Any, Any, Any]) -> list[dict[str, Any]]
     ]
 
 
-@get("/clusters/{code:str}", summary="A cluster platform (as_of=YYYY-MM-DD)")
-async def cluster_platform(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+@get("/clusters/{code:str}", summary="A cluster platform (as_of=YYYY-MM-DD)", sync_to_thread=True)
+def cluster_platform(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     user, _ = _cluster(request, code)
     reports = request.app.state.ledger.reports.clusters
     report = reports.platform(code, as_of=_as_of(request)).as_dict()
@@ -365,8 +469,12 @@ async def cluster_platform(request: Request[Any, Any, Any], code: FromPath[str])
     return _plain(report)  # type: ignore[no-any-return]
 
 
-@get("/programme", summary="Programme figures (by=district|upazila|union|cluster)")
-async def programme(
+@get(
+    "/programme",
+    summary="Programme figures (by=district|upazila|union|cluster)",
+    sync_to_thread=True,
+)
+def programme(
     request: Request[Any, Any, Any], by: FromQuery[str] = "district", clusters: FromQuery[str] = ""
 ) -> list[dict[str, Any]]:
     """``clusters``: a comma-separated set of cluster codes (default: every cluster)."""
@@ -388,19 +496,37 @@ async def programme(
 )
 async def record_cluster_entry(request: Request[Any, Any, Any], code: FromPath[str]) -> ReceiptOut:
     body = await _body(request)
+    return await in_thread(_record_cluster, request, code, body)
+
+
+#: Cluster commands that change which groups a cluster has.
+MEMBERSHIP = ("join_cluster", "leave_cluster")
+
+
+def _record_cluster(request: Request[Any, Any, Any], code: str, body: dict[str, Any]) -> ReceiptOut:
     user, cluster = _cluster(request, code, write=True)
     if "cluster" in body and str(body["cluster"]).upper() != cluster["code"]:
         raise LedgerError(
             f"cluster={body['cluster']!r}: the body names another cluster",
             field="cluster",
-            value=body["cluster"],
+            value=str(body["cluster"]),
         )
-    if body.get("command") not in CLUSTER_COMMANDS:
-        raise LedgerError(
-            f"command={body.get('command')!r}: use one of {', '.join(sorted(CLUSTER_COMMANDS))}",
-            field="command",
-            value=body.get("command"),
-        )
+    name = _command_name(body, CLUSTER_COMMANDS)
+    if name in MEMBERSHIP:
+        # A group joins or leaves only by someone who records for that group: its own
+        # animator or a manager of its partner organisation.
+        target = body.get("group")
+        if not isinstance(target, str) or not target.strip():
+            raise LedgerError(
+                f"group={target!r}: name the group that joins or leaves",
+                field="group",
+                value=target if isinstance(target, str | int) else None,
+            )
+        if not user.can_write(find_group(request.app.state.ledger, target)):
+            raise PermissionDeniedException(
+                f"{user.username} may not make group {target.upper()} join or leave a cluster: "
+                "that needs its animator or a manager of its partner organisation"
+            )
     command = parse_command({**body, "cluster": cluster["code"], "recorded_by": user.username})
     receipt = Coopweb.of(request).record(user, command)
     return _receipt_out(receipt)
@@ -411,6 +537,9 @@ def api_router() -> Router:
         path="/api/v1",
         route_handlers=[
             issue_token,
+            list_tokens,
+            revoke_token,
+            revoke_tokens,
             list_groups,
             group_position,
             group_members,

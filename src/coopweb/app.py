@@ -2,17 +2,21 @@
 
 Handlers read the request, call the ledger or its reports, and render; every rule of the
 books stays in coopledger. ``create_app(ledger)`` is the factory.
+
+Nothing that waits on the database, a file or Argon2 runs on the event loop: page handlers
+are synchronous (Litestar runs them in its thread pool, ``sync_to_thread=True``); the few
+that must read a form asynchronously hand the rest of their work to a thread
+(:func:`in_thread`).
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import io
-import secrets
 import uuid
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +31,13 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import NamespacedStore
 from litestar.template.config import TemplateConfig
 from pydantic import ValidationError
 
@@ -42,10 +47,19 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel.integrity import seal
 from coopweb import core_plugin, entries, field_pages, introspection, language, sheets
 from coopweb.accounts import Accounts, User
-from coopweb.application import Coopweb, Resource, as_of_param, scoped_guard
+from coopweb.application import (
+    Coopweb,
+    Resource,
+    as_of_param,
+    client_address,
+    in_thread,
+    scoped_guard,
+)
 from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting, reason_of
 from coopweb.hookspecs import hookimpl
 from coopweb.plugins import plugin_manager
+from coopweb.security import SignInGuard, csv_writer, security_headers
+from coopweb.stores import SessionConfig, open_store, rotate_session, shared_secret
 
 
 # ---------------------------------------------------------------------- helpers
@@ -113,38 +127,64 @@ async def home() -> Redirect:
     return Redirect("/groups")
 
 
-@get("/login", include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any]) -> Template:
+@get("/login", include_in_schema=False, sync_to_thread=True)
+def login_page(request: Request[Any, Any, Any]) -> Template:
     return page(request, "login.html", error=None, username="")
 
 
 @post("/login", include_in_schema=False, media_type=MediaType.HTML)
 async def login(request: Request[Any, Any, Any]) -> Any:
     form = await request.form()
-    username, password = str(form.get("username", "")), str(form.get("password", ""))
-    user = state(request).accounts.authenticate(username, password)
-    if user is None:
-        return page(
-            request,
-            "login.html",
-            status_code=401,
-            username=username,
-            error=language.text("That username and password do not match."),
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    guard: SignInGuard = state(request).guard
+    address = client_address(request)
+    wait = await guard.retry_after(username, address)
+    if wait is not None:
+        return await in_thread(
+            partial(
+                page,
+                request,
+                "login.html",
+                status_code=429,
+                headers={"Retry-After": str(wait)},
+                username=username,
+                error=language.text(
+                    "Too many failed sign-ins. Try again in {minutes} minutes, or ask an admin "
+                    "to lift the lock.",
+                    minutes=(wait + 59) // 60,
+                ),
+            )
         )
+    user = await in_thread(state(request).accounts.authenticate, username, password)
+    if user is None:
+        await guard.failed(username, address)
+        return await in_thread(
+            partial(
+                page,
+                request,
+                "login.html",
+                status_code=401,
+                username=username,
+                error=language.text("That username and password do not match."),
+            )
+        )
+    await guard.succeeded(username)
     request.clear_session()
     request.set_session({"user": user.username})
+    rotate_session(request)  # a new session id: one planted before sign-in is worthless
     return Redirect("/groups")
 
 
 @post("/logout", include_in_schema=False)
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
-    request.clear_session()
+    request.clear_session()  # the session is deleted from the store, the cookie emptied
     return Redirect("/login")
 
 
 # ---------------------------------------------------------------------- groups
-@get("/groups", include_in_schema=False)
-async def groups_page(request: Request[Any, Any, Any]) -> Template:
+@get("/groups", include_in_schema=False, sync_to_thread=True)
+def groups_page(request: Request[Any, Any, Any]) -> Template:
     user = need_user(request)
     q = request.query_params
     filters = {k: q.get(k, "") for k in ("district", "upazila", "village", "cluster", "kind")}
@@ -174,8 +214,8 @@ async def groups_page(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/groups/{code:str}", include_in_schema=False)
-async def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/groups/{code:str}", include_in_schema=False, sync_to_thread=True)
+def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     user, group = readable_group(request, code)
     as_of = as_of_param(request)
     ledger: Ledger = state(request).ledger
@@ -196,8 +236,8 @@ async def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Te
     )
 
 
-@get("/groups/{code:str}/panels/{name:str}", include_in_schema=False)
-async def panel(
+@get("/groups/{code:str}/panels/{name:str}", include_in_schema=False, sync_to_thread=True)
+def panel(
     request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
 ) -> Response[str]:
     user, group = readable_group(request, code)
@@ -244,11 +284,15 @@ def blank_meeting(ledger: Ledger, code: str) -> dict[str, Any]:
 
 @post("/groups/{code:str}/meetings", include_in_schema=False, media_type=MediaType.HTML)
 async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
+    raw = {k: str(v) for k, v in (await request.form()).items() if k != "_csrf_token"}
+    return await in_thread(_record_meeting, request, code, raw)
+
+
+def _record_meeting(request: Request[Any, Any, Any], code: str, raw: dict[str, str]) -> Any:
     site = Coopweb.of(request)
     user, group = site.need_user(), site.group(code, write=True)
     ledger: Ledger = state(request).ledger
     members = [m for m in ledger.reports.groups.members(code) if m.active]
-    raw = {k: str(v) for k, v in (await request.form()).items() if k != "_csrf_token"}
     form = read_meeting(raw, [m.member_no for m in members])
     held = _held(ledger, code, form.command.get("date", ""))
     receipt = None
@@ -297,8 +341,8 @@ async def record_meeting(request: Request[Any, Any, Any], code: FromPath[str]) -
     )
 
 
-@get("/groups/{code:str}/members/{member:int}", include_in_schema=False)
-async def passbook_page(
+@get("/groups/{code:str}/members/{member:int}", include_in_schema=False, sync_to_thread=True)
+def passbook_page(
     request: Request[Any, Any, Any], code: FromPath[str], member: FromPath[int]
 ) -> Template:
     _, group = readable_group(request, code)
@@ -319,12 +363,12 @@ async def passbook_page(
     )
 
 
-@get("/groups/{code:str}/history", include_in_schema=False)
-async def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/groups/{code:str}/history", include_in_schema=False, sync_to_thread=True)
+def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     user, group = readable_group(request, code)
     ledger: Ledger = state(request).ledger
     try:
-        after = max(0, int(request.query_params.get("after", "0")))
+        after = min(max(0, int(request.query_params.get("after", "0"))), 2**63 - 1)
     except ValueError:
         after = 0
     size = 50
@@ -360,8 +404,8 @@ REPORTS = ("trial-balance", "reconciliation", "members", "positions")
 PASSBOOK_LINES = 150  # the latest lines; ?all=1 shows (and prints) every one
 
 
-@get("/groups/{code:str}/reports", include_in_schema=False)
-async def reports_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/groups/{code:str}/reports", include_in_schema=False, sync_to_thread=True)
+def reports_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     user, group = readable_group(request, code)
     as_of = as_of_param(request)
     ledger: Ledger = state(request).ledger
@@ -377,8 +421,8 @@ async def reports_page(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     )
 
 
-@get("/groups/{code:str}/reports/{name:str}", include_in_schema=False)
-async def report_csv(
+@get("/groups/{code:str}/reports/{name:str}", include_in_schema=False, sync_to_thread=True)
+def report_csv(
     request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
 ) -> Response[str]:
     """``/groups/JOBA/reports/trial-balance.csv`` (also reconciliation, members)."""
@@ -387,7 +431,7 @@ async def report_csv(
     as_of = as_of_param(request)
     ledger: Ledger = state(request).ledger
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)  # names and notes cannot become spreadsheet formulas
     if kind == "trial-balance":
         w.writerow(["account", "commodity", "balance"])
         for b in ledger.reports.books.trial_balance(code, as_of=as_of).rows:
@@ -438,40 +482,90 @@ async def report_csv(
 
 
 # ---------------------------------------------------------------------- admin
-@get("/admin/accounts", include_in_schema=False)
-async def accounts_page(request: Request[Any, Any, Any]) -> Template:
+def need_admin(request: Request[Any, Any, Any]) -> User:
     user = need_user(request)
     if user.role != "admin":
         raise PermissionDeniedException("only an admin manages accounts")
-    return page(
-        request, "accounts.html", accounts=state(request).accounts.all(), error=None, values={}
+    return user
+
+
+async def _accounts_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    accounts: Accounts = state(request).accounts
+
+    def listing() -> list[dict[str, Any]]:
+        rows = accounts.all()
+        for row in rows:
+            row["tokens"] = len(accounts.tokens(row["username"]))
+        return rows
+
+    rows = await in_thread(listing)
+    guard: SignInGuard = state(request).guard
+    locks = await guard.lockouts([r["username"] for r in rows])
+    return {"accounts": rows, "lockouts": locks}
+
+
+@get("/admin/accounts", include_in_schema=False)
+async def accounts_page(request: Request[Any, Any, Any]) -> Template:
+    await in_thread(need_admin, request)
+    context = await _accounts_context(request)
+    return await in_thread(
+        partial(page, request, "accounts.html", error=None, values={}, **context)
     )
 
 
 @post("/admin/accounts", include_in_schema=False, media_type=MediaType.HTML)
 async def save_account(request: Request[Any, Any, Any]) -> Any:
-    user = need_user(request)
-    if user.role != "admin":
-        raise PermissionDeniedException("only an admin manages accounts")
+    await in_thread(need_admin, request)
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
-        state(request).accounts.save(
-            form.get("username", ""),
-            role=form.get("role", ""),
-            password=form.get("password") or None,
-            partner=form.get("partner", ""),
-            groups=form.get("groups", "").replace(",", " ").split(),
-            active=form.get("active", "on") == "on",
+        await in_thread(
+            partial(
+                state(request).accounts.save,
+                form.get("username", ""),
+                role=form.get("role", ""),
+                password=form.get("password") or None,
+                partner=form.get("partner", ""),
+                groups=form.get("groups", "").replace(",", " ").split(),
+                active=form.get("active", "on") == "on",
+            )
         )
     except LedgerError as e:
-        return page(
-            request,
-            "accounts.html",
-            status_code=422,
-            error=e,
-            accounts=state(request).accounts.all(),
-            values=form,
+        context = await _accounts_context(request)
+        return await in_thread(
+            partial(
+                page,
+                request,
+                "accounts.html",
+                status_code=422,
+                error=e,
+                values=form,
+                **context,
+            )
         )
+    return Redirect("/admin/accounts")
+
+
+@post("/admin/lockouts", include_in_schema=False)
+async def lift_lockout(request: Request[Any, Any, Any]) -> Redirect:
+    """Lift the lock on an account (``kind=account``) or an address (``kind=address``)."""
+    await in_thread(need_admin, request)
+    form = await request.form()
+    kind, subject = str(form.get("kind", "")), str(form.get("subject", "")).strip()
+    if kind not in ("account", "address") or not subject:
+        raise HTTPException(
+            status_code=400,
+            detail=f"kind={kind!r}, subject={subject!r}: name a locked account or address",
+        )
+    await state(request).guard.clear(kind, subject)
+    return Redirect("/admin/accounts")
+
+
+@post("/admin/accounts/{username:str}/revoke-tokens", include_in_schema=False)
+async def revoke_account_tokens(
+    request: Request[Any, Any, Any], username: FromPath[str]
+) -> Redirect:
+    await in_thread(need_admin, request)
+    await in_thread(state(request).accounts.revoke_tokens, username)
     return Redirect("/admin/accounts")
 
 
@@ -496,12 +590,32 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status == 429 and exc.headers and "RateLimit-Reset" in exc.headers:
+        exc.headers.setdefault("Retry-After", exc.headers["RateLimit-Reset"])  # rate limit
     if _wants_json(request):
-        extra = {"errors": exc.extra} if exc.extra else {}
-        return problem(status, _TITLES.get(status, "Error"), str(exc.detail), **extra)
+        extra: dict[str, Any] = {}
+        if isinstance(exc.extra, list) and exc.extra:  # Litestar's validation: name the field
+            extra["errors"] = exc.extra
+            first = exc.extra[0]
+            if isinstance(first, dict) and first.get("key"):
+                extra["field"] = first["key"]
+        elif isinstance(exc.extra, dict):
+            extra.update(exc.extra)
+        elif exc.extra:
+            extra["errors"] = exc.extra
+        response = problem(status, _TITLES.get(status, "Error"), str(exc.detail), **extra)
+        response.headers.update(exc.headers or {})
+        return response
     if status == 401:
         return Redirect("/login")
-    return page(request, "error.html", status_code=status, status=status, message=str(exc.detail))
+    return page(
+        request,
+        "error.html",
+        status_code=status,
+        headers=dict(exc.headers or {}),
+        status=status,
+        message=str(exc.detail),
+    )
 
 
 def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response[Any]:
@@ -518,6 +632,17 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
             status, type(exc).__name__, exc.message, field=exc.field, value=exc.as_dict()["value"]
         )
     return page(request, "error.html", status_code=status, status=status, message=exc)
+
+
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A request body nested too deeply to read (JSON decoded by Litestar's msgspec); any
+    other recursion error is a crash."""
+    if "deserializing" not in str(exc):
+        return handle_crash(request, exc)
+    detail = "body: is nested too deeply to read"
+    if _wants_json(request):
+        return problem(400, "Bad Request", detail, field="body", value=None)
+    return page(request, "error.html", status_code=400, status=400, message=detail)
 
 
 def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -545,6 +670,7 @@ _TITLES = {
     405: "Method Not Allowed",
     409: "Conflict",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
 }
 
 
@@ -571,6 +697,8 @@ class CorePages:
             accounts_page,
             save_account,
             language.choose_language,
+            lift_lockout,
+            revoke_account_tokens,
             *entries.ROUTES,
             *sheets.ROUTES,
             *field_pages.ROUTES,
@@ -604,6 +732,9 @@ def create_app(
     secret: str | None = None,
     secure_cookies: bool = True,
     debug: bool = False,
+    store: NamespacedStore | str | None = None,
+    guard: SignInGuard | None = None,
+    sign_in_rate: tuple[DurationUnit, int] = ("minute", 30),
 ) -> Litestar:
     """The web application over ``ledger``.
 
@@ -611,6 +742,13 @@ def create_app(
     ``coopweb.plugins``) are loaded unless ``load_entry_points`` is false.
     ``secure_cookies``: mark session and CSRF cookies Secure (turn off only for plain HTTP
     on 127.0.0.1, as ``coopledger serve`` does).
+    ``store``: where sessions and sign-in counters are kept, shared by every worker: a
+    Litestar store, ``"ledger"`` (default: the ledger's database) or a ``redis://`` URL.
+    ``secret``: the CSRF secret (default: one kept in the ledger's database, the same for
+    every worker). ``guard``: the sign-in lockout rules (default: :class:`SignInGuard` with
+    its defaults, on ``store``). ``sign_in_rate``: at most this many sign-in attempts (the
+    page and ``POST /api/v1/tokens``, right or wrong) per address and period (Litestar's
+    rate limiting, counted in ``store``).
     """
     from coopweb.api import api_router  # noqa: PLC0415
 
@@ -651,22 +789,37 @@ def create_app(
     routes = [r for rs in pm.hook.coopweb_routes() for r in rs]
     # Every page route, the core's and the plugins', behind the group and cluster guard.
     pages = Router(path="/", route_handlers=routes, guards=[scoped_guard])
-    key = secret or secrets.token_hex(32)
+    key = secret or shared_secret(ledger.db, "csrf")
+    shared = store if isinstance(store, NamespacedStore) else open_store(store, ledger.db)
+    sessions = shared.with_namespace("sessions")
     app = Litestar(
         route_handlers=[pages, api_router(), *statics],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
+        stores={"sessions": sessions, "rate_limit": shared.with_namespace("ratelimit")},
         middleware=[
-            ServerSideSessionConfig(
-                secure=secure_cookies, httponly=True, samesite="lax", max_age=12 * 3600
+            RateLimitConfig(
+                rate_limit=sign_in_rate,
+                check_throttle_handler=_is_sign_in,
+                identifier_for_request=client_address,
+            ).middleware,
+            SessionConfig(
+                secure=secure_cookies,
+                httponly=True,
+                samesite="lax",
+                max_age=12 * 3600,
+                store="sessions",
             ).middleware,
             language.middleware,
         ],
+        before_send=[security_headers(https=secure_cookies)],
+        on_shutdown=[partial(_close, shared)],
         csrf_config=CSRFConfig(
             secret=key, cookie_secure=secure_cookies, cookie_samesite="lax", exclude=["/api/"]
         ),
         exception_handlers={
             HTTPException: handle_http,
             LedgerError: handle_ledger,
+            RecursionError: handle_too_deep,
             Exception: handle_crash,
         },
         openapi_config=OpenAPIConfig(title="coopledger API", version="1", path="/schema"),
@@ -681,4 +834,19 @@ def create_app(
     app.state.pm = pm
     app.state.jinja = env
     app.state.preferences = language.Preferences(ledger.db)
+    app.state.store = shared
+    app.state.guard = guard or SignInGuard(shared.with_namespace("signin"))
     return app
+
+
+def _is_sign_in(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path in SIGN_IN_PATHS
+
+
+#: Where passwords are tried (rate limited per address).
+SIGN_IN_PATHS = ("/login", "/api/v1/tokens")
+
+
+async def _close(store: NamespacedStore) -> None:
+    """Close the store's connections (a Redis client's pool) when the app stops."""
+    await store.__aexit__(None, None, None)

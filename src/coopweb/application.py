@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
+import anyio.to_thread
 import pluggy
 from jinja2 import Environment
 from litestar import Request
@@ -38,11 +40,23 @@ from coopledger.kernel.commands import ClusterCommand, Command, GroupCommand
 from coopledger.kernel.unit import Receipt
 from coopweb.accounts import Accounts, User
 
+T = TypeVar("T")
+
 log = logging.getLogger(__name__)
 
 #: Request methods that only read; any other method under a group or cluster is a write.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NO_USER = object()
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` in the thread pool (the event loop goes on serving others)."""
+    return await anyio.to_thread.run_sync(partial(fn, *args))
+
+
+def client_address(request: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's address (behind a proxy: run uvicorn with ``--proxy-headers``)."""
+    return request.client.host if request.client else ""
 
 
 @dataclass(frozen=True)

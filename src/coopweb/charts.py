@@ -6,8 +6,10 @@ integers (grams, paisa).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import calendar
+from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 
 from markupsafe import Markup, escape
 
@@ -16,6 +18,21 @@ from coopledger.i18n import ENGLISH, Reader, day
 COLOURS = ("#1b7f5b", "#b3541e", "#2f5fa7", "#8a3ea8")
 #: Each line also has its own dash, so that the lines are told apart without colour.
 DASHES = ("", "8 4", "2 3", "10 3 2 3")
+
+
+def month_ends(
+    months: Iterable[tuple[str, Decimal | int]], scale: int = 1
+) -> list[tuple[date, int]]:
+    """Month-end balances (``YYYY-MM``, value) as points of a line chart: the month's last
+    day and the value times ``scale`` as a whole number (taka: ``scale=100``, paisa).
+    Dashboards draw these (one point a month, read from the books' monthly totals), so a
+    chart costs the same at ten years as at one."""
+    out = []
+    for month, value in months:
+        year, mon = int(month[:4]), int(month[5:7])
+        day = date(year, mon, calendar.monthrange(year, mon)[1])
+        out.append((day, int(value * scale)))
+    return out
 
 
 def line_chart(

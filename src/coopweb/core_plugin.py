@@ -13,7 +13,7 @@ from coopledger.i18n import money, weight
 from coopledger.money import RICE, TAKA, format_grams, format_taka
 from coopweb.accounts import User
 from coopweb.application import Resource
-from coopweb.charts import line_chart
+from coopweb.charts import line_chart, month_ends
 from coopweb.hookspecs import hookimpl
 from coopweb.language import current_reader, mark, say
 from coopweb.panels import Panel
@@ -67,8 +67,8 @@ def coopweb_nav_items(user: Any) -> list[tuple[str, str]]:
 
 
 def _saved(stock: list[tuple[Any, int]], sold: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
-    """Rice saved by all members, day by day: rice is only ever in the stock, sold
-    (the conversion account) or owed to savers, so the savings equal stock plus sold.
+    """Rice saved by all members, month by month (or day by day): rice is only ever in the
+    stock, sold (the conversion account) or owed to savers, so the savings equal stock plus sold.
     Two one-account series are much cheaper than adding up every member's account."""
     days = sorted({d for d, _ in stock} | {d for d, _ in sold})
     a, b = dict(stock), dict(sold)
@@ -86,11 +86,12 @@ def coopweb_group_panels(
     code = group["code"]
     books = ledger.reports.books
     position = books.position(code, as_of=as_of)
-    rice = [(d, int(v)) for d, v in books.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)]
-    sold = [(d, int(v)) for d, v in books.trend(code, acc.RICE_CONVERSION, RICE, as_of=as_of)]
+    # Month-end balances from the books' per-month totals: ten years are 120 points.
+    rice = month_ends(books.monthly(code, acc.RICE_STOCK, RICE, as_of=as_of))
+    sold = month_ends(books.monthly(code, acc.RICE_CONVERSION, RICE, as_of=as_of))
     saved = _saved(rice, sold)
     # The chart draws whole numbers: taka as paisa.
-    cash = [(d, int(v * 100)) for d, v in books.trend(code, acc.CASH, TAKA, as_of=as_of)]
+    cash = month_ends(books.monthly(code, acc.CASH, TAKA, as_of=as_of), scale=100)
     meetings = ledger.reports.meetings.reconciliation(code, as_of=as_of, last=8).meetings[::-1]
     suffix = f"?as_of={as_of}" if as_of else ""
     who = current_reader()

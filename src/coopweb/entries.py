@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from coopledger import LedgerError
 from coopledger.kernel.commands import COMMANDS, Command, commands_for, invalid
 from coopweb.accounts import User
-from coopweb.application import Coopweb
+from coopweb.application import Coopweb, in_thread
 from coopweb.commandform import CommandForm, fields_of, read
 from coopweb.forms import reason_of
 from coopweb.language import mark
@@ -77,8 +77,13 @@ def _model(name: str) -> type[Command]:
     return COMMANDS[name]
 
 
-@get("/groups/{code:str}/entries", include_in_schema=False, media_type=MediaType.HTML)
-async def entries_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
+@get(
+    "/groups/{code:str}/entries",
+    include_in_schema=False,
+    media_type=MediaType.HTML,
+    sync_to_thread=True,
+)
+def entries_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
     _, group = _writable(request, code)
     import coopledger.capabilities  # noqa: F401, PLC0415
 
@@ -110,10 +115,13 @@ def _context(
     }
 
 
-@get("/groups/{code:str}/entries/{name:str}", include_in_schema=False, media_type=MediaType.HTML)
-async def entry_page(
-    request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
-) -> Any:
+@get(
+    "/groups/{code:str}/entries/{name:str}",
+    include_in_schema=False,
+    media_type=MediaType.HTML,
+    sync_to_thread=True,
+)
+def entry_page(request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]) -> Any:
     _, group = _writable(request, code)
     model = _model(name)
     typed = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
@@ -147,9 +155,16 @@ def _command(form: CommandForm, model: type[Command], code: str, user: User) -> 
 async def record_entry(
     request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
 ) -> Any:
-    user, group = _writable(request, code)
     model = _model(name)
-    form = read(model, dict((await request.form()).items()))
+    values = dict((await request.form()).items())
+    return await in_thread(_record_entry, request, code, model, values)
+
+
+def _record_entry(
+    request: Request[Any, Any, Any], code: str, model: type[Command], values: dict[str, Any]
+) -> Any:
+    user, group = _writable(request, code)
+    form = read(model, values)
     ledger = Coopweb.of(request).ledger
     command = _command(form, model, code, user)
     receipt, previewed = None, None
@@ -158,7 +173,7 @@ async def record_entry(
             if form.values.get("preview"):
                 previewed = ledger.preview(command)
             else:
-                receipt = ledger.execute(command)
+                receipt = Coopweb.of(request).record(user, command)
         except LedgerError as e:
             form.error_for(e.field, reason_of(e))
     template = "partials/entry_form.html" if _htmx(request) else "entry.html"

@@ -38,7 +38,7 @@ from coopledger.field import (
 )
 from coopledger.i18n import _
 from coopweb.accounts import User
-from coopweb.application import Coopweb, Resource, find_group
+from coopweb.application import Coopweb, Resource, find_group, in_thread
 
 
 def _caller(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:
@@ -105,6 +105,10 @@ def _state(ledger: Any, code: str, client_time: Any = None) -> dict[str, Any]:
 @post("/checkout", status_code=200, summary="Take a group's books to a field ledger")
 async def checkout(request: Request[Any, Any, Any]) -> dict[str, Any]:
     body = _checked(await request.json())
+    return await in_thread(_checkout, request, body)
+
+
+def _checkout(request: Request[Any, Any, Any], body: dict[str, Any]) -> dict[str, Any]:
     code = str(body.get("group", ""))
     user, group = _caller(request, code)
     ledger = request.app.state.ledger
@@ -122,14 +126,18 @@ async def checkout(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return _state(ledger, code, body.get("client_time"))
 
 
-@get("/groups/{code:str}", summary="A group's stream as the office holds it")
-async def group_state(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+@get("/groups/{code:str}", summary="A group's stream as the office holds it", sync_to_thread=True)
+def group_state(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _caller(request, code)
     return _state(request.app.state.ledger, code)
 
 
-@get("/groups/{code:str}/events", summary="A page of a group's stored events, as stored")
-async def events(
+@get(
+    "/groups/{code:str}/events",
+    summary="A page of a group's stored events, as stored",
+    sync_to_thread=True,
+)
+def events(
     request: Request[Any, Any, Any],
     code: FromPath[str],
     after: FromQuery[int] = 0,
@@ -152,6 +160,10 @@ def _wire(body: dict[str, Any]) -> list[WireEvent]:
 @post("/groups/{code:str}/events", status_code=200, summary="Send events recorded in the field")
 async def send(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     body = _checked(await request.json())
+    return await in_thread(_send, request, code, body)
+
+
+def _send(request: Request[Any, Any, Any], code: str, body: dict[str, Any]) -> dict[str, Any]:
     _caller(request, code)
     ledger = request.app.state.ledger
     events = _wire(body)
@@ -177,6 +189,10 @@ async def send(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str
 @post("/groups/{code:str}/held", status_code=201, summary="Hold a recalled laptop's entries")
 async def hold(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     body = _checked(await request.json())
+    return await in_thread(_hold, request, code, body)
+
+
+def _hold(request: Request[Any, Any, Any], code: str, body: dict[str, Any]) -> dict[str, Any]:
     user, group = _caller(request, code)
     events = [e.as_dict() for e in _wire({"events": body.get("events")})]
     commands = body.get("commands")

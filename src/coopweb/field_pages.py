@@ -15,7 +15,7 @@ from coopledger import LedgerError
 from coopledger.errors import InvalidInput
 from coopledger.field import apply_held, described, held_item, held_items, reject_held
 from coopledger.kernel.integrity import seal
-from coopweb.application import Coopweb, find_group
+from coopweb.application import Coopweb, find_group, in_thread
 from coopweb.language import mark
 
 #: The held entries' states, as the page shows them (``{{ _(status) }}``).
@@ -37,8 +37,8 @@ def _decider(request: Request[Any, Any, Any], code: str) -> str:
     return user.username
 
 
-@get("/field/held", include_in_schema=False, media_type=MediaType.HTML)
-async def held_list(request: Request[Any, Any, Any]) -> Template:
+@get("/field/held", include_in_schema=False, media_type=MediaType.HTML, sync_to_thread=True)
+def held_list(request: Request[Any, Any, Any]) -> Template:
     Coopweb.of(request).need_user()
     items = [h for h in held_items(Coopweb.of(request).ledger) if _may_see(request, h.group)]
     return Coopweb.of(request).page("field_held.html", items=items)
@@ -65,13 +65,23 @@ def _item_context(request: Request[Any, Any, Any], number: int) -> dict[str, Any
     }
 
 
-@get("/field/held/{number:int}", include_in_schema=False, media_type=MediaType.HTML)
-async def held_page(request: Request[Any, Any, Any], number: FromPath[int]) -> Template:
+@get(
+    "/field/held/{number:int}",
+    include_in_schema=False,
+    media_type=MediaType.HTML,
+    sync_to_thread=True,
+)
+def held_page(request: Request[Any, Any, Any], number: FromPath[int]) -> Template:
     return Coopweb.of(request).page("field_held_item.html", **_item_context(request, number))
 
 
-@post("/field/held/{number:int}/apply", include_in_schema=False, media_type=MediaType.HTML)
-async def held_apply(request: Request[Any, Any, Any], number: FromPath[int]) -> Template:
+@post(
+    "/field/held/{number:int}/apply",
+    include_in_schema=False,
+    media_type=MediaType.HTML,
+    sync_to_thread=True,
+)
+def held_apply(request: Request[Any, Any, Any], number: FromPath[int]) -> Template:
     context = _item_context(request, number)
     checker = _decider(request, context["held"].group)
     try:
@@ -87,9 +97,13 @@ async def held_apply(request: Request[Any, Any, Any], number: FromPath[int]) -> 
 
 @post("/field/held/{number:int}/reject", include_in_schema=False, media_type=MediaType.HTML)
 async def held_reject(request: Request[Any, Any, Any], number: FromPath[int]) -> Template:
+    reason = str((await request.form()).get("reason", ""))
+    return await in_thread(_reject, request, number, reason)
+
+
+def _reject(request: Request[Any, Any, Any], number: int, reason: str) -> Template:
     context = _item_context(request, number)
     checker = _decider(request, context["held"].group)
-    reason = str((await request.form()).get("reason", ""))
     try:
         reject_held(Coopweb.of(request).ledger, number, checker, reason)
     except LedgerError as e:

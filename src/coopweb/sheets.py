@@ -21,8 +21,9 @@ from coopweb.application import Coopweb
     "/groups/{code:str}/meetings/{day:str}/sheet",
     include_in_schema=False,
     media_type=MediaType.HTML,
+    sync_to_thread=True,
 )
-async def meeting_sheet(
+def meeting_sheet(
     request: Request[Any, Any, Any], code: FromPath[str], day: FromPath[str]
 ) -> Template:
     site = Coopweb.of(request)

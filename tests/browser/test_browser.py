@@ -221,3 +221,29 @@ def test_a_browser_set_to_bangla_gets_bangla_before_signing_in(
     expect(pg.locator("h1")).to_have_text("প্রবেশ করুন")
     expect(pg.locator("label").first).to_contain_text("ব্যবহারকারীর নাম")
     context.close()
+
+
+def test_the_content_security_policy_refuses_nothing_the_pages_use(page: Page) -> None:
+    """The real browser enforces the CSP: no page of ours trips it, and the print button
+    (the app's own script file) and htmx still work under it."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    for url in ("/groups", "/groups/JOBA", "/groups/JOBA/members/2", "/groups/JOBA/history"):
+        response = page.goto(url)
+        assert response is not None
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.goto("/groups/JOBA/members/2")
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    page.click("button[data-print]")
+    assert page.evaluate("window.__printed") is True
+    page.goto("/groups")
+    page.fill("#q", "joba")  # htmx filter, under the policy
+    expect(page.locator("#group-rows")).to_contain_text("JOBA")
+    # an inline script would be refused (the policy is really in force)
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = "
+        "'window.__inline = 1'; document.body.appendChild(s); }"
+    )
+    assert page.evaluate("window.__inline") is None
+    assert refused[-1:] and "Content Security" in refused[-1]
+    assert len(refused) == 1, refused

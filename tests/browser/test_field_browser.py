@@ -57,7 +57,7 @@ def office(tmp_path: Path) -> Iterator[tuple[str, Ledger, str]]:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     with Ledger(str(tmp_path / "laptop.db")) as laptop:
-        field_office = Office(url, app.state.accounts.issue_token(rina))
+        field_office = Office(url, app.state.accounts.issue_token(rina).token)
         checkout(laptop, field_office, "JOBA")
         ledger.execute(RecallFromField(group="JOBA", reason="laptop lost", date=DAY))
         paper = laptop.record_meeting(

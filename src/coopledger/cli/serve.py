@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from coopledger.cli.common import open_ledger, out, refusals
@@ -10,6 +12,20 @@ from coopledger.cli.common import open_ledger, out, refusals
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (about one per core); they share sessions through --store.",
+)
+@click.option(
+    "--store",
+    default="ledger",
+    show_default=True,
+    help="Where sessions and sign-in counters are kept: 'ledger' (the ledger's own "
+    "database) or a Redis URL such as redis://127.0.0.1:6379/0.",
+)
 @click.option(
     "--demo-accounts",
     is_flag=True,
@@ -20,17 +36,33 @@ from coopledger.cli.common import open_ledger, out, refusals
     is_flag=True,
     help="Mark cookies Secure (when served over HTTPS behind a proxy).",
 )
+@click.option(
+    "--proxy-headers",
+    is_flag=True,
+    help="Trust X-Forwarded-For from --forwarded-allow-ips (behind a reverse proxy).",
+)
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True)
 @click.pass_context
 @refusals
 def serve(
-    ctx: click.Context, host: str, port: int, demo_accounts: bool, secure_cookies: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int,
+    store: str,
+    demo_accounts: bool,
+    secure_cookies: bool,
+    proxy_headers: bool,
+    forwarded_allow_ips: str,
 ) -> None:
     """Serve the staff web pages and the JSON API (needs the 'web' extra)."""
     try:
         import uvicorn  # noqa: PLC0415
 
-        from coopweb import DEMO_PASSWORD, create_app  # noqa: PLC0415
+        from coopweb import DEMO_PASSWORD, Accounts  # noqa: PLC0415
         from coopweb import demo_accounts as make_demo_accounts  # noqa: PLC0415
+        from coopweb.factory import SECURE_VAR, STORE_VAR  # noqa: PLC0415
+        from coopweb.stores import open_store, shared_secret  # noqa: PLC0415
     except ImportError as e:
         raise click.ClickException(
             f"the web front end is not installed ({e.name}): pip install 'coopledger[web]'"
@@ -38,12 +70,35 @@ def serve(
     from coopledger import demo as demo_module  # noqa: PLC0415
 
     ledger = open_ledger(ctx)
-    app = create_app(ledger, secure_cookies=secure_cookies)
+    if ledger.db.in_memory:
+        raise click.UsageError("serve needs a database file or server: each worker opens it")
+    # Refuse a bad --store, and create the web tables (cw_*) once, before the workers start
+    # (two PostgreSQL sessions creating one table at the same moment can collide).
+    open_store(store, ledger.db)
+    accounts = Accounts(ledger.db)
+    shared_secret(ledger.db, "csrf")
     if demo_accounts:
-        made = make_demo_accounts(app.state.accounts, demo_module.PARTNER)
+        made = make_demo_accounts(accounts, demo_module.PARTNER)
         out.print(
             f"Demo sign-ins (password [bold]{DEMO_PASSWORD}[/]): "
             + ", ".join(f"{u} ({r})" for u, r in made)
         )
-    out.print(f"Serving {ledger.config.display} on [bold]http://{host}:{port}[/] (Ctrl+C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Every worker opens the ledger itself (coopweb.factory), from these settings.
+    os.environ["COOPLEDGER_DB"] = ledger.config.setting
+    os.environ[STORE_VAR] = store
+    os.environ[SECURE_VAR] = "1" if secure_cookies else "0"
+    plural = "s" if workers > 1 else ""
+    out.print(
+        f"Serving {ledger.config.display} on [bold]http://{host}:{port}[/] with {workers} "
+        f"worker{plural} (Ctrl+C stops)"
+    )
+    uvicorn.run(
+        "coopweb.factory:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="warning",
+    )

@@ -119,6 +119,10 @@ table(
       charge BIGINT NOT NULL, written_off BIGINT NOT NULL, target INTEGER,
       memo TEXT NOT NULL""",
     ["group_id", "member_no", "position", "part"],
+    # A passbook page reads its latest lines in date order and the totals of the earlier
+    # ones from this index alone: as cheap at ten years of history as at one.
+    "(group_id, member_no, business_date, position, part, rice_saved, rice_bought, "
+    "bought_value, paid, cash_saved, lent, repaid, charge, written_off)",
 )
 
 

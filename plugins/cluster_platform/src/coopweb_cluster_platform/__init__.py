@@ -18,7 +18,7 @@ from coopledger.clusters.records import SCHEMES
 from coopledger.clusters.reports import ClusterInfo
 from coopledger.i18n import Catalog
 from coopledger.kernel.streams import cluster_key
-from coopweb import Coopweb, Resource, hookimpl, mark
+from coopweb import Coopweb, Resource, hookimpl, in_thread, mark
 from coopweb_cluster_platform.forms import command
 
 HERE = Path(__file__).parent
@@ -66,8 +66,8 @@ def readable_cluster(site: Coopweb, code: str, *, write: bool = False) -> Cluste
     return ClusterInfo(**site.cluster(code, write=write))
 
 
-@get("/clusters", include_in_schema=False)
-async def clusters_page(request: Request[Any, Any, Any]) -> Template:
+@get("/clusters", include_in_schema=False, sync_to_thread=True)
+def clusters_page(request: Request[Any, Any, Any]) -> Template:
     site = Coopweb.of(request)
     user = site.need_user()
     clusters = site.ledger.reports.clusters.clusters()
@@ -102,8 +102,8 @@ def _platform_context(site: Coopweb, code: str) -> dict[str, Any]:
     }
 
 
-@get("/clusters/{code:str}", include_in_schema=False)
-async def platform_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/clusters/{code:str}", include_in_schema=False, sync_to_thread=True)
+def platform_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     site = Coopweb.of(request)
     return site.page("cluster_platform/platform.html", **_platform_context(site, code))
 
@@ -112,13 +112,23 @@ async def platform_page(request: Request[Any, Any, Any], code: FromPath[str]) ->
 async def platform_form(
     request: Request[Any, Any, Any], code: FromPath[str], name: FromPath[str]
 ) -> Any:
+    form = await request.form()
+    single = {k: str(v) for k, v in form.items() if k != "_csrf_token"}
+    multi = {"present": [str(v) for v in form.getall("present")]} if "present" in form else {}
+    return await in_thread(_platform_form, request, code, name, single, multi)
+
+
+def _platform_form(
+    request: Request[Any, Any, Any],
+    code: str,
+    name: str,
+    single: dict[str, str],
+    multi: dict[str, list[str]],
+) -> Any:
     site = Coopweb.of(request)
     user, cluster = site.need_user(), readable_cluster(site, code, write=True)
     if name not in FORMS:
         raise NotFoundException(f"no form {name}")
-    form = await request.form()
-    single = {k: str(v) for k, v in form.items() if k != "_csrf_token"}
-    multi = {"present": [str(v) for v in form.getall("present")]} if "present" in form else {}
     try:
         data = command(name, single, multi)
         receipt = site.record(user, parse_command({**data, "cluster": cluster.code}))
@@ -129,8 +139,8 @@ async def platform_form(
     return Redirect(f"/clusters/{cluster.code}?recorded={receipt.seal}#{name}")
 
 
-@get("/clusters/{code:str}/reviews/{year:int}", include_in_schema=False)
-async def review_sheet(
+@get("/clusters/{code:str}/reviews/{year:int}", include_in_schema=False, sync_to_thread=True)
+def review_sheet(
     request: Request[Any, Any, Any], code: FromPath[str], year: FromPath[int]
 ) -> Template:
     site = Coopweb.of(request)

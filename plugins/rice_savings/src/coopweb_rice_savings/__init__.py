@@ -15,7 +15,16 @@ from coopledger import Ledger
 from coopledger import accounts as acc
 from coopledger.i18n import Catalog, messages, weight
 from coopledger.money import RICE
-from coopweb import Coopweb, Panel, bar_chart, current_reader, hookimpl, line_chart, mark
+from coopweb import (
+    Coopweb,
+    Panel,
+    bar_chart,
+    current_reader,
+    hookimpl,
+    line_chart,
+    mark,
+    month_ends,
+)
 
 HERE = Path(__file__).parent
 #: The plugin's own words (``./dev catalogs`` keeps them; docs/languages.md).
@@ -72,10 +81,8 @@ def coopweb_group_panels(
     if group["kind"] not in claimed_kinds():
         return []
     code = group["code"]
-    stock = [
-        (day, int(grams))
-        for day, grams in ledger.reports.books.trend(code, acc.RICE_STOCK, RICE, as_of=as_of)
-    ]
+    # Month-end stock from the books' per-month totals (flat as the history grows).
+    stock = month_ends(ledger.reports.books.monthly(code, acc.RICE_STOCK, RICE, as_of=as_of))
     books = ledger.reports.savings.member_balances(code, as_of=as_of)
     who = current_reader()
     return [
@@ -111,8 +118,8 @@ def coopweb_group_panels(
     ]
 
 
-@get("/groups/{code:str}/rice-sheet", include_in_schema=False)
-async def rice_sheet(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/groups/{code:str}/rice-sheet", include_in_schema=False, sync_to_thread=True)
+def rice_sheet(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """The weekly rice sheet to print and take to the meeting."""
     site = Coopweb.of(request)
     group, ledger = site.group(code), site.ledger

@@ -85,8 +85,8 @@ def coopweb_group_panels(
     ]
 
 
-@get("/groups/{code:str}/vermicompost", include_in_schema=False)
-async def vermicompost_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+@get("/groups/{code:str}/vermicompost", include_in_schema=False, sync_to_thread=True)
+def vermicompost_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     site = Coopweb.of(request)
     group, as_of = site.group(code), site.as_of()
     act = activity(site.ledger, code, as_of)

@@ -1,0 +1,37 @@
+"""The application factory that ``coopledger serve`` gives uvicorn: each worker process
+calls :func:`from_environment` and opens the ledger itself.
+
+Settings come from the environment (``coopledger serve`` sets them from its options):
+
+* ``COOPLEDGER_DB``: the ledger (a SQLite path or a ``postgresql://`` URL);
+* ``COOPWEB_STORE``: ``ledger`` (default) or a ``redis://`` URL for sessions and sign-in
+  counters;
+* ``COOPWEB_SECURE_COOKIES``: ``1`` to mark cookies Secure (HTTPS behind a proxy).
+"""
+
+from __future__ import annotations
+
+import os
+
+from litestar import Litestar
+
+from coopledger import Ledger
+from coopweb.app import create_app
+
+STORE_VAR = "COOPWEB_STORE"
+SECURE_VAR = "COOPWEB_SECURE_COOKIES"
+
+
+def from_environment() -> Litestar:
+    """One worker's application over the ledger named by ``COOPLEDGER_DB``."""
+    ledger = Ledger()
+    app = create_app(
+        ledger,
+        store=os.environ.get(STORE_VAR) or None,
+        secure_cookies=os.environ.get(SECURE_VAR) == "1",
+    )
+    app.on_shutdown.append(ledger.close)
+    return app
+
+
+__all__ = ["SECURE_VAR", "STORE_VAR", "from_environment"]
