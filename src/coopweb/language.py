@@ -194,6 +194,17 @@ def reader_of(request: Any) -> Reader:
     return found  # type: ignore[no-any-return]
 
 
+def chosen(request: Any) -> bool:
+    """Whether the reader chose her language (a cookie, or her account), not just her
+    browser."""
+    return LANG_COOKIE in request.cookies or bool(_account_choice(request.scope))
+
+
+def read_as(request: Any, reader: Reader) -> None:
+    """Answer this request for ``reader`` (a page with a language of its own)."""
+    request.scope.setdefault("state", {})["coopweb_reader"] = reader
+
+
 def current_reader() -> Reader:
     """The reader of the request being answered (English outside a request)."""
     return _reader.get()

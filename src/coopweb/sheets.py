@@ -14,7 +14,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from coopledger.i18n import Reader
 from coopweb.application import Coopweb
+from coopweb.language import chosen, read_as
 
 
 @get(
@@ -28,6 +30,9 @@ def meeting_sheet(
 ) -> Template:
     site = Coopweb.of(request)
     group = site.group(code)
+    asked = request.query_params.get("lang", "")
+    if asked or not chosen(request):  # read aloud in the village: Bangla unless she chose
+        read_as(request, Reader.of(asked or "bn", "latn" if asked == "en" else "beng"))
     try:
         on = date.fromisoformat(day)
     except ValueError:

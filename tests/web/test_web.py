@@ -631,7 +631,7 @@ def test_the_pictorial_meeting_sheet(client: TestClient[Any], ledger: Ledger) ->
     assert held is not None
     panel = client.get("/groups/JOBA/panels/meetings").text
     assert f"/groups/JOBA/meetings/{D2}/sheet" in panel
-    sheet = client.get(f"/groups/JOBA/meetings/{D2}/sheet")
+    sheet = client.get(f"/groups/JOBA/meetings/{D2}/sheet?lang=en")
     assert sheet.status_code == 200
     assert sheet.headers["content-type"].startswith("text/html")
     assert f'<strong class="seal">{held["seal"]}</strong>' in sheet.text
@@ -640,5 +640,11 @@ def test_the_pictorial_meeting_sheet(client: TestClient[Any], ledger: Ledger) ->
     assert [r.rice_grams for r in rows] == [1400, 1500, 0]
     assert "1.400 kg" in sheet.text and "2.800 kg" in sheet.text  # today; her total
     assert "2.300 kg" in sheet.text  # the rice sack's count
+    bangla = client.get(f"/groups/JOBA/meetings/{D2}/sheet").text  # Bangla by default
+    assert '<html lang="bn">' in bangla
+    assert "১.৪০০ কেজি" in bangla
+    assert f'<strong class="seal">{held["seal"]}</strong>' in bangla
+    client.get("/language?lang=en&next=/groups")  # she chose English: her choice holds
+    assert '<html lang="en">' in client.get(f"/groups/JOBA/meetings/{D2}/sheet").text
     assert client.get(f"/groups/JOBA/meetings/{D1}/sheet").status_code == 404
     assert client.get("/groups/JOBA/meetings/yesterday/sheet").status_code == 404
