@@ -41,11 +41,57 @@ def test_a_flat_charge_with_grace() -> None:
     assert {r["principal"] for r in rows} == {T("250.00")}
 
 
+def test_a_flat_loan_that_divides_evenly_has_equal_instalments() -> None:
+    # 10,000 Tk at 10 % a year over six months: 6 x 1,750.00 (not 5 x 1,749.99 + 1,750.05)
+    rows = schedule(T("10000"), T("10"), "flat", "monthly", 6, date(2016, 1, 15))
+    assert [r["principal"] + r["charge"] for r in rows] == [T("1750.00")] * 6
+    assert sum(r["principal"] for r in rows) == T("10000.00")
+    assert sum(r["charge"] for r in rows) == T("500.00")
+    assert rows[0] == {
+        "no": 1,
+        "due": date(2016, 2, 15),
+        "principal": T("1666.67"),
+        "charge": T("83.33"),
+    }
+    assert (rows[-1]["principal"], rows[-1]["charge"]) == (T("1666.66"), T("83.34"))
+    # When it does not divide evenly, the last instalment takes the remainders.
+    odd = schedule(T("1000"), T("10"), "flat", "monthly", 3, date(2016, 1, 15))
+    totals = [r["principal"] + r["charge"] for r in odd]
+    assert totals[0] == totals[1] != totals[2]
+
+
+def test_fortnightly_instalments_fall_every_two_weeks() -> None:
+    rows = schedule(T("2600"), T("13"), "flat", "fortnightly", 4, date(2016, 1, 1))
+    assert [r["due"] for r in rows] == [
+        date(2016, 1, 15),
+        date(2016, 1, 29),
+        date(2016, 2, 12),
+        date(2016, 2, 26),
+    ]
+    assert sum(r["charge"] for r in rows) == T("52.00")  # 2600 x 13 % x 4/26
+
+
+@given(
+    st.decimals(min_value=T("1.00"), max_value=T("500000"), places=2),
+    st.decimals(min_value=T("0"), max_value=T("60"), places=2),
+    st.integers(1, 104),
+)
+def test_a_flat_loan_is_in_equal_instalments_whenever_it_divides_evenly(
+    principal: Decimal, rate: Decimal, n: int
+) -> None:
+    rows = schedule(principal, rate, "flat", "monthly", n, date(2016, 1, 31))
+    years = T(n) / 12  # principal x rate x years, rounded half up (docs/loans.md)
+    charge = (principal * rate / 100 * years).quantize(T("0.01"), rounding="ROUND_HALF_UP")
+    assert sum(r["charge"] for r in rows) == charge
+    if ((principal + charge) / n) == ((principal + charge) / n).quantize(T("0.01")):
+        assert len({r["principal"] + r["charge"] for r in rows}) == 1
+
+
 @given(
     st.decimals(min_value=T("1.00"), max_value=T("500000"), places=2),
     st.decimals(min_value=T("0"), max_value=T("60"), places=2),
     st.sampled_from(["declining", "flat"]),
-    st.sampled_from(["weekly", "monthly"]),
+    st.sampled_from(["weekly", "fortnightly", "monthly"]),
     st.integers(1, 104),
 )
 def test_principal_parts_always_sum_to_the_principal(

@@ -642,7 +642,7 @@ def test_the_pictorial_meeting_sheet(client: TestClient[Any], ledger: Ledger) ->
     assert "2.300 kg" in sheet.text  # the rice sack's count
     bangla = client.get(f"/groups/JOBA/meetings/{D2}/sheet").text  # Bangla by default
     assert '<html lang="bn">' in bangla
-    assert "১.৪০০ কেজি" in bangla
+    assert "\u09e7.\u09ea\u09e6\u09e6 \u0995\u09c7\u099c\u09bf" in bangla  # 1.400 kg
     assert f'<strong class="seal">{held["seal"]}</strong>' in bangla
     client.get("/language?lang=en&next=/groups")  # she chose English: her choice holds
     assert '<html lang="en">' in client.get(f"/groups/JOBA/meetings/{D2}/sheet").text

@@ -153,7 +153,7 @@ class ArrangeBankLoan(ClusterCommand):
     principal: Taka
     rate: Rate
     method: Literal["declining", "flat"] = "flat"
-    frequency: Literal["weekly", "monthly"] = "monthly"
+    frequency: Literal["weekly", "fortnightly", "monthly"] = "monthly"
     instalments: Annotated[int, Field(ge=1, le=104, strict=True)]
     grace: Annotated[int, Field(ge=0, le=12, strict=True)] = 0
     guarantors: Annotated[list[Guarantor], Field(min_length=1)]

@@ -56,10 +56,10 @@ table(
 )
 
 Method = Literal["declining", "flat"]
-Frequency = Literal["weekly", "monthly"]
+Frequency = Literal["weekly", "fortnightly", "monthly"]
 #: How the methods and frequencies read in a sentence.
 METHODS = {"declining": _("service charge on the declining balance"), "flat": _("flat charge")}
-FREQUENCIES = {"weekly": _("weekly"), "monthly": _("monthly")}
+FREQUENCIES = {"weekly": _("weekly"), "fortnightly": _("fortnightly"), "monthly": _("monthly")}
 Instalments = Annotated[int, Field(ge=1, le=104, strict=True)]
 Grace = Annotated[int, Field(ge=0, le=12, strict=True)]
 

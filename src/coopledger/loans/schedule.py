@@ -8,10 +8,13 @@ Rounding rule. *Declining balance*: the instalment is the annuity
 weekly) rounded half up to the paisa; each period's service charge is the outstanding
 principal times ``i`` rounded half up to the paisa; the principal part is the instalment less
 the charge; the last instalment takes whatever principal is left, so the principal parts sum
-exactly to the loan. *Flat*: the whole charge is ``P * annual rate * years`` rounded half up;
-principal and charge are split evenly, rounded down to the paisa, the last instalment taking
-the remainders. A grace period of ``g`` periods moves the first due date ``g`` periods later
-(no charge accrues in it).
+exactly to the loan. *Flat*: the whole charge is ``P * annual rate * years`` rounded half up.
+When principal plus charge divides evenly into the instalments (to the paisa), every
+instalment is that amount: the principal is spread evenly in paisa (the odd paisa in the
+first instalments) and each charge is the rest (10,000 Tk at 10 % over six months: six
+instalments of 1,750.00). Otherwise principal and charge are split evenly, rounded down to
+the paisa, the last instalment taking the remainders. A grace period of ``g`` periods moves
+the first due date ``g`` periods later (no charge accrues in it).
 
 Allocation order of a repayment: first the service charge that has fallen due, then the
 principal that has fallen due (oldest instalment first), then principal not yet due (an
@@ -28,13 +31,16 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 PAISA = Decimal("0.01")
-PERIODS = {"weekly": 52, "monthly": 12}
+PERIODS = {"weekly": 52, "fortnightly": 26, "monthly": 12}
 
 
 def add_periods(start: date, frequency: str, n: int) -> date:
-    """``start`` plus ``n`` weeks or months (a month-end date stays within its month)."""
+    """``start`` plus ``n`` weeks, fortnights or months (a month-end date stays within its
+    month)."""
     if frequency == "weekly":
         return start + timedelta(weeks=n)
+    if frequency == "fortnightly":
+        return start + timedelta(weeks=2 * n)
     months = start.month - 1 + n
     year, month = start.year + months // 12, months % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
@@ -46,6 +52,27 @@ def annuity(principal: Decimal, rate: Decimal, frequency: str, n: int) -> Decima
     if i == 0:
         return principal / n
     return principal * i / (1 - (1 + i) ** -n)
+
+
+def _equal(
+    principal: Decimal, charge: Decimal, n: int, due: list[date]
+) -> list[dict[str, Any]] | None:
+    """A flat loan's equal instalments, when principal plus charge divides evenly into
+    ``n`` to the paisa (None otherwise)."""
+    each = (principal + charge) / n
+    if each != each.quantize(PAISA):
+        return None
+    each = each.quantize(PAISA)
+    # The principal spread evenly in paisa, the odd paisa in the first instalments; each
+    # part is at most the instalment, so no charge is ever below zero.
+    base, extra = divmod(int(principal * 100), n)
+    rows = []
+    for k in range(n):
+        principal_k = Decimal(base + (1 if k < extra else 0)) / 100
+        rows.append(
+            {"no": k + 1, "due": due[k], "principal": principal_k, "charge": each - principal_k}
+        )
+    return rows
 
 
 def schedule(
@@ -72,6 +99,9 @@ def schedule(
         return out
     years = Decimal(n) / PERIODS[frequency]
     total_charge = (principal * rate / 100 * years).quantize(PAISA, ROUND_HALF_UP)
+    equal = _equal(principal, total_charge, n, due)
+    if equal is not None:
+        return equal
     part = (principal / n).quantize(PAISA, ROUND_DOWN)
     charge = (total_charge / n).quantize(PAISA, ROUND_DOWN)
     for k in range(n):
