@@ -138,18 +138,19 @@ def test_a_meeting_recorded_in_the_field_reaches_the_office_with_its_seal(site: 
         # The office refuses its own writes while the laptop holds the group ...
         with pytest.raises(RuleBroken, match="in the field with rina"):
             office.deposit_rice("JOBA", member=1, grams=100, date=MEETING)
-        # ... and the laptop writes only the group it holds.
-        seal = meeting(laptop, MEETING)
-    paper = [seal]  # what the animator wrote in the minutes
-    synced = site.cli("sync")
-    assert "1 events sent" in synced.stdout
+        # ... and the laptop writes only the group it holds: a year of meetings, offline.
+        paper = [meeting(laptop, MEETING + timedelta(weeks=w)) for w in range(52)]
+    synced = site.cli("sync")  # in one go
+    assert "52 events sent" in synced.stdout
     assert seals(site.office_db, "JOBA") == seals(site.laptop_db, "JOBA") == paper
     with Ledger(site.office_db) as office:
         checked = audit.audit(office)
         assert checked.ok, [
             (s.chain.group, s.differences[:3], s.snapshot, s.rules) for s in checked.streams
         ]
-        assert office.reports.books.position("JOBA").rice_stock_grams == 1500
+        assert office.reports.books.position("JOBA").rice_stock_grams == 52 * 1500
+    with Ledger(site.laptop_db) as laptop:
+        assert audit.audit(laptop).ok  # both sides verify and replay
     # Giving the books back: the office writes again, the laptop no longer does.
     site.cli("field", "return", "--group", "JOBA")
     with Ledger(site.office_db) as office, Ledger(site.laptop_db) as laptop:
@@ -307,6 +308,12 @@ def test_a_wrong_clock_is_shown_and_an_old_protocol_refused(site: Site) -> None:
         (again,) = sync(laptop, office)
         assert again.warnings
         give_back(laptop, "JOBA", office)
+    with Ledger(site.office_db) as at_office:  # both times kept: recorded, and received
+        (row,) = at_office.db.query("SELECT * FROM cl_field_received")
+        recorded = at_office.events("JOBA")[row["position"] - 1].timestamp
+        received = datetime.fromisoformat(row["received_at"])
+        assert recorded - received > timedelta(days=4)  # the laptop's clock, 5 days ahead
+        assert row["sent_by"] == "rina"
     old = urllib.request.Request(  # noqa: S310 - the test's own server
         site.url + "/api/v1/field/checkout",
         data=json.dumps({"protocol": PROTOCOL + 1, "device": "d" * 32, "group": "JOBA"}).encode(),

@@ -240,6 +240,7 @@ units.WITH_ROWS.append(_log_commands)
 COMMANDS_TABLE = "cl_field_commands"
 HELD_TABLE = "cl_field_held"
 SEALS_TABLE = "cl_seal_map"
+RECEIVED_TABLE = "cl_field_received"
 
 
 def plain_tables(ledger: Ledger) -> None:
@@ -257,6 +258,9 @@ def plain_tables(ledger: Ledger) -> None:
             f"CREATE TABLE IF NOT EXISTS {t(SEALS_TABLE)} (old_seal TEXT PRIMARY KEY, "
             "group_code TEXT NOT NULL, new_seal TEXT NOT NULL, position INTEGER NOT NULL, "
             "held_id INTEGER NOT NULL, mapped_at TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {t(RECEIVED_TABLE)} (stream_id TEXT NOT NULL, "
+            "position INTEGER NOT NULL, received_at TEXT NOT NULL, device TEXT NOT NULL, "
+            "sent_by TEXT NOT NULL, PRIMARY KEY (stream_id, position))",
         ]
     )
 
@@ -358,7 +362,14 @@ def _stored(ledger: Ledger, sid: Any, event: WireEvent, data: dict[str, Any]) ->
     )
 
 
-def receive(ledger: Ledger, code: str, events: list[WireEvent]) -> int:
+def receive(
+    ledger: Ledger,
+    code: str,
+    events: list[WireEvent],
+    *,
+    device: str = "",
+    sent_by: str = "",
+) -> int:
     """Add events recorded by another ledger to a group's stream as they are, in one
     transaction with their projection rows; gives back the stream's version after.
 
@@ -419,13 +430,25 @@ def receive(ledger: Ledger, code: str, events: list[WireEvent]) -> int:
         if not stored:
             return current
         rows = ledger.projector.rows(domain)
+        if device:  # the office: when each event arrived, beside when it was recorded
+            plain_tables(ledger)
+            for one in stored:
+                rows.execute(
+                    f"INSERT INTO {ledger.db.table(RECEIVED_TABLE)} (stream_id, position, "
+                    "received_at, device, sent_by) VALUES (?, ?, ?, ?, ?)",
+                    sid.hex,
+                    one.originator_version,
+                    now(),
+                    device,
+                    sent_by,
+                )
         try:
             ledger.app.recorder.insert_events(stored, projection=rows)
         except IntegrityError:
             # Another request stored them meanwhile (the same sync sent twice at once):
             # run again, and the ones already here are skipped.
             streams.evict(sid)
-            return receive(ledger, code, events)
+            return receive(ledger, code, events, device=device, sent_by=sent_by)
         streams.evict(sid)
         return expected - 1
 

@@ -164,14 +164,15 @@ async def send(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str
 
 
 def _send(request: Request[Any, Any, Any], code: str, body: dict[str, Any]) -> dict[str, Any]:
-    _caller(request, code)
+    user, _group = _caller(request, code)
+    who = {"device": body["device"], "sent_by": user.username}
     ledger = request.app.state.ledger
     events = _wire(body)
     held = getattr(ledger.load(code), "held", None)
     if held is None or held["device"] != body["device"]:
         already = version(ledger, code)
         if events and all(e.position <= already for e in events):
-            receive(ledger, code, events)  # a resend of what arrived before it was returned
+            receive(ledger, code, events, **who)  # a resend of what arrived before it was returned
         else:
             raise SyncRefused(
                 _(
@@ -182,7 +183,7 @@ def _send(request: Request[Any, Any, Any], code: str, body: dict[str, Any]) -> d
                 value=body["device"],
             )
     else:
-        receive(ledger, code, events)
+        receive(ledger, code, events, **who)
     return _state(ledger, code, body.get("client_time"))
 
 
