@@ -315,3 +315,34 @@ def test_verify_and_replay_each_in_a_fresh_process(demo_db: str) -> None:
     assert "capabilities False" in found["verify"]
     assert "every projection matches" in found["replay"]
     assert "capabilities True" in found["replay"]
+
+
+def test_a_passbook_read_in_a_fresh_process_says_what_each_line_is(demo_db: str) -> None:
+    """A process that only reads reports (no event read or written before) still words
+    each passbook line as a sentence, never a bare "Entry"."""
+    import subprocess  # noqa: PLC0415
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coopledger.cli",
+            "--db",
+            demo_db,
+            "report",
+            "passbook",
+            "--group",
+            "JOBA",
+            "--member",
+            "3",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    words = [line["wording"] for line in json.loads(done.stdout)["lines"]]
+    assert words and "Entry" not in words
+    assert any("rice" in w for w in words)

@@ -82,7 +82,7 @@ def line_chart(
     first_day = day(date.fromordinal(first), reader, form="medium")
     last_day = day(date.fromordinal(last), reader, form="medium")
     return _framed(
-        f"{escape(fmt(top))} {' '.join(legend)}",  # type: ignore[operator]
+        f"{_scale(escape(fmt(top)))} {' '.join(legend)}",  # type: ignore[operator]
         "".join(parts),
         f"<span>{first_day}</span><span>{last_day}</span>",
     )
@@ -94,6 +94,11 @@ def _key(colour: str, dash: str) -> str:
         f'<svg class="key" viewBox="0 0 24 10" aria-hidden="true"><line x1="0" y1="5" '
         f'x2="24" y2="5" stroke="{colour}" stroke-width="3" stroke-dasharray="{dash}"/></svg>'
     )
+
+
+def _scale(top: str) -> str:
+    """The top of the drawing's scale, marked as such (not a figure of the books)."""
+    return f'<span class="chart-scale" title="{top}">&#9650; {top}</span>'
 
 
 def _framed(top: str, svg: str, axis: str) -> Markup:
@@ -134,7 +139,7 @@ def bar_chart(
         )
     parts.append("</svg>")
     return _framed(
-        escape(fmt(top)),  # type: ignore[operator]
+        _scale(escape(fmt(top))),  # type: ignore[operator]
         "".join(parts),
         f"<span>{escape(bars[0][0])}</span><span>{escape(bars[-1][0])}</span>",
     )

@@ -55,9 +55,16 @@ TITLES: dict[str, str] = {
 }
 
 
-def _title(model: type[Command]) -> str:
+def _title(model: type[Command]) -> Any:
+    """The form's title: the command's own (a plugin's, in its catalog), the core's table,
+    else the first sentence of its docstring."""
+    if model.form_title is not None:
+        return model.form_title
     found = TITLES.get(model.command_name)
-    return found or (model.__doc__ or model.command_name).strip().splitlines()[0].rstrip(".")
+    if found:
+        return found
+    doc = " ".join((model.__doc__ or model.command_name).split())
+    return doc.split(". ")[0].split(" (")[0].replace("``", "").rstrip(".")
 
 
 def _writable(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:

@@ -158,6 +158,9 @@ class Command(BaseModel):
 
     #: The command's name on the wire (``deposit_rice``); set by each concrete command.
     command_name: ClassVar[str] = ""
+    #: What a form for it is titled (a Message of its package's catalog), if not the first
+    #: sentence of its docstring.
+    form_title: ClassVar[Any] = None
     #: Which web API endpoint accepts it: "entries" (group), "cluster-entries", "meetings"
     #: or "" (not through the web API: forming groups and clusters is an admin's job).
     endpoint: ClassVar[str] = ""

@@ -64,6 +64,10 @@ class PassbookLine:
     def wording(self) -> Message:
         """The line as a sentence, in the reader's language once rendered."""
         words = WORDS.get(self.entry)
+        if words is None:  # a process that only reads reports: the wordings come with
+            import coopledger.capabilities  # noqa: F401, PLC0415 - the capabilities
+
+            words = WORDS.get(self.entry)
         return words(self.delta, self.target, self.memo) if words else _("Entry")
 
 

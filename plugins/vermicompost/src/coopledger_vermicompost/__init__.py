@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -270,6 +270,8 @@ class SellCompost(GroupCommand):
     """The group sells compost (``grams``: its weight; ``taka``: what the buyer paid). No
     more may be sold than was harvested and not sold, on that day and every later one."""
 
+    form_title: ClassVar[Any] = _("Compost sold")
+
     command: Literal["sell_compost"] = "sell_compost"
     buyer: Text
     grams: CompostGrams
@@ -283,6 +285,8 @@ class SellCompost(GroupCommand):
 class BuyCompostInputs(GroupCommand):
     """The group pays for inputs to its compost (worms, cow dung, rings ...)."""
 
+    form_title: ClassVar[Any] = _("Inputs bought for the compost")
+
     command: Literal["buy_compost_inputs"] = "buy_compost_inputs"
     what: Text
     taka: Taka
@@ -295,6 +299,7 @@ class BuyCompostInputs(GroupCommand):
 class HarvestCompost(GroupCommand):
     """Compost taken out of the pits and weighed."""
 
+    form_title: ClassVar[Any] = _("Compost harvested")
     command: Literal["harvest_compost"] = "harvest_compost"
     grams: CompostGrams
     notes: OptionalText = ""
