@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "replay": ("coopledger.cli.audit", "replay", "Replay the events; compare projections."),
     "export": ("coopledger.cli.audit", "export", "Export the log, the reports or Beancount."),
     "serve": ("coopledger.cli.serve", "serve", "Serve the web pages and the JSON API."),
+    "backup": ("coopledger.cli.operations", "backup", "Copy the whole ledger into one file."),
+    "restore": ("coopledger.cli.operations", "restore", "Put a backup back; verify; print seals."),
 }
 #: Plugins add commands through entry points in this group (``name = "module:command"``).
 ENTRY_POINT_GROUP = "coopledger.cli"
