@@ -36,6 +36,8 @@ from pydantic import ValidationError
 from coopledger import AddToMeeting, Ledger, LedgerError, RecordMeeting
 from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
+from coopledger.i18n import ENGLISH
+from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
 from coopledger.money import format_grams, format_taka
 from coopweb.accounts import Accounts, User
@@ -76,6 +78,12 @@ def find_group(ledger: Ledger, code: str) -> dict[str, Any]:
         return ledger.reports.groups.group(code).as_dict()
     except UnknownGroup:
         raise NotFoundException(f"no group {code.upper()}") from None
+
+
+def replica_note(request: Request[Any, Any, Any]) -> str:
+    """The lag of the read replica that report pages read (empty without one)."""
+    found = state(request).read_ledger.replica_lag()
+    return in_words(found.describe(), ENGLISH) if found else ""
 
 
 def as_of_param(request: Request[Any, Any, Any]) -> date | None:
@@ -318,12 +326,15 @@ async def passbook_page(
     as_of = as_of_param(request)
     last = None if request.query_params.get("all") else PASSBOOK_LINES
     try:
-        book = state(request).ledger.reports.savings.passbook(code, member, as_of=as_of, last=last)
+        book = state(request).read_ledger.reports.savings.passbook(
+            code, member, as_of=as_of, last=last
+        )
     except LedgerError as e:
         raise NotFoundException(e.message) from None
     return page(
         request,
         "passbook.html",
+        replica=replica_note(request),
         group=group,
         book=book,
         as_of=as_of,
@@ -376,10 +387,11 @@ PASSBOOK_LINES = 150  # the latest lines; ?all=1 shows (and prints) every one
 async def reports_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     user, group = readable_group(request, code)
     as_of = as_of_param(request)
-    ledger: Ledger = state(request).ledger
+    ledger: Ledger = state(request).read_ledger
     return page(
         request,
         "reports.html",
+        replica=replica_note(request),
         group=group,
         as_of=as_of,
         trial=ledger.reports.books.trial_balance(code, as_of=as_of),
@@ -397,7 +409,7 @@ async def report_csv(
     user, group = readable_group(request, code)
     kind = name.removesuffix(".csv")
     as_of = as_of_param(request)
-    ledger: Ledger = state(request).ledger
+    ledger: Ledger = state(request).read_ledger
     out = io.StringIO()
     w = csv.writer(out)
     if kind == "trial-balance":
@@ -570,6 +582,7 @@ def create_app(
     secret: str | None = None,
     secure_cookies: bool = True,
     debug: bool = False,
+    read_ledger: Ledger | None = None,
 ) -> Litestar:
     """The web application over ``ledger``.
 
@@ -577,6 +590,8 @@ def create_app(
     ``coopweb.plugins``) are loaded unless ``load_entry_points`` is false.
     ``secure_cookies``: mark session and CSRF cookies Secure (turn off only for plain HTTP
     on 127.0.0.1, as ``coopledger serve`` does).
+    ``read_ledger``: the same books with a read replica (``Ledger(url, read_db=...)``) that
+    the report pages and the passbook read, showing its lag; writes stay on ``ledger``.
     """
     from coopweb.api import api_router  # noqa: PLC0415
 
@@ -648,6 +663,7 @@ def create_app(
         debug=debug,
     )
     app.state.ledger = ledger
+    app.state.read_ledger = read_ledger or ledger
     app.state.accounts = accounts or Accounts(ledger.db)
     app.state.pm = pm
     app.state.jinja = env

@@ -20,10 +20,22 @@ from coopledger.cli.common import open_ledger, out, refusals
     is_flag=True,
     help="Mark cookies Secure (when served over HTTPS behind a proxy).",
 )
+@click.option(
+    "--read-db",
+    envvar="COOPLEDGER_READ_DB",
+    default=None,
+    metavar="URL",
+    help="Read the report pages from this PostgreSQL streaming replica of --db.",
+)
 @click.pass_context
 @refusals
 def serve(
-    ctx: click.Context, host: str, port: int, demo_accounts: bool, secure_cookies: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    demo_accounts: bool,
+    secure_cookies: bool,
+    read_db: str | None,
 ) -> None:
     """Serve the staff web pages and the JSON API (needs the 'web' extra)."""
     try:
@@ -38,12 +50,20 @@ def serve(
     from coopledger import demo as demo_module  # noqa: PLC0415
 
     ledger = open_ledger(ctx)
-    app = create_app(ledger, secure_cookies=secure_cookies)
+    read_ledger = None
+    if read_db:
+        from coopledger.ledger import Ledger  # noqa: PLC0415
+
+        read_ledger = Ledger(ledger.config.setting, user=ledger.user, read_db=read_db)
+        ctx.call_on_close(read_ledger.close)
+    app = create_app(ledger, secure_cookies=secure_cookies, read_ledger=read_ledger)
     if demo_accounts:
         made = make_demo_accounts(app.state.accounts, demo_module.PARTNER)
         out.print(
             f"Demo sign-ins (password [bold]{DEMO_PASSWORD}[/]): "
             + ", ".join(f"{u} ({r})" for u, r in made)
         )
+    if read_ledger is not None:
+        out.print(f"Report pages read from {read_ledger.read_db.config.display}")
     out.print(f"Serving {ledger.config.display} on [bold]http://{host}:{port}[/] (Ctrl+C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
