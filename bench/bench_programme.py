@@ -7,12 +7,11 @@ For each size, builds a fresh ledger with the library's own commands (each group
 with 28 members, as the seeds' programme has 78,000 households in 2,800 groups; then one
 meeting a week per group: one event holding about 64 entries), batched with
 ``ledger.execute_all`` (one transaction per ``--batch`` meetings of as many groups).
-Then it measures ``ledger.rebuild_projections()``: seconds, events per second, the peak of Python's
-allocations during a second (traced) rebuild, and the process's maximum resident set; and
-the size of the SQLite file (or of the PostgreSQL schema). Prints one Markdown row per size.
-
-Each size runs in a child process of its own, so that the maximum resident set of one size
-is not carried into the next.
+Then, in a fresh process that opens the ledger and does nothing else, it measures
+``ledger.rebuild_projections()``: seconds, events per second and the process's maximum
+resident set (with ``--trace``, also the peak of Python's allocations during a second,
+traced rebuild); and the size of the SQLite file (or of the PostgreSQL schema's tables and
+indexes). Prints one Markdown row per size.
 """
 
 from __future__ import annotations
@@ -20,12 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from common import START, FixedClock, machine, meeting, store
@@ -64,64 +64,78 @@ def group_commands(code: str) -> list[FormGroup | JoinMember]:
     return made
 
 
-def size_of(db: str, backend: str, ledger: Ledger) -> int:
+def size_of(db: str, backend: str) -> int:
+    """Bytes on disk: the SQLite file (its log checkpointed into it), or every table and
+    index of the PostgreSQL schema."""
     if backend == "sqlite":
+        conn = sqlite3.connect(db)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
         return sum(p.stat().st_size for p in Path(db).parent.glob(Path(db).name + "*"))
-    rows = ledger.db.query(
-        "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS n FROM pg_class c "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind = 'r'",
-        (ledger.db.schema,),
-    )
-    return int(rows[0]["n"])
+    import psycopg  # noqa: PLC0415
+
+    url, _, schema = db.partition("?schema=")
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'",
+            (schema,),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
-def one(groups: int, weeks: int, backend: str, batch: int) -> dict[str, float]:
-    """Build one programme and rebuild it; the figures as a dict."""
-    with tempfile.TemporaryDirectory() as tmp, store(backend, Path(tmp)) as db:
-        ledger = Ledger(db, user="bench")
-        clock = FixedClock()
-        ledger.clock = clock
-        codes = [f"G{i:06d}" for i in range(groups)]
-        t0 = time.perf_counter()
-        for start in range(0, groups, 8):  # 8 groups (232 commands) per transaction
+def build(db: str, groups: int, weeks: int, batch: int) -> dict[str, float]:
+    """A programme of ``groups`` groups x ``weeks`` weekly meetings, in recording order
+    (every group's meeting of week 1, then of week 2 ...)."""
+    # every group stays cached while the generator goes round them (an LRU smaller than
+    # the round would reload each group from its snapshot at every meeting)
+    ledger = Ledger(db, user="bench", cache_size=groups + 8)
+    clock = FixedClock()
+    ledger.clock = clock
+    codes = [f"G{i:06d}" for i in range(groups)]
+    t0 = time.perf_counter()
+    for start in range(0, groups, 8):  # 8 groups (232 commands) per transaction
+        ledger.execute_all([c for code in codes[start : start + 8] for c in group_commands(code)])
+    for week in range(weeks):
+        assert START + timedelta(weeks=week) <= clock.now.date()
+        for start in range(0, groups, batch):
             ledger.execute_all(
-                [c for code in codes[start : start + 8] for c in group_commands(code)]
+                [meeting(code, week, MEMBERS) for code in codes[start : start + batch]]
             )
-        for week in range(weeks):
-            day: date = START + timedelta(weeks=week)
-            assert day <= clock.now.date()
-            for start in range(0, groups, batch):
-                ledger.execute_all(
-                    [meeting(code, week, MEMBERS) for code in codes[start : start + batch]]
-                )
-        build = time.perf_counter() - t0
-        events = int(
-            ledger.db.query(f"SELECT COUNT(*) AS n FROM {ledger.db.table(ledger.events_table)}")[0][
-                "n"
-            ]
-        )
-        t0 = time.perf_counter()
-        count = ledger.rebuild_projections()
-        seconds = time.perf_counter() - t0
-        tracemalloc.start()  # a second rebuild, traced (tracing slows it down)
+    seconds = time.perf_counter() - t0
+    table = ledger.db.table(ledger.events_table)
+    events = int(ledger.db.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
+    ledger.close()
+    return {"groups": groups, "weeks": weeks, "events": events, "build_s": seconds}
+
+
+def rebuild(db: str, trace: bool) -> dict[str, float]:
+    """A full rebuild in this (fresh) process: seconds, and its memory."""
+    ledger = Ledger(db, user="bench")
+    t0 = time.perf_counter()
+    count = ledger.rebuild_projections()
+    seconds = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = 0.0
+    if trace:  # a second rebuild, traced (tracing slows it down)
+        tracemalloc.start()
         ledger.rebuild_projections()
-        _, peak = tracemalloc.get_traced_memory()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        assert count == events
-        assert ledger.reports.books.trial_balance().totals["RICE"] == 0
-        size = size_of(db, backend, ledger)
-        ledger.close()
-        return {
-            "groups": groups,
-            "weeks": weeks,
-            "events": events,
-            "build_s": build,
-            "rebuild_s": seconds,
-            "peak_mib": peak / 2**20,
-            "rss_mib": rss,
-            "size_mib": size / 2**20,
-        }
+    assert ledger.reports.books.trial_balance().totals["RICE"] == 0
+    ledger.close()
+    return {"rebuilt": count, "rebuild_s": seconds, "rss_mib": rss, "peak_mib": peak}
+
+
+def child(*args: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
@@ -130,43 +144,40 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--batch", type=int, default=40, help="meetings per transaction")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the child's size
+    parser.add_argument("--trace", action="store_true", help="also trace Python's allocations")
+    parser.add_argument("--build", help=argparse.SUPPRESS)  # a child's job: build into DB
+    parser.add_argument("--rebuild", help=argparse.SUPPRESS)  # a child's job: rebuild DB
+    parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one is not None:
-        print(json.dumps(one(args.one, args.weeks, args.backend, args.batch)))
+    if args.build:
+        print(json.dumps(build(args.build, args.n, args.weeks, args.batch)))
+        return
+    if args.rebuild:
+        print(json.dumps(rebuild(args.rebuild, args.trace)))
         return
     print(f"machine: {machine()}\n")
     print(
         "| back end | groups x weeks | events | build s | rebuild s | rebuild events/s "
-        "| peak Python MiB | max RSS MiB | size MiB | bytes/event |"
+        "| rebuild max RSS MiB | traced peak MiB | size MiB | bytes/event |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
     for groups in [int(g) for g in args.groups.split(",")]:
-        child = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--one",
-                str(groups),
-                "--weeks",
-                str(args.weeks),
-                "--backend",
-                args.backend,
-                "--batch",
-                str(args.batch),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        r = json.loads(child.stdout.strip().splitlines()[-1])
-        print(
-            f"| {args.backend} | {r['groups']:,} x {r['weeks']} | {r['events']:,} | "
-            f"{r['build_s']:,.0f} | {r['rebuild_s']:,.1f} | "
-            f"{r['events'] / r['rebuild_s']:,.0f} | {r['peak_mib']:.1f} | {r['rss_mib']:.0f} | "
-            f"{r['size_mib']:,.0f} | {r['size_mib'] * 2**20 / r['events']:.0f} |",
-            flush=True,
-        )
+        with tempfile.TemporaryDirectory() as tmp, store(args.backend, Path(tmp)) as db:
+            made = child(
+                "--build", db, "--n", str(groups), "--weeks", str(args.weeks),
+                "--batch", str(args.batch), "--backend", args.backend,
+            )  # fmt: skip
+            size = size_of(db, args.backend)
+            again = child("--rebuild", db, *(["--trace"] if args.trace else []))
+            assert again["rebuilt"] == made["events"]
+            traced = f"{again['peak_mib']:.0f}" if args.trace else "-"
+            print(
+                f"| {args.backend} | {groups:,} x {args.weeks} | {made['events']:,.0f} | "
+                f"{made['build_s']:,.0f} | {again['rebuild_s']:,.1f} | "
+                f"{made['events'] / again['rebuild_s']:,.0f} | {again['rss_mib']:,.0f} | "
+                f"{traced} | {size / 2**20:,.0f} | {size / made['events']:,.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
