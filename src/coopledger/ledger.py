@@ -433,8 +433,12 @@ class Ledger:
         count, last = 0, 0
         try:
             for notes in self.notifications(batch):
+                # the rows are made before the transaction opens: on PostgreSQL a
+                # transaction left idle for seconds while Python works is cut off
+                # (idle_in_transaction_session_timeout, 5 s by default)
+                made = aside.rows(self._decode(notes), claim_keys=False)
                 with self.db.cursor(commit=True) as c:
-                    aside.rows(self._decode(notes), claim_keys=False).write(c)
+                    made.write(c)
                 count += len(notes)
                 last = notes[-1].id
                 if progress:
