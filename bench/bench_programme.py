@@ -1,17 +1,19 @@
 """Programme scale: many groups x one year of weekly meetings, then a full rebuild.
 
     python bench/bench_programme.py [--groups 280,1400,2800] [--weeks 52]
-                                    [--backend sqlite|postgres] [--batch 40]
+                                    [--backend sqlite|postgres] [--batch 40] [--trace]
 
 For each size, builds a fresh ledger with the library's own commands (each group formed
 with 28 members, as the seeds' programme has 78,000 households in 2,800 groups; then one
-meeting a week per group: one event holding about 64 entries), batched with
+meeting a week per group: one event holding 62 entries), batched with
 ``ledger.execute_all`` (one transaction per ``--batch`` meetings of as many groups).
 Then, in a fresh process that opens the ledger and does nothing else, it measures
 ``ledger.rebuild_projections()``: seconds, events per second and the process's maximum
 resident set (with ``--trace``, also the peak of Python's allocations during a second,
 traced rebuild); and the size of the SQLite file (or of the PostgreSQL schema's tables and
-indexes). Prints one Markdown row per size.
+indexes). Wall-clock and CPU seconds (the process's own; on PostgreSQL the server's work
+is not in it). Prints one Markdown row per size; each child process also appends its raw
+figures to ``coopledger-bench-programme.jsonl`` in the temporary folder.
 """
 
 from __future__ import annotations
