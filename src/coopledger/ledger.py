@@ -3,6 +3,10 @@
 >>> from coopledger import Ledger
 >>> ledger = Ledger(":memory:")            # or a path, or a postgresql:// URL
 
+With ``read_db`` (a PostgreSQL streaming replica of a PostgreSQL ledger), reports read from
+the replica while commands are decided and written on the primary (see
+:mod:`coopledger.kernel.replica`).
+
 Writes go through commands (``ledger.execute(command)``, or the convenience methods such as
 ``deposit_rice`` and ``record_meeting``): each is decided on fresh state and saved with its
 projection rows in one transaction (see :mod:`coopledger.kernel.unit`); a batch
@@ -43,6 +47,7 @@ from coopledger.reports import Reports
 
 if TYPE_CHECKING:
     from coopledger.kernel.commands import Command
+    from coopledger.kernel.replica import ReplicaLag
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +94,14 @@ class Ledger:
         clock: Callable[[], datetime] | None = None,
         retries: int = 20,
         cache_size: int = 256,
+        read_db: str | None = None,
     ) -> None:
         self.config = StoreConfig.parse(db)
+        read_config = None
+        if read_db:
+            from coopledger.kernel.replica import replica_config  # noqa: PLC0415
+
+            read_config = replica_config(self.config, read_db)
         self._pinned: date | bool | None = None  # read from the settings when first needed
         self._device: str | None = None
         self._office: str | None = None
@@ -111,7 +122,29 @@ class Ledger:
         self.user = user or _default_user()
         self.clock = clock or (lambda: datetime.now(tz=UTC))
         self.retries = retries
-        self.reports = Reports(self.db, self.projector, today=self.today)
+        #: The primary's reports: what commands read while they are decided.
+        self.primary_reports = Reports(self.db, self.projector, today=self.today)
+        #: Where reports are read: the replica's database when ``read_db`` is given.
+        self.read_db = self.db
+        self.reports = self.primary_reports
+        if read_config is not None:
+            from coopledger.kernel.replica import open_replica  # noqa: PLC0415
+
+            self.read_db = open_replica(read_config)
+            self.reports = Reports(self.read_db, Projector(self.read_db), today=self.today)
+
+    @property
+    def replica(self) -> bool:
+        """Reports are read from a read replica (``read_db``)."""
+        return self.read_db is not self.db
+
+    def replica_lag(self) -> ReplicaLag | None:
+        """How far the read replica is behind the primary now (None without one)."""
+        if not self.replica:
+            return None
+        from coopledger.kernel.replica import lag  # noqa: PLC0415
+
+        return lag(self.db, self.read_db)
 
     @property
     def streams(self) -> Streams:
@@ -125,6 +158,8 @@ class Ledger:
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
+        if self.replica:
+            self.read_db.datastore.close()
         self.app.close()
 
     def __enter__(self) -> Ledger:
@@ -162,7 +197,7 @@ class Ledger:
         """What commands may use besides streams: stored events, reports, and which ledger
         this is (its device id; whether it is a field ledger: see :mod:`coopledger.field`)."""
         unit.extra["event"] = self.event
-        unit.extra["reports"] = self.reports
+        unit.extra["reports"] = self.primary_reports  # never a replica a moment behind
         unit.extra["device"], unit.extra["field_ledger"] = self.device, self.in_field
 
     @property

@@ -44,6 +44,7 @@ from pydantic import ValidationError
 from coopledger import AddToMeeting, Ledger, LedgerError, RecordMeeting
 from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
+from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
 from coopweb import core_plugin, entries, field_pages, introspection, language, sheets
 from coopweb.accounts import Accounts, User
@@ -91,6 +92,12 @@ def need_user(request: Request[Any, Any, Any]) -> User:
 def readable_group(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:
     site = Coopweb.of(request)
     return site.need_user(), site.group(code)
+
+
+def replica_note(request: Request[Any, Any, Any]) -> str:
+    """The lag of the read replica that report pages read (empty without one)."""
+    found = state(request).read_ledger.replica_lag()
+    return in_words(found.describe(), language.reader_of(request)) if found else ""
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -349,12 +356,15 @@ def passbook_page(
     as_of = as_of_param(request)
     last = None if request.query_params.get("all") else PASSBOOK_LINES
     try:
-        book = state(request).ledger.reports.savings.passbook(code, member, as_of=as_of, last=last)
+        book = state(request).read_ledger.reports.savings.passbook(
+            code, member, as_of=as_of, last=last
+        )
     except LedgerError as e:
         raise NotFoundException(e.message) from None
     return page(
         request,
         "passbook.html",
+        replica=replica_note(request),
         group=group,
         book=book,
         as_of=as_of,
@@ -408,10 +418,11 @@ PASSBOOK_LINES = 150  # the latest lines; ?all=1 shows (and prints) every one
 def reports_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     user, group = readable_group(request, code)
     as_of = as_of_param(request)
-    ledger: Ledger = state(request).ledger
+    ledger: Ledger = state(request).read_ledger
     return page(
         request,
         "reports.html",
+        replica=replica_note(request),
         group=group,
         as_of=as_of,
         trial=ledger.reports.books.trial_balance(code, as_of=as_of),
@@ -429,7 +440,7 @@ def report_csv(
     user, group = readable_group(request, code)
     kind = name.removesuffix(".csv")
     as_of = as_of_param(request)
-    ledger: Ledger = state(request).ledger
+    ledger: Ledger = state(request).read_ledger
     out = io.StringIO()
     w = csv_writer(out)  # names and notes cannot become spreadsheet formulas
     if kind == "trial-balance":
@@ -735,6 +746,7 @@ def create_app(
     store: NamespacedStore | str | None = None,
     guard: SignInGuard | None = None,
     sign_in_rate: tuple[DurationUnit, int] = ("minute", 30),
+    read_ledger: Ledger | None = None,
 ) -> Litestar:
     """The web application over ``ledger``.
 
@@ -749,6 +761,8 @@ def create_app(
     its defaults, on ``store``). ``sign_in_rate``: at most this many sign-in attempts (the
     page and ``POST /api/v1/tokens``, right or wrong) per address and period (Litestar's
     rate limiting, counted in ``store``).
+    ``read_ledger``: the same books with a read replica (``Ledger(url, read_db=...)``) that
+    the report pages and the passbook read, showing its lag; writes stay on ``ledger``.
     """
     from coopweb.api import api_router  # noqa: PLC0415
 
@@ -830,6 +844,7 @@ def create_app(
     )
     app.state.coopweb = site
     app.state.ledger = ledger
+    app.state.read_ledger = read_ledger or ledger
     app.state.accounts = site.accounts
     app.state.pm = pm
     app.state.jinja = env

@@ -6,7 +6,9 @@ Settings come from the environment (``coopledger serve`` sets them from its opti
 * ``COOPLEDGER_DB``: the ledger (a SQLite path or a ``postgresql://`` URL);
 * ``COOPWEB_STORE``: ``ledger`` (default) or a ``redis://`` URL for sessions and sign-in
   counters;
-* ``COOPWEB_SECURE_COOKIES``: ``1`` to mark cookies Secure (HTTPS behind a proxy).
+* ``COOPWEB_SECURE_COOKIES``: ``1`` to mark cookies Secure (HTTPS behind a proxy);
+* ``COOPLEDGER_READ_DB``: a PostgreSQL streaming replica of the ledger that the report
+  pages read (``--read-db``).
 """
 
 from __future__ import annotations
@@ -20,18 +22,24 @@ from coopweb.app import create_app
 
 STORE_VAR = "COOPWEB_STORE"
 SECURE_VAR = "COOPWEB_SECURE_COOKIES"
+READ_VAR = "COOPLEDGER_READ_DB"
 
 
 def from_environment() -> Litestar:
     """One worker's application over the ledger named by ``COOPLEDGER_DB``."""
     ledger = Ledger()
+    replica = os.environ.get(READ_VAR)
+    read_ledger = Ledger(ledger.config.setting, read_db=replica) if replica else None
     app = create_app(
         ledger,
         store=os.environ.get(STORE_VAR) or None,
         secure_cookies=os.environ.get(SECURE_VAR) == "1",
+        read_ledger=read_ledger,
     )
     app.on_shutdown.append(ledger.close)
+    if read_ledger is not None:
+        app.on_shutdown.append(read_ledger.close)
     return app
 
 
-__all__ = ["SECURE_VAR", "STORE_VAR", "from_environment"]
+__all__ = ["READ_VAR", "SECURE_VAR", "STORE_VAR", "from_environment"]

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "field": ("coopledger.cli.field", "field", "Take groups' books to a laptop in the field."),
     "sync": ("coopledger.cli.field", "sync", "Sync a field laptop's books with the office."),
     "plugins": ("coopledger.cli.plugins", "plugins", "List installed plugins and their hooks."),
+    "backup": ("coopledger.cli.operations", "backup", "Copy the whole ledger into one file."),
+    "restore": ("coopledger.cli.operations", "restore", "Put a backup back; verify; print seals."),
 }
 #: Plugins add commands through entry points in this group (``name = "module:command"``).
 ENTRY_POINT_GROUP = "coopledger.cli"

@@ -84,7 +84,7 @@ def open_ledger(ctx: click.Context) -> Ledger:
 
     obj = ctx.find_root().ensure_object(dict)
     if "ledger" not in obj:
-        obj["ledger"] = Ledger(obj.get("db"), user=obj.get("user"))
+        obj["ledger"] = Ledger(obj.get("db"), user=obj.get("user"), read_db=obj.get("read_db"))
         ctx.find_root().call_on_close(obj["ledger"].close)
     return obj["ledger"]  # type: ignore[no-any-return]
 

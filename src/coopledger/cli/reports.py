@@ -14,6 +14,7 @@ from coopledger.cli.common import (
     Shown,
     as_of_day,
     dated,
+    err,
     need,
     open_ledger,
     out,
@@ -96,9 +97,32 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
 
 
 @click.group()
-def report() -> None:
+@click.option(
+    "--read-db",
+    envvar="COOPLEDGER_READ_DB",
+    default=None,
+    metavar="URL",
+    help="Read the report from this PostgreSQL streaming replica of --db (its lag is "
+    "printed at the foot).",
+)
+@click.pass_context
+def report(ctx: click.Context, read_db: str | None) -> None:
     """Print a report as of a business date (and, with --as-recorded, as the books stood at
     a recording time)."""
+    if read_db:
+        ctx.find_root().ensure_object(dict)["read_db"] = read_db
+        ctx.call_on_close(lambda: _replica_footer(ctx))
+
+
+def _replica_footer(ctx: click.Context) -> None:
+    """At the foot of a report read from a replica: how far behind the primary it is (on
+    standard error, so that a JSON report stays plain JSON)."""
+    ledger = ctx.find_root().ensure_object(dict).get("ledger")
+    if ledger is None:  # refused before the ledger opened
+        return
+    found = ledger.replica_lag()
+    if found is not None:
+        err.print(words(ctx, found.describe()))
 
 
 @report.command()

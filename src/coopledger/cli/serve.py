@@ -42,6 +42,13 @@ from coopledger.cli.common import open_ledger, out, refusals
     help="Trust X-Forwarded-For from --forwarded-allow-ips (behind a reverse proxy).",
 )
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True)
+@click.option(
+    "--read-db",
+    envvar="COOPLEDGER_READ_DB",
+    default=None,
+    metavar="URL",
+    help="Read the report pages from this PostgreSQL streaming replica of --db.",
+)
 @click.pass_context
 @refusals
 def serve(
@@ -54,6 +61,7 @@ def serve(
     secure_cookies: bool,
     proxy_headers: bool,
     forwarded_allow_ips: str,
+    read_db: str | None,
 ) -> None:
     """Serve the staff web pages and the JSON API (needs the 'web' extra)."""
     try:
@@ -61,7 +69,7 @@ def serve(
 
         from coopweb import DEMO_PASSWORD, Accounts  # noqa: PLC0415
         from coopweb import demo_accounts as make_demo_accounts  # noqa: PLC0415
-        from coopweb.factory import SECURE_VAR, STORE_VAR  # noqa: PLC0415
+        from coopweb.factory import READ_VAR, SECURE_VAR, STORE_VAR  # noqa: PLC0415
         from coopweb.stores import open_store, shared_secret  # noqa: PLC0415
     except ImportError as e:
         raise click.ClickException(
@@ -77,6 +85,11 @@ def serve(
     open_store(store, ledger.db)
     accounts = Accounts(ledger.db)
     shared_secret(ledger.db, "csrf")
+    if read_db:  # each worker opens it too (coopweb.factory), as for --db
+        from coopledger.ledger import Ledger  # noqa: PLC0415
+
+        with Ledger(ledger.config.setting, read_db=read_db) as probe:
+            out.print(f"Report pages read from {probe.read_db.config.display}")
     if demo_accounts:
         made = make_demo_accounts(accounts, demo_module.PARTNER)
         out.print(
@@ -87,6 +100,8 @@ def serve(
     os.environ["COOPLEDGER_DB"] = ledger.config.setting
     os.environ[STORE_VAR] = store
     os.environ[SECURE_VAR] = "1" if secure_cookies else "0"
+    if read_db:
+        os.environ[READ_VAR] = read_db
     plural = "s" if workers > 1 else ""
     out.print(
         f"Serving {ledger.config.display} on [bold]http://{host}:{port}[/] with {workers} "
