@@ -66,6 +66,11 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
 
 
 def shot(page: Page, name: str) -> None:
+    """Save the page (with ``COOPWEB_SCREENSHOTS``), after checking it is no wider than the
+    screen, in either language."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    screen = page.viewport_size["width"] if page.viewport_size else 0
+    assert wide <= screen, f"{name}: {wide} px wide on a {screen} px screen"
     folder = os.environ.get("COOPWEB_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
