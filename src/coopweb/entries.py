@@ -55,6 +55,13 @@ TITLES: dict[str, str] = {
 }
 
 
+#: Commands whose receipt gives back a number people use, and what it is.
+NUMBERS: dict[str, str] = {
+    "join_member": mark("her member number"),
+    "disburse_loan": mark("the loan's number"),
+}
+
+
 def _title(model: type[Command]) -> Any:
     """The form's title: the command's own (a plugin's, in its catalog), the core's table,
     else the first sentence of its docstring."""
@@ -114,6 +121,7 @@ def _context(
     return {
         "group": group,
         "command_name": model.command_name,
+        "number_of": NUMBERS.get(model.command_name),
         "title": _title(model),
         "fields": fields_of(model),
         "form": form,

@@ -189,3 +189,76 @@ def test_a_wrong_password_without_javascript_is_an_html_page(site: tuple[str, Le
         assert answer.value.headers["content-type"].startswith("text/html")
         expect(page.locator("main")).to_contain_text("do not match")  # a page, not source
         browser.close()
+
+
+#: The rest of a group's entries, in an order the books allow: (command, what to type).
+#: A value ("select", v) picks a choice; ("check",) ticks a box.
+TASKS: list[tuple[str, dict[str, object]]] = [
+    ("save_cash", {"member": "2", "taka": "50"}),
+    ("withdraw_cash", {"member": "2", "taka": "20"}),
+    ("receive_grant", {"source": "BRAC", "purpose": "compost rings", "taka": "1000"}),
+    ("pay_expense", {"category": "guard-wages", "payee": "Guard", "taka": "400"}),
+    ("book_activity_cost", {"activity": "vermicompost", "taka": "300"}),
+    ("book_activity_revenue", {"activity": "vermicompost", "taka": "450"}),
+    ("assign_role", {"member": "1", "role": ("select", "cashier")}),
+    (
+        "set_loan_rules",
+        {"rate": "12", "method": ("select", "flat"), "frequency": ("select", "monthly")},
+    ),
+    (
+        "disburse_loan",
+        {
+            "member": "2",
+            "principal": "1200",
+            "instalments": "6",
+            "purpose": "goat",
+            "approved_by": "group meeting",
+        },
+    ),
+    ("repay_loan", {"loan": "1", "taka": "100"}),
+    (
+        "reschedule_loan",
+        {"loan": "1", "instalments": "8", "reason": "flood", "approved_by": "group meeting"},
+    ),
+    (
+        "write_off_loan",
+        {"loan": "1", "reason": "left the village", "approved_by": "group meeting"},
+    ),
+    ("leave_member", {"member": "3", "reason": "moved away"}),
+]
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_every_other_entry_of_a_groups_year_in_the_web(site: tuple[str, Ledger], lang: str) -> None:
+    url, ledger = site
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        context = browser.new_context(
+            base_url=url, viewport={"width": 360, "height": 740}, locale="en-GB"
+        )
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=username]", "rina")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/groups")
+        if lang != "en":
+            page.click(f"nav.language a[lang={lang}]")
+        for number, (name, typed) in enumerate(TASKS, start=1):
+            page.goto(f"/groups/JOBA/entries/{name}")
+            for field, value in typed.items():
+                if isinstance(value, tuple) and value[0] == "select":
+                    page.select_option(f"select[name={field}]", str(value[1]))
+                else:
+                    page.fill(f"input[name={field}]", str(value))
+            before = ledger.load("JOBA").version
+            seal = record(page)
+            assert ledger.load("JOBA").version == before + 1, name
+            assert seal
+            shot(page, f"{lang}-phone-task-{number:02d}-{name}")
+        for name in ("adopt_plan", "hold_review"):  # the yearly forms, as they open
+            page.goto(f"/groups/JOBA/entries/{name}")
+            expect(page.locator("#entry-form")).to_be_visible()
+            shot(page, f"{lang}-phone-form-{name}")
+        browser.close()
+    assert [m.name for m in ledger.reports.groups.members("JOBA") if not m.active] == ["Member 3"]

@@ -99,7 +99,7 @@ def test_a_member_joins_through_her_form_once(client: TestClient[Any], ledger: L
     }
     r = post(client, "join_member", data)
     assert r.status_code == 200, r.text
-    assert "(number 4)" in r.text
+    assert 'her member number: <strong class="number">4</strong>' in r.text
     assert seal_in(r.text)
     assert r.headers["hx-trigger"] == "ledger-changed"
     again = post(client, "join_member", data)  # a double submit: nothing doubled
