@@ -251,7 +251,7 @@ def panel(
     for p in panels(request, group, user, as_of_param(request)):
         if p.name == name:
             return Response(content=str(p.html), media_type="text/html")
-    raise NotFoundException(f"no panel {name}")
+    raise NotFoundException(language.say("There is no panel {name}.", name=name))
 
 
 def _execute(
@@ -483,7 +483,13 @@ def report_csv(
         for m in ledger.reports.groups.members(code, as_of=as_of):
             w.writerow([getattr(m, h) if h != "roles" else " ".join(m.roles) for h in header])
     else:
-        raise NotFoundException(f"no report {kind}; try one of {', '.join(REPORTS[:3])}")
+        raise NotFoundException(
+            language.say(
+                "There is no report {kind}; try one of {names}.",
+                kind=kind,
+                names=", ".join(REPORTS[:3]),
+            )
+        )
     filename = f"{group['code']}-{kind}{'-' + str(as_of) if as_of else ''}.csv"
     return Response(
         content=out.getvalue(),
@@ -496,7 +502,7 @@ def report_csv(
 def need_admin(request: Request[Any, Any, Any]) -> User:
     user = need_user(request)
     if user.role != "admin":
-        raise PermissionDeniedException("only an admin manages accounts")
+        raise PermissionDeniedException(language.say("Only an admin manages accounts."))
     return user
 
 

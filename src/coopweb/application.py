@@ -39,6 +39,7 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel.commands import ClusterCommand, Command, GroupCommand
 from coopledger.kernel.unit import Receipt
 from coopweb.accounts import Accounts, User
+from coopweb.language import say
 
 T = TypeVar("T")
 
@@ -78,7 +79,7 @@ def find_group(ledger: Ledger, code: str) -> dict[str, Any]:
     try:
         return ledger.reports.groups.group(code).as_dict()
     except UnknownGroup:
-        raise NotFoundException(f"no group {code.upper()}") from None
+        raise NotFoundException(say("There is no group {code}.", code=code.upper())) from None
 
 
 def find_cluster(ledger: Ledger, code: str) -> dict[str, Any]:
@@ -153,7 +154,7 @@ class Coopweb:
         """The signed-in user; 401 (the pages send the browser to sign in) when none."""
         user = self.user
         if user is None:
-            raise NotAuthorizedException("sign in first")
+            raise NotAuthorizedException(say("Sign in first."))
         return user
 
     def as_of(self) -> date | None:
@@ -222,10 +223,15 @@ class Coopweb:
     def require(self, user: User, action: str, resource: Resource) -> None:
         """Refuse with 403, naming the user and the resource, unless ``allowed``."""
         if not self.allowed(user, action, resource):
-            verb = {"read": "see", "write": "record for"}.get(action, action)
-            raise PermissionDeniedException(
-                f"{user.username} may not {verb} {resource.type} {resource.code}".rstrip()
-            )
+            if action == "read":
+                detail = say("{user} may not see {code}.", user=user.username, code=resource.code)
+            elif action == "write":
+                detail = say(
+                    "{user} may not record for {code}.", user=user.username, code=resource.code
+                )
+            else:
+                detail = say("{user} may not do this.", user=user.username)
+            raise PermissionDeniedException(detail)
 
     def record(self, user: User, command: Command) -> Receipt:
         """Record ``command`` as ``user``, then fire ``coopweb_recorded`` for each plugin.

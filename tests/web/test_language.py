@@ -220,3 +220,14 @@ def test_her_choice_follows_her_account_to_another_device(client: TestClient[Any
         assert '<html lang="en">' in r.text
     r = client.get("/groups/JOBA")
     assert '<html lang="bn">' in r.text  # the first device keeps its own cookie
+
+
+def test_a_refused_page_says_why_in_bangla(client: TestClient[Any]) -> None:
+    """A 403 and a 404 page give their reason in the reader's language."""
+    switch(client, "/groups", lang="bn")
+    forbidden = client.get("/admin/accounts")
+    assert forbidden.status_code == 403
+    assert "শুধু একজন অ্যাডমিন অ্যাকাউন্ট দেখাশোনা করেন।" in forbidden.text
+    missing = client.get("/groups/NOPE")
+    assert missing.status_code == 404
+    assert "NOPE নামে কোনো দল নেই।" in missing.text

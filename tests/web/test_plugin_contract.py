@@ -133,7 +133,7 @@ def test_a_plugin_route_without_its_own_check_is_refused_to_a_stranger(ledger: L
     r = stranger.get("/groups/JOBA/careless")
     assert r.status_code == 403
     assert "secrets" not in r.text
-    assert "rina may not see group JOBA" in r.text
+    assert "rina may not see JOBA." in r.text
     # Her own group is served; a group no one has is 404, not the handler's answer.
     assert stranger.get("/groups/DOEL/careless").text == "the secrets of DOEL"
     assert stranger.get("/groups/NOPE/careless").status_code == 404
@@ -158,7 +158,7 @@ def test_a_write_under_a_group_needs_the_right_to_record(ledger: Ledger) -> None
     assert auditor.get("/groups/JOBA/careless").status_code == 200  # reads everything
     r = auditor.post("/groups/JOBA/careless", headers=csrf(auditor))
     assert r.status_code == 403
-    assert "audit may not record for group JOBA" in r.text
+    assert "audit may not record for JOBA." in r.text
     animator = client_for(ledger, "rina", Careless(), role="animator", groups=["JOBA"])
     r = animator.post("/groups/JOBA/careless", headers=csrf(animator))
     assert (r.status_code, r.text) == (200, "written to JOBA")
@@ -258,7 +258,7 @@ def test_record_refuses_a_command_for_a_group_not_hers(ledger: Ledger) -> None:
     rina = site.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
     before = ledger.load("DOEL").version
     command = DepositRice(group="DOEL", member=1, grams=100, date=D2)
-    with pytest.raises(Exception, match="rina may not record for group DOEL"):
+    with pytest.raises(Exception, match="rina may not record for DOEL"):
         site.record(rina, command)
     assert ledger.load("DOEL").version == before
     receipt = site.record(rina, DepositRice(group="JOBA", member=1, grams=100, date=D2))
@@ -269,7 +269,7 @@ def test_record_refuses_a_command_for_a_group_not_hers(ledger: Ledger) -> None:
         def stream(self) -> str:
             return "ELSEWHERE:1"
 
-    with pytest.raises(Exception, match="rina may not record for stream ELSEWHERE:1"):
+    with pytest.raises(Exception, match=r"rina may not (do this|record for ELSEWHERE:1)"):
         site.record(rina, OtherStream(date=D2))
 
 
