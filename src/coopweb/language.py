@@ -21,7 +21,7 @@ import gettext
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -132,17 +132,19 @@ class Preferences:
 # ---------------------------------------------------------------------- who reads
 def accepted(header: str) -> list[str]:
     """The languages of an ``Accept-Language`` header, most wanted first."""
-    found: list[tuple[float, int, str]] = []
+    found: list[tuple[Decimal, int, str]] = []
     for i, part in enumerate(header.split(",")):
         tag, _sep, params = part.strip().partition(";")
-        q = 1.0
+        q = Decimal(1)
         for p in params.split(";"):
             name, _eq, value = p.strip().partition("=")
-            if name == "q":
+            if name == "q":  # a weight from 0 to 1 (read exactly, as everything here)
                 try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
+                    q = Decimal(value.strip())
+                except InvalidOperation:
+                    q = Decimal(0)
+                if not q.is_finite():
+                    q = Decimal(0)
         if tag and q > 0:
             found.append((-q, i, tag.strip()))
     return [tag for _q, _i, tag in sorted(found)]
