@@ -265,13 +265,25 @@ def fields_of(
     return sorted(specs, key=lambda s: s.name != "date")
 
 
+#: Bengali digits (U+09E6 to U+09EF) as a Bangla reader types them, read as the digits they are.
+LATIN_DIGITS = str.maketrans(
+    "\u09e6\u09e7\u09e8\u09e9\u09ea\u09eb\u09ec\u09ed\u09ee\u09ef", "0123456789"
+)
+
+
 def _scalar(form: CommandForm, spec: FieldSpec, name: str) -> tuple[bool, Any]:
-    """The value typed in input ``name`` (``False, None`` when left empty)."""
+    """The value typed in input ``name`` (``False, None`` when left empty). Numbers, amounts
+    and dates may be typed in Bengali digits, amounts with their grouping commas
+    (1,23,456.50); names and other text stay exactly as typed."""
     typed = form.values.get(name, "").strip()
     if spec.kind == "check":
         return True, bool(typed)
     if not typed:
         return False, None
+    if spec.kind in ("int", "taka", "date"):
+        typed = typed.translate(LATIN_DIGITS)
+        if spec.kind == "taka":
+            typed = typed.replace(",", "")
     if spec.kind == "int":
         if not re.fullmatch(r"[0-9]+", typed):
             form.errors[name] = text("'{value}' is not a whole number", value=typed)

@@ -79,6 +79,8 @@ TITLES: dict[str, str] = {
 NUMBERS: dict[str, str] = {
     "join_member": mark("her member number"),
     "disburse_loan": mark("the loan's number"),
+    "list_extreme_poor": mark("the register entry's number"),
+    "apply_safety_net": mark("the application's number"),
 }
 
 

@@ -138,6 +138,20 @@ def test_every_cluster_command_has_a_form_with_every_field(
     assert mou is not None and [c.party for c in mou.commitments] == ["JOBA", "UP"]
 
 
+def test_numbers_in_bengali_digits_are_read(client: TestClient[Any], ledger: Ledger) -> None:
+    sign_in(client, "rina")
+    r = post(
+        client,
+        "save_cash",
+        # member \u09e8 (2), 1,250.50 taka typed with Bengali digits and grouping commas
+        {"date": str(D2), "member": "\u09e8", "taka": "\u09e7,\u09e8\u09eb\u09e6.\u09eb\u09e6"},
+    )
+    assert r.status_code == 200, r.text
+    assert 'value="\u09e8"' not in r.text  # recorded: the form is empty again
+    book = ledger.reports.savings.passbook("JOBA", 2)
+    assert book.lines[-1].cash_saved == Decimal("1250.50")
+
+
 def test_a_plugin_command_is_labelled_in_its_own_words() -> None:
     from coopledger_vermicompost import SellCompost  # noqa: PLC0415
 
