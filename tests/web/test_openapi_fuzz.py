@@ -24,6 +24,7 @@ from coopweb import create_app
 
 EXAMPLES = int(os.environ.get("COOPLEDGER_FUZZ_EXAMPLES", "6"))
 SCHEMA = "/schema/openapi.json"
+PASSWORD = "a-long-password"
 
 
 def serve(folder: Path) -> tuple[Any, Ledger, dict[str, str]]:
@@ -45,7 +46,7 @@ def serve(folder: Path) -> tuple[Any, Ledger, dict[str, str]]:
     accounts = app.state.accounts
     tokens = {}
     for name, role, groups in (("rina", "animator", ["JOBA"]), ("audit", "auditor", [])):
-        accounts.save(name, role=role, password="a-long-password", groups=groups)
+        accounts.save(name, role=role, password=PASSWORD, groups=groups)
         user = accounts.user(name)
         assert user is not None
         tokens[role] = accounts.issue_token(user).token
