@@ -128,9 +128,7 @@ class SetApprovalRules(GroupCommand):
     """Which entries need a second signature (loans above ``loan_limit``; none: every loan)."""
 
     command: Literal["set_approval_rules"] = "set_approval_rules"
-    commands: list[str] = Field(
-        default=[*DEFAULT_COMMANDS, *DEFAULT_COMMANDS_LATER], max_length=50
-    )
+    commands: list[str] = Field(default=[*DEFAULT_COMMANDS, *DEFAULT_COMMANDS_LATER], max_length=50)
     loan_limit: TakaOrZero | None = DEFAULT_LOAN_LIMIT
 
     def handle(self, unit: Unit) -> Any:
@@ -144,9 +142,7 @@ class SetApprovalRules(GroupCommand):
                 )
             if name not in names:
                 names.append(name)
-        group.record(
-            ApprovalRulesSet, on, unit.stamp, commands=names, loan_limit=self.loan_limit
-        )
+        group.record(ApprovalRulesSet, on, unit.stamp, commands=names, loan_limit=self.loan_limit)
         return None
 
 

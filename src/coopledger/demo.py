@@ -241,7 +241,6 @@ def _loans_week(
                         principal=principal,
                         instalments=5,
                         purpose="small trading",
-                        approved_by="group meeting",
                     )
                 ).result
             )
