@@ -509,3 +509,60 @@ __all__ = [
     "RejectEntry",
     "SetApprovalRules",
 ]
+
+
+def demo(ledger: Any, at: Callable[[date], None]) -> None:
+    """The demo's second signatures (``coopledger.demo``): JOBA's members ask that loans above
+    2,000 Tk, write-offs, reschedules and corrections of a sealed meeting get a second
+    signature; a loan made by the animator is approved by the partner's manager, a
+    reschedule is rejected with a reason, and one loan is left waiting (for the page).
+    ``at(day)`` sets the demo's clock to that evening."""
+    from coopledger.kernel.commands import validated  # noqa: PLC0415
+
+    code, animator, manager = "JOBA", "animator.shirin", "manager.sustain"
+    day = max(e.business_date for e in ledger.events(code, after=ledger.load(code).version - 5))
+    at(day)
+
+    def run(model: type[Command], key: str, by: str, **fields: Any) -> Any:
+        command = validated(model, group=code, date=day, key=f"{code}-2nd-{key}", **fields)
+        return ledger.execute(command.model_copy(update={"recorded_by": by})).result
+
+    run(SetApprovalRules, "rules", animator, loan_limit=Decimal("2000"))
+    loans = COMMANDS["disburse_loan"]
+    lent = run(
+        loans,
+        "loan-1",
+        animator,
+        member=1,
+        principal=Decimal("2500"),
+        instalments=5,
+        purpose="a goat",
+    )
+    entries = {a.entry_no: a for a in ledger.reports.approvals.entries(code)}
+    if isinstance(lent, dict) and entries[lent["waiting"]].status == "waiting":
+        run(ApproveEntry, "approve-1", manager, entry=lent["waiting"])
+    asked = run(
+        COMMANDS["reschedule_loan"],
+        "reschedule-1",
+        animator,
+        loan=2,
+        instalments=8,
+        reason="her husband is ill",
+    )
+    if isinstance(asked, dict) and entries.get(asked["waiting"]) is None:
+        run(
+            RejectEntry,
+            "reject-1",
+            manager,
+            entry=asked["waiting"],
+            reason="the members want to hear her at the next meeting first",
+        )
+    run(
+        loans,
+        "loan-2",
+        animator,
+        member=2,
+        principal=Decimal("3000"),
+        instalments=6,
+        purpose="paddy husking",
+    )

@@ -14,6 +14,10 @@ from coopledger.i18n import _
 from coopledger.reports import to_json
 
 
+#: How each status reads.
+STATUSES = {"waiting": _("waiting"), "approved": _("approved"), "rejected": _("rejected")}
+
+
 def _day(value: datetime | None, ledger: Any) -> Any:
     return value.date() if value else ledger.today()
 
@@ -59,7 +63,7 @@ def list_(ctx: click.Context, group: str, status: str | None, fmt: str) -> None:
                 a.command_name,
                 a.maker,
                 s.day(a.asked_on),
-                words(ctx, _(a.status)),
+                words(ctx, STATUSES.get(a.status, a.status)),
                 a.checker,
                 a.reason,
             ]
