@@ -47,13 +47,20 @@ def test_a_loan_above_the_limit_waits_and_takes_effect_when_another_person_appro
     any_ledger: Ledger,
 ) -> None:
     ledger = as_(books(any_ledger), "rina")
-    assert ledger.disburse_loan(
-        "JOBA", member=1, principal="2000", instalments=4, purpose="goat", date=D2
-    ) == 1  # under the limit: at once
+    assert (
+        ledger.disburse_loan(
+            "JOBA", member=1, principal="2000", instalments=4, purpose="goat", date=D2
+        )
+        == 1
+    )  # under the limit: at once
     assert big_loan(ledger) == {"waiting": 1}
     assert [x.loan_no for x in ledger.reports.loans.loans("JOBA")] == [1]  # not yet lent
     (waiting,) = ledger.reports.approvals.waiting("JOBA")
-    assert (waiting.maker, waiting.command_name, waiting.status) == ("rina", "disburse_loan", "waiting")
+    assert (waiting.maker, waiting.command_name, waiting.status) == (
+        "rina",
+        "disburse_loan",
+        "waiting",
+    )
     assert waiting.command["principal"] == "8000.00"
 
     receipt = as_(ledger, "karim").approve_entry("JOBA", entry=1, date=D3)

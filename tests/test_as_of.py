@@ -92,9 +92,7 @@ def _step(ledger: Ledger, draw: Any, earliest: date, latest: date) -> None:
         "reschedule": lambda: ledger.reschedule_loan(
             "JOBA", loan=loan, instalments=4, reason="flood", date=day
         ),
-        "write_off": lambda: ledger.write_off_loan(
-            "JOBA", loan=loan, reason="moved", date=day
-        ),
+        "write_off": lambda: ledger.write_off_loan("JOBA", loan=loan, reason="moved", date=day),
         "leave": lambda: ledger.leave_member("JOBA", member=member, reason="moved", date=day),
         "meeting": lambda: ledger.record_meeting(
             "JOBA",

@@ -201,9 +201,7 @@ def test_write_off_and_reschedule(any_ledger: Ledger) -> None:
     (row,) = any_ledger.reports.loans.loans("JOBA", as_of=date(2016, 4, 2))
     assert row.status == "on time"
     assert sum(s["principal"] for s in row.schedule) == T("6000.00")
-    any_ledger.write_off_loan(
-        "JOBA", loan=loan, reason="member died", date=date(2016, 9, 1)
-    )
+    any_ledger.write_off_loan("JOBA", loan=loan, reason="member died", date=date(2016, 9, 1))
     (row,) = any_ledger.reports.loans.loans("JOBA")
     assert row.status == "written off"
     assert row.outstanding == 0

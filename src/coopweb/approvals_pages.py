@@ -64,7 +64,10 @@ def approvals_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
     media_type=MediaType.HTML,
 )
 async def decide(
-    request: Request[Any, Any, Any], code: FromPath[str], entry: FromPath[int], decision: FromPath[str]
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    entry: FromPath[int],
+    decision: FromPath[str],
 ) -> Any:
     values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     return await in_thread(_decide, request, code, entry, decision, values)

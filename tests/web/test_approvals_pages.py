@@ -48,7 +48,9 @@ def sign_in(client: TestClient[Any], username: str) -> None:
 
 
 def post(client: TestClient[Any], url: str, data: dict[str, str]) -> Any:
-    return client.post(url, data=data, headers={"x-csrftoken": client.cookies.get("csrftoken") or ""})
+    return client.post(
+        url, data=data, headers={"x-csrftoken": client.cookies.get("csrftoken") or ""}
+    )
 
 
 def lend(client: TestClient[Any]) -> Any:
@@ -132,7 +134,7 @@ def test_the_page_in_bangla(client: TestClient[Any]) -> None:
 
 
 def test_the_api_lists_waiting_entries_and_approves_through_entries(
-    client: TestClient[Any], ledger: Ledger
+    client: TestClient[Any],
 ) -> None:
     def token(user: str) -> dict[str, str]:
         r = client.post("/api/v1/tokens", json={"username": user, "password": PASSWORD})

@@ -13,7 +13,6 @@ from coopledger.cli.common import table as print_table
 from coopledger.i18n import _
 from coopledger.reports import to_json
 
-
 #: How each status reads.
 STATUSES = {"waiting": _("waiting"), "approved": _("approved"), "rejected": _("rejected")}
 
