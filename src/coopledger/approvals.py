@@ -497,6 +497,7 @@ area("approvals", ApprovalReports)
 __all__ = [
     "CONDITIONS",
     "DEFAULT_COMMANDS",
+    "DEFAULT_COMMANDS_LATER",
     "DEFAULT_LOAN_LIMIT",
     "LATER",
     "Approval",

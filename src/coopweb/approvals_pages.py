@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import MediaType, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from coopledger import LedgerError
-from coopledger.approvals import ApproveEntry, RejectEntry
+from coopledger.approvals import (
+    DEFAULT_COMMANDS,
+    DEFAULT_COMMANDS_LATER,
+    DEFAULT_LOAN_LIMIT,
+    ApproveEntry,
+    RejectEntry,
+)
 from coopledger.kernel.commands import validated
 from coopweb.accounts import User
 from coopweb.application import Coopweb, Resource, in_thread
@@ -32,12 +39,21 @@ def _context(request: Request[Any, Any, Any], user: User, group: dict[str, Any])
     site = Coopweb.of(request)
     approvals = site.ledger.reports.approvals
     rules = getattr(site.ledger.load(group["code"]), "approval_rules", None)
+    shown = rules or {
+        "commands": [*DEFAULT_COMMANDS, *DEFAULT_COMMANDS_LATER],
+        "loan_limit": DEFAULT_LOAN_LIMIT,
+    }
+    prefill = {f"commands.{i}": name for i, name in enumerate(sorted(shown["commands"]))}
+    if shown["loan_limit"] is not None:
+        prefill["loan_limit"] = str(shown["loan_limit"])
     return {
         "group": group,
         "waiting": approvals.waiting(group["code"]),
         "decided": [a for a in approvals.entries(group["code"]) if a.status != "waiting"][:50],
         "rules": rules,
         "may_approve": site.allowed(user, "approve", Resource("group", group)),
+        "may_write": site.allowed(user, "write", Resource("group", group)),
+        "rules_form": f"/groups/{group['code']}/entries/set_approval_rules?{urlencode(prefill)}",
         "titles": TITLES,
         "labels": LABELS,
         "unshown": UNSHOWN,

@@ -4,6 +4,7 @@ refusal naming the field, nothing written); the history shows maker and checker.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,6 +87,12 @@ def test_a_loan_made_on_the_web_waits_and_a_manager_approves_it(
     sign_in(client, "karim")
     page = client.get("/groups/JOBA/approvals")
     assert "/groups/JOBA/approvals/1/approve" in page.text
+    rules = re.search(r'href="(/groups/JOBA/entries/set_approval_rules\?[^"]+)"', page.text)
+    assert rules is not None  # the rules' form, filled with the rules in force
+    form = client.get(rules.group(1).replace("&amp;", "&"))
+    assert form.status_code == 200
+    assert 'value="write_off_loan"' in form.text
+    assert 'value="5000.00"' in form.text
     done = post(client, "/groups/JOBA/approvals/1/approve", {"date": D2.isoformat(), "key": "a1"})
     assert done.status_code == 200, done.text
     assert "Entry 1 approved and recorded" in done.text
