@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from coopledger import cashbook, corrections, field
+from coopledger import approvals, cashbook, corrections, field
 from coopledger.clusters import bank_loans, membership, platform, records
 from coopledger.groups import members
 from coopledger.loans import lending
@@ -44,6 +44,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     bank_loans,
     planning,
     field,
+    approvals,
 )
 
 

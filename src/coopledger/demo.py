@@ -23,6 +23,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Literal, cast
 
+from coopledger import approvals
 from coopledger import commands as cmd
 from coopledger.ledger import Ledger
 from coopledger.loans.schedule import schedule as loan_schedule
@@ -199,6 +200,7 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         _cluster(ledger, clock)
         _plans_and_review(ledger, clock)
         _more_clusters(ledger, clock)
+        approvals.demo(ledger, lambda day: setattr(clock, "now", _at(day, 13)))
         if progress:
             progress("clusters")
     finally:
@@ -241,7 +243,6 @@ def _loans_week(
                         principal=principal,
                         instalments=5,
                         purpose="small trading",
-                        approved_by="group meeting",
                     )
                 ).result
             )

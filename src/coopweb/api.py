@@ -289,6 +289,19 @@ def events(
     ]
 
 
+@get(
+    "/groups/{code:str}/approvals",
+    summary="Entries that needed a second signature (status=waiting|approved|rejected)",
+    sync_to_thread=True,
+)
+def approvals(
+    request: Request[Any, Any, Any], code: FromPath[str], status: FromQuery[str | None] = None
+) -> list[dict[str, Any]]:
+    _group(request, code)
+    found = request.app.state.ledger.reports.approvals.entries(code, status=status)
+    return [_plain(a.as_dict()) for a in found]
+
+
 def _command_name(body: dict[str, Any], allowed: set[str]) -> str:
     """The body's ``command``, if it is one of ``allowed`` (a 422 naming the field if not)."""
     name = body.get("command")
@@ -562,6 +575,7 @@ def api_router() -> Router:
             trial_balance,
             reconciliation,
             events,
+            approvals,
             record_meeting,
             record_entry,
             list_clusters,

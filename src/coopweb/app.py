@@ -46,7 +46,15 @@ from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
-from coopweb import core_plugin, entries, field_pages, introspection, language, sheets
+from coopweb import (
+    approvals_pages,
+    core_plugin,
+    entries,
+    field_pages,
+    introspection,
+    language,
+    sheets,
+)
 from coopweb.accounts import Accounts, User
 from coopweb.application import (
     Coopweb,
@@ -385,9 +393,11 @@ def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
     events = (
         ledger.events(code, after=after, limit=size) if after else ledger.events(code, limit=size)
     )
+    signed = ledger.reports.approvals.signatures(code)  # position -> (maker, checker)
     rows = [
         {
             "position": e.position,
+            "signed": signed.get(e.position),
             "wording": e.describe(),
             "business_date": e.business_date,
             "recorded_at": e.timestamp,
@@ -733,6 +743,7 @@ class CorePages:
             *entries.ROUTES,
             *sheets.ROUTES,
             *field_pages.ROUTES,
+            *approvals_pages.ROUTES,
         ]
 
 

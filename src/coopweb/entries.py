@@ -53,6 +53,9 @@ TITLES: dict[str, str] = {
     "repay_loan": mark("A loan repayment"),
     "reschedule_loan": mark("Reschedule a loan"),
     "write_off_loan": mark("Write off a loan"),
+    "set_approval_rules": mark("Which entries need a second signature"),
+    "approve_entry": mark("Approve an entry (second signature)"),
+    "reject_entry": mark("Reject an entry waiting for a second signature"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
     # a cluster platform's
