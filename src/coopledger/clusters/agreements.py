@@ -265,6 +265,12 @@ class MakeAgreement(ClusterCommand):
         on = cluster.check_date(self.date, unit.stamp.today)
         if self.partner is not None:
             partner(cluster, "partner", self.partner)
+        if self.starts_on < cluster.formed_on:
+            raise InvalidInput(
+                "starts_on",
+                self.starts_on,
+                _("is before {code} was formed ({day})", code=cluster.code, day=cluster.formed_on),
+            )
         if self.ends_on is not None and self.ends_on <= self.starts_on:
             raise InvalidInput(
                 "ends_on", self.ends_on, _("is not after the start ({day})", day=self.starts_on)
