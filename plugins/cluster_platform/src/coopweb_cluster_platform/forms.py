@@ -68,6 +68,8 @@ def command(name: str, form: dict[str, str], multi: dict[str, list[str]]) -> dic
             **{
                 k: f.get(k, "") for k in ("household", "head", "village", "reason", "identified_by")
             },
+            "group": f.get("group") or None,
+            "member": number("member", f["member"]) if f.get("member") else None,
         }
     if name == "apply_safety_net":
         return {
@@ -75,6 +77,10 @@ def command(name: str, form: dict[str, str], multi: dict[str, list[str]]) -> dic
             "household_entry": number("household_entry", f.get("household_entry", "")),
             "scheme": f.get("scheme", ""),
             "applied_to": f.get("applied_to", ""),
+            "partner": number("partner", f["partner"]) if f.get("partner") else None,
+            "value": f.get("value") or None,
+            "period_start": f.get("period_start") or None,
+            "period_end": f.get("period_end") or None,
         }
     if name == "decide_safety_net":
         return {
@@ -94,6 +100,7 @@ def command(name: str, form: dict[str, str], multi: dict[str, list[str]]) -> dic
             "title": f.get("title", ""),
             "kind": f.get("kind", "training"),
             "facilitator": f.get("facilitator", ""),
+            "partner": number("partner", f["partner"]) if f.get("partner") else None,
             **counts,
         }
     if name == "adopt_cluster_plan":
