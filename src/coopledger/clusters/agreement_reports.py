@@ -22,6 +22,7 @@ from coopledger import accounts as acc
 from coopledger.area import Area, day_of
 from coopledger.clusters.agreements import Month, dues, months
 from coopledger.errors import InvalidInput
+from coopledger.i18n import _
 from coopledger.kernel.streams import CLUSTER_PREFIX
 from coopledger.money import taka
 
@@ -264,7 +265,7 @@ class AgreementReports(Area):
         for a in self.agreements(cluster, as_of=as_of).agreements:
             if a.agreement_no == number:
                 return a
-        raise InvalidInput("agreement", number, "is not an agreement of this platform")
+        raise InvalidInput("agreement", number, _("is not an agreement of this platform"))
 
 
 def _status(
