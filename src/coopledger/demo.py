@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, Literal, cast
 
 from coopledger import commands as cmd
+from coopledger.clusters.partners import PartnerKind
 from coopledger.ledger import Ledger
 from coopledger.loans.schedule import schedule as loan_schedule
 from coopledger.money import sale_value
@@ -842,7 +843,7 @@ def _services_and_agreements(
             **base,
             date=day,
             key=f"partner-{n}",
-            kind=kind,
+            kind=cast(PartnerKind, kind),
             name=name,
             contact=contact,
             services=services,

@@ -117,7 +117,7 @@ class Month:
 def months(starts_on: date, monthly: Decimal, ends_on: date | None, until: date) -> list[Month]:
     """The months that have begun by ``until`` (and by ``ends_on``), unpaid."""
     last = min(until, ends_on) if ends_on else until
-    out = []
+    out: list[Month] = []
     n = 0
     while True:
         start = add_periods(starts_on, "monthly", n)
