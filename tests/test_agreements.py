@@ -5,8 +5,11 @@ register's link to members."""
 
 from __future__ import annotations
 
+import gzip
+import shutil
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,6 +19,7 @@ from coopledger import InvalidInput, Ledger, LedgerError, RuleBroken
 from coopledger.clusters.agreements import split
 from coopledger.testing import D1, D2, D3
 from test_clusters import KEY, assert_refused, platform, rebuild_matches
+from test_upgrade import DATA
 
 C = "RAJAGAON"
 JAN, FEB, MAR, JUN = date(2016, 1, 10), date(2016, 2, 10), date(2016, 3, 10), date(2016, 6, 10)
@@ -357,3 +361,22 @@ def test_an_unknown_partner_or_member_is_refused(any_ledger: Ledger) -> None:
     ]
     for action, field in cases:
         assert_refused(any_ledger, KEY, action, LedgerError, field)  # RuleBroken, UnknownMember
+
+
+# ---------------------------------------------------------------------- old events
+def test_records_of_0_1_0_read_with_no_partner_and_no_member(tmp_path: Path) -> None:
+    """Version 1 of ExtremePoorListed, SafetyNetApplied, TrainingHeld and BankLoanArranged,
+    stored by release 0.1.0, are upcast: no member, no partner, no period."""
+    path = tmp_path / "ledger-0.1.0.db"
+    with gzip.open(DATA / "ledger-0.1.0.db.gz") as src, path.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    with Ledger(str(path), user="auditor") as old:
+        (code,) = [c.code for c in old.reports.clusters.clusters() if c.code.startswith("CHIRI")]
+        p = old.reports.clusters.platform(code)
+        assert p.extreme_poor and p.safety_nets and p.trainings
+        assert all(e.group is None and e.member_no is None for e in p.extreme_poor)
+        assert all(n.partner_no is None and n.period_start is None for n in p.safety_nets)
+        assert all(t.partner_no is None for t in p.trainings)
+        assert all(x.partner_no is None for x in old.reports.clusters.bank_loans(code).loans)
+        assert old.reports.partners.register(code).partners == []
+        assert old.reports.agreements.agreements(code).agreements == []
