@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 
 from coopledger import approvals, cashbook, corrections, field
-from coopledger.clusters import bank_loans, membership, platform, records
+from coopledger.clusters import agreements, bank_loans, membership, partners, platform, records
 from coopledger.groups import members
 from coopledger.loans import lending
 from coopledger.meetings import meeting
@@ -42,6 +42,8 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     platform,
     records,
     bank_loans,
+    partners,
+    agreements,
     planning,
     field,
     approvals,

@@ -494,6 +494,28 @@ def cluster_platform(request: Request[Any, Any, Any], code: FromPath[str]) -> di
 
 
 @get(
+    "/clusters/{code:str}/agreements",
+    summary="A platform's agreements: each month due, paid or not; income split (as_of=)",
+    sync_to_thread=True,
+)
+def cluster_agreements(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _cluster(request, code)
+    report = request.app.state.ledger.reports.agreements.agreements(code, as_of=_as_of(request))
+    return _plain(report)  # type: ignore[no-any-return]
+
+
+@get(
+    "/clusters/{code:str}/partners",
+    summary="A platform's partners and what refers to each (as_of=YYYY-MM-DD)",
+    sync_to_thread=True,
+)
+def cluster_partners(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _cluster(request, code)
+    report = request.app.state.ledger.reports.partners.register(code, as_of=_as_of(request))
+    return _plain(report)  # type: ignore[no-any-return]
+
+
+@get(
     "/programme",
     summary="Programme figures (by=district|upazila|union|cluster)",
     sync_to_thread=True,
@@ -580,6 +602,8 @@ def api_router() -> Router:
             record_entry,
             list_clusters,
             cluster_platform,
+            cluster_agreements,
+            cluster_partners,
             programme,
             record_cluster_entry,
             field_router(),

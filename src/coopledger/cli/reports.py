@@ -548,5 +548,8 @@ def _need_cluster(code: str | None) -> str:
 from coopledger.cli.platforms import register  # noqa: E402 - after the group it extends
 
 register(report)
+from coopledger.cli.agreements import register as register_agreements  # noqa: E402
+
+register_agreements(report)
 
 __all__ = ["groups", "report"]
