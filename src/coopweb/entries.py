@@ -75,6 +75,12 @@ TITLES: dict[str, str] = {
     "arrange_bank_loan": mark("A bank loan guaranteed by the platform"),
     "collect_bank_instalment": mark("A bank loan instalment collected"),
     "pay_bank": mark("Money paid over to the bank"),
+    "register_partner": mark("Register a partner or service provider"),
+    "make_agreement": mark("Make an agreement"),
+    "pay_under_agreement": mark("Pay under an agreement"),
+    "book_agreement_income": mark("Income under an agreement"),
+    "receive_platform_funds": mark("Money received by the platform"),
+    "end_agreement": mark("End an agreement"),
 }
 
 
