@@ -12,6 +12,8 @@ normally positive, savings owed to members and income normally negative.
 | ``Assets:Loans:M007`` | BDT | principal member 7 owes on loans from the group fund |
 | ``Income:ServiceCharge`` | BDT | service charge paid on loans |
 | ``Expenses:LoanWriteOffs`` | BDT | loan principal written off |
+| ``Assets:Fines:M007`` | BDT | fines member 7 owes for late instalments |
+| ``Income:Fines`` | BDT | fines charged for late instalments |
 | ``Liabilities:DueToBank:Krishi-Bank`` | BDT | (platform) collected for a bank, not paid over |
 | ``Liabilities:Savings:Rice:M007`` | RICE | member 7's handful-of-rice savings |
 | ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
@@ -39,6 +41,8 @@ GRANTS = "Income:Grants"
 LOANS = "Assets:Loans"
 SERVICE_CHARGE = "Income:ServiceCharge"
 WRITE_OFFS = "Expenses:LoanWriteOffs"
+FINES = "Assets:Fines"
+FINE_INCOME = "Income:Fines"
 DUE_TO_BANK = "Liabilities:DueToBank"
 ACTIVITY_INCOME = "Income:Activities"
 ACTIVITY_COSTS = "Expenses:Activities"
@@ -57,7 +61,8 @@ def member_code(member_no: int) -> str:
 def member_of(account: str) -> int | None:
     """The member number in a member account, or None."""
     last = account.rsplit(":", 1)[-1]
-    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS)) and last[1:].isdigit():
+    members = (RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS, FINES)
+    if account.startswith(members) and last[1:].isdigit():
         return int(last[1:])
     return None
 
@@ -84,6 +89,12 @@ def receivable(member_no: int) -> str:
 @cache
 def loan(member_no: int) -> str:
     return f"{LOANS}:{member_code(member_no)}"
+
+
+@cache
+def fines(member_no: int) -> str:
+    """Fines member ``member_no`` owes for late instalments."""
+    return f"{FINES}:{member_code(member_no)}"
 
 
 def lender_slug(lender: str) -> str:
@@ -132,7 +143,14 @@ def is_guarded(account: str) -> bool:
     """Accounts whose balance may never cross zero on any business date (a platform
     cannot pay a bank more than it collected for it)."""
     return account in (CASH, RICE_STOCK) or account.startswith(
-        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":", LOANS + ":", DUE_TO_BANK + ":")
+        (
+            RECEIVABLE + ":",
+            RICE_SAVINGS + ":",
+            CASH_SAVINGS + ":",
+            LOANS + ":",
+            FINES + ":",
+            DUE_TO_BANK + ":",
+        )
     )
 
 

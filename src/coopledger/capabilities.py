@@ -19,7 +19,7 @@ from types import ModuleType
 from coopledger import cashbook, corrections, field
 from coopledger.clusters import bank_loans, membership, platform, records
 from coopledger.groups import members
-from coopledger.loans import lending
+from coopledger.loans import fines, lending, products
 from coopledger.meetings import meeting
 from coopledger.plans import planning
 from coopledger.savings import cash, rice
@@ -38,6 +38,8 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     meeting,
     corrections,
     lending,
+    products,
+    fines,
     membership,
     platform,
     records,

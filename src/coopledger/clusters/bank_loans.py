@@ -35,7 +35,7 @@ from coopledger.kernel.integrity import canonical
 from coopledger.kernel.postings import Posting, money
 from coopledger.kernel.projection import Rows, table
 from coopledger.kernel.unit import Unit
-from coopledger.loans.schedule import allocate, most_payable, schedule
+from coopledger.loans.schedule import Frequency, allocate, most_payable, schedule
 from coopledger.money import paisa
 
 table(
@@ -153,7 +153,7 @@ class ArrangeBankLoan(ClusterCommand):
     principal: Taka
     rate: Rate
     method: Literal["declining", "flat"] = "flat"
-    frequency: Literal["weekly", "fortnightly", "monthly"] = "monthly"
+    frequency: Frequency = "monthly"
     instalments: Annotated[int, Field(ge=1, le=104, strict=True)]
     grace: Annotated[int, Field(ge=0, le=12, strict=True)] = 0
     guarantors: Annotated[list[Guarantor], Field(min_length=1)]
