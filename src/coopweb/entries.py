@@ -50,6 +50,10 @@ TITLES: dict[str, str] = {
     "repay_loan": mark("A loan repayment"),
     "reschedule_loan": mark("Reschedule a loan"),
     "write_off_loan": mark("Write off a loan"),
+    "define_loan_product": mark("A loan product"),
+    "set_loan_fine_rule": mark("The group's fine for late instalments"),
+    "assess_loan_fines": mark("Charge fines on late instalments"),
+    "pay_loan_fine": mark("A fine paid"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
 }

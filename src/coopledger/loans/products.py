@@ -55,6 +55,20 @@ table(
 )
 
 FineKind = Literal["none", "fixed", "percent"]
+#: The choices' words, for forms that show a choice by its value (``3-weekly``, ``flat``).
+CHOICE_WORDS = (
+    _("3-weekly"),
+    _("4-weekly"),
+    _("5-weekly"),
+    _("6-weekly"),
+    _("7-weekly"),
+    _("8-weekly"),
+    _("declining"),
+    _("flat"),
+    _("none"),
+    _("fixed"),
+    _("percent"),
+)
 Instalments = Annotated[int, Field(ge=1, le=104, strict=True)]
 GraceDays = Annotated[int, Field(ge=0, le=90, strict=True)]
 HUNDRED = Decimal(100)
