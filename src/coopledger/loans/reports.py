@@ -267,12 +267,6 @@ class LoanReports(Area):
         ]
 
 
-def _fine(text: str) -> dict[str, Any] | None:
-    rule: dict[str, Any] | None = json.loads(text)
-    if rule is not None:
-        rule["amount"] = Decimal(rule["amount"])
-    return rule
-
     def portfolio(
         self, codes: list[str], *, as_of: date | None = None, since: date | None = None
     ) -> Portfolio:
@@ -298,3 +292,10 @@ def _fine(text: str) -> dict[str, Any] | None:
             ),
             written_off=sum((x.written_off for x in loans), ZERO),
         )
+
+
+def _fine(text: str) -> dict[str, Any] | None:
+    rule: dict[str, Any] | None = json.loads(text)
+    if rule is not None:
+        rule["amount"] = Decimal(rule["amount"])
+    return rule
