@@ -20,7 +20,9 @@ from coopledger.reports import to_json
 @dated
 @click.pass_context
 @refusals
-def loan_products(ctx: click.Context, code: str, as_of: Any, recorded: str | None, fmt: str) -> None:
+def loan_products(
+    ctx: click.Context, code: str, as_of: Any, recorded: str | None, fmt: str
+) -> None:
     """A group's loan products (limits, rate, method, frequency, fine) and its fines."""
     from coopledger.cli.reports import _reports  # noqa: PLC0415
 

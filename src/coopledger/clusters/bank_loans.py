@@ -16,9 +16,10 @@ what the platform collects is: its cash goes up and so does what it owes the ban
 guarded like a group's cash box: the platform cannot pass on more than it holds for that
 bank, on the day or any later day, and a payment is recorded against the member loans its
 money was collected on, never more than is held from each (so the report shows what each
-loan has paid over and what is still owed to the bank). Guarantors must sit on the platform when the loan is
-arranged (a representative who left her group lost her seat with it); the borrower must be
-a member of one of the cluster's groups on the day, read from her group's own records.
+loan has paid over and what is still owed to the bank). Guarantors must sit on the platform
+when the loan is arranged (a representative who left her group lost her seat with it); the
+borrower must be a member of one of the cluster's groups on the day, read from her group's
+own records.
 """
 
 from __future__ import annotations
@@ -448,8 +449,10 @@ class PayBank(ClusterCommand):
             raise RuleBroken(
                 "loans",
                 left,
-                _("{amount} of it was not collected on any of this bank's loans",
-                  amount=taka(left)),
+                _(
+                    "{amount} of it was not collected on any of this bank's loans",
+                    amount=taka(left),
+                ),
             )
         return out
 

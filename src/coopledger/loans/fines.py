@@ -177,8 +177,11 @@ class FinePaymentLine(Line):
             raise RuleBroken(
                 prefix + "taka",
                 self.taka,
-                _("is more than the fines owed on loan {loan}: {amount}", loan=self.loan_no,
-                  amount=taka(owed)),
+                _(
+                    "is more than the fines owed on loan {loan}: {amount}",
+                    loan=self.loan_no,
+                    amount=taka(owed),
+                ),
             )
         return replace(self, member_no=loan["member_no"])
 

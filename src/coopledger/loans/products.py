@@ -250,7 +250,7 @@ class DefineLoanProduct(GroupCommand):
         return None
 
 
-def product_terms(  # noqa: PLR0913 - the fields of a disbursement a product governs
+def product_terms(
     group: Group,
     name: str,
     principal: Decimal,
@@ -268,8 +268,11 @@ def product_terms(  # noqa: PLR0913 - the fields of a disbursement a product gov
         raise InvalidInput(
             "product",
             name,
-            _("group {code} has no such loan product (it has: {names})", code=group.code,
-              names=known),
+            _(
+                "group {code} has no such loan product (it has: {names})",
+                code=group.code,
+                names=known,
+            ),
         )
     low, high = Decimal(product["min_principal"]), Decimal(product["max_principal"])
     if not low <= principal <= high:

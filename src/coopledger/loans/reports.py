@@ -152,7 +152,9 @@ class LoanReports(Area):
         out = []
         products = {
             r["loan_no"]: r["product"]
-            for r in self.query("SELECT loan_no, product FROM {loan_terms} WHERE group_id = ?", (gid,))
+            for r in self.query(
+                "SELECT loan_no, product FROM {loan_terms} WHERE group_id = ?", (gid,)
+            )
         }
         fines: dict[int, dict[str, Decimal]] = {}
         for r in self.query(
@@ -265,7 +267,6 @@ class LoanReports(Area):
             )
             for r in self.query(sql + " ORDER BY position, part", params)
         ]
-
 
     def portfolio(
         self, codes: list[str], *, as_of: date | None = None, since: date | None = None

@@ -3,18 +3,18 @@
 Schedules are computed once, at disbursement, and stored in the ``LoanDisbursed`` event, so
 that a later change of this code never alters an issued schedule.
 
-Rounding rule. *Declining balance*: the instalment is the annuity
-``P * i / (1 - (1 + i) ** -n)`` (``i`` the rate per period: annual rate / 12 monthly, / 52
-weekly, / 26 fortnightly, x N / 52 every N weeks) rounded half up to the paisa; each period's service charge is the outstanding
-principal times ``i`` rounded half up to the paisa; the principal part is the instalment less
-the charge; the last instalment takes whatever principal is left, so the principal parts sum
-exactly to the loan. *Flat*: the whole charge is ``P * annual rate * years`` rounded half up.
-When principal plus charge divides evenly into the instalments (to the paisa), every
-instalment is that amount: the principal is spread evenly in paisa (the odd paisa in the
-first instalments) and each charge is the rest (10,000 Tk at 10 % over six months: six
-instalments of 1,750.00). Otherwise principal and charge are split evenly, rounded down to
-the paisa, the last instalment taking the remainders. A grace period of ``g`` periods moves
-the first due date ``g`` periods later (no charge accrues in it).
+Rounding rule. *Declining balance*: the instalment is the annuity ``P * i / (1 - (1 + i) **
+-n)`` (``i`` the rate per period: annual rate / 12 monthly, / 52 weekly, / 26 fortnightly, x
+N / 52 every N weeks) rounded half up to the paisa; each period's service charge is the
+outstanding principal times ``i`` rounded half up to the paisa; the principal part is the
+instalment less the charge; the last instalment takes whatever principal is left, so the
+principal parts sum exactly to the loan. *Flat*: the whole charge is ``P * annual rate *
+years`` rounded half up. When principal plus charge divides evenly into the instalments (to
+the paisa), every instalment is that amount: the principal is spread evenly in paisa (the
+odd paisa in the first instalments) and each charge is the rest (10,000 Tk at 10 % over six
+months: six instalments of 1,750.00). Otherwise principal and charge are split evenly,
+rounded down to the paisa, the last instalment taking the remainders. A grace period of
+``g`` periods moves the first due date ``g`` periods later (no charge accrues in it).
 
 Allocation order of a repayment: first the service charge that has fallen due, then the
 principal that has fallen due (oldest instalment first), then principal not yet due (an
