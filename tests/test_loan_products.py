@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from coopledger import InvalidInput, Ledger, RuleBroken
+from coopledger import InvalidInput, Ledger, RuleBroken, demo
 from coopledger.loans.schedule import schedule
 from coopledger.testing import assert_books_balance, assert_refused, replay_matches, seed_group
 
@@ -316,3 +317,33 @@ def test_a_pay_over_beyond_what_a_loan_holds_is_refused_naming_it(any_ledger: Le
         assert info.value.field == field
     assert any_ledger.load_cluster("RAJAGAON").version == len(any_ledger.events(stream))
     assert any_ledger.reports.clusters.bank_loans("RAJAGAON").paid_to_banks == {}
+
+
+# ---------------------------------------------------------------------- the demo
+def test_the_demo_lends_under_a_product_fines_and_pays_over_per_loan(tmp_path: Path) -> None:
+    ledger = Ledger(str(tmp_path / "demo.db"))
+    demo.build(ledger)
+    (product,) = ledger.reports.loans.products("SHAPLA")
+    assert (product.name, product.frequency) == ("Small business", "4-weekly")
+    (loan,) = [x for x in ledger.reports.loans.loans("SHAPLA") if x.product]
+    assert (loan.principal, loan.fines_charged, loan.fines_owed) == (
+        Decimal("2600.00"),
+        Decimal("11.00"),
+        Decimal("0.00"),
+    )
+    assert [f.on for f in ledger.reports.loans.fines("JOBA") if f.kind == "fine"] == [
+        "2016-09-02",
+        "2016-10-07",
+        "2016-11-04",
+    ]
+    # the meetings' counts still match the books but for the demo's own discrepancies
+    for code, weeks in (("SHAPLA", (17, 38)), ("JOBA", (29,))):
+        flagged = ledger.reports.meetings.reconciliation(code).flagged
+        assert [m.meeting_date for m in flagged] == [
+            demo.FIRST_MEETING + timedelta(weeks=w) for w in weeks
+        ]
+    bank = ledger.reports.clusters.bank_loans("CHIRIRBANDAR-1")
+    assert sum((x.paid_over for x in bank.loans), Decimal(0)) == sum(
+        bank.paid_to_banks.values(), Decimal(0)
+    )
+    assert all(x.held >= 0 and x.owed_to_bank <= x.principal for x in bank.loans)

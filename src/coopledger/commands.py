@@ -14,6 +14,7 @@ from coopledger.clusters.bank_loans import (
     ArrangeBankLoan,
     CollectBankInstalment,
     Guarantor,
+    PaidOver,
     PayBank,
 )
 from coopledger.clusters.membership import (
@@ -46,6 +47,7 @@ from coopledger.kernel.commands import (
     parse_command,
     validated,
 )
+from coopledger.loans.fines import AssessLoanFines, PayLoanFine
 from coopledger.loans.lending import (
     DisburseLoan,
     RepayLoan,
@@ -53,6 +55,7 @@ from coopledger.loans.lending import (
     SetLoanRules,
     WriteOffLoan,
 )
+from coopledger.loans.products import DefineLoanProduct, SetLoanFineRule
 from coopledger.meetings.meeting import (
     AddToMeeting,
     CashLine,
@@ -85,6 +88,7 @@ __all__ = [
     "AdoptedFrom",
     "ApplySafetyNet",
     "ArrangeBankLoan",
+    "AssessLoanFines",
     "AssignRole",
     "Attendee",
     "BookActivityCost",
@@ -96,6 +100,7 @@ __all__ = [
     "Commitment",
     "CorrectEntry",
     "DecideSafetyNet",
+    "DefineLoanProduct",
     "Deposit",
     "DepositRice",
     "DisburseLoan",
@@ -115,9 +120,11 @@ __all__ = [
     "LoanLine",
     "MicroProject",
     "NameRepresentative",
+    "PaidOver",
     "Party",
     "PayBank",
     "PayExpense",
+    "PayLoanFine",
     "PlanRotation",
     "PlannedActivity",
     "ReceiveGrant",
@@ -133,6 +140,7 @@ __all__ = [
     "Sale",
     "SaveCash",
     "SellRice",
+    "SetLoanFineRule",
     "SetLoanRules",
     "SignMou",
     "Wellbeing",
