@@ -347,3 +347,21 @@ def test_the_demo_lends_under_a_product_fines_and_pays_over_per_loan(tmp_path: P
         bank.paid_to_banks.values(), Decimal(0)
     )
     assert all(x.held >= 0 and x.owed_to_bank <= x.principal for x in bank.loans)
+
+
+def test_a_product_and_a_fine_rule_count_from_the_day_they_were_set(any_ledger: Ledger) -> None:
+    funded(any_ledger)
+    small_business(any_ledger, date=date(2016, 2, 1))
+    assert_refused(any_ledger, "JOBA", lambda: lend(any_ledger), RuleBroken, "product")
+    any_ledger.set_loan_fine_rule("JOBA", fine="fixed", fine_amount="20", date=date(2016, 4, 1))
+    loan = lend(any_ledger, product=None, instalments=6, rate="12", frequency="monthly")
+    # the rule was not yet set on 1 March: nothing to fine then; on 2 April it is
+    assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: any_ledger.assess_loan_fines("JOBA", loan=loan, date=date(2016, 3, 1)),
+        RuleBroken,
+        "loan",
+    )
+    any_ledger.assess_loan_fines("JOBA", loan=loan, date=date(2016, 4, 2))
+    assert [f.due for f in any_ledger.reports.loans.fines("JOBA")] == ["2016-02-15", "2016-03-15"]

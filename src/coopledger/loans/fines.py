@@ -86,12 +86,13 @@ def late_instalments(
     return late
 
 
-def rule_of(group: Group, loan: dict[str, Any]) -> dict[str, Any] | None:
-    """A loan's fine rule: its product's (fixed when it was made), else the group's."""
+def rule_of(group: Group, loan: dict[str, Any], on: date) -> dict[str, Any] | None:
+    """A loan's fine rule: its product's (fixed when it was made), else the group's rule in
+    force on ``on``."""
     if loan.get("product"):
         rule: dict[str, Any] | None = loan.get("fine")
         return rule
-    return group_fine_rule(group)
+    return group_fine_rule(group, on)
 
 
 # ---------------------------------------------------------------------- a fine
@@ -270,7 +271,7 @@ class AssessLoanFines(GroupCommand):
             loans = group.loans
         charged = 0
         for number, loan in sorted(loans.items(), key=lambda kv: int(kv[0])):
-            rule = rule_of(group, loan)
+            rule = rule_of(group, loan, on)
             if rule is None or outstanding(loan) <= 0 or on < loan["disbursed_on"]:
                 continue
             fined = (loan.get("fines") or {}).get("fined", {})

@@ -274,6 +274,7 @@ class DisburseLoan(GroupCommand):
         if self.product is not None:
             terms = product_terms(
                 group,
+                on,
                 self.product,
                 self.principal,
                 self.instalments,

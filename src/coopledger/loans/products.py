@@ -21,6 +21,7 @@ it was defined).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
@@ -115,16 +116,26 @@ def fine_words(rule: dict[str, Any] | None) -> Message:
     )
 
 
-def products_of(group: Group) -> dict[str, dict[str, Any]]:
-    """The group's products by name (the state of a group that never defined one has no
-    ``loan_products``: older snapshots stay valid)."""
-    found: dict[str, dict[str, Any]] = getattr(group, "loan_products", None) or {}
+def products_of(group: Group) -> dict[str, list[dict[str, Any]]]:
+    """Every version of the group's products by name, oldest first (the state of a group
+    that never defined one has no ``loan_products``: older snapshots stay valid)."""
+    found: dict[str, list[dict[str, Any]]] = getattr(group, "loan_products", None) or {}
     return found
 
 
-def group_fine_rule(group: Group) -> dict[str, Any] | None:
-    """The group's fine rule for loans made without a product (None: no fine)."""
-    rule: dict[str, Any] | None = getattr(group, "loan_fine_rule", None)
+def product_on(group: Group, name: str, on: date) -> dict[str, Any] | None:
+    """The product as defined on ``on`` (its latest version by then), if it was."""
+    versions = [v for v in products_of(group).get(name, []) if v["defined_on"] <= on]
+    return versions[-1] if versions else None
+
+
+def group_fine_rule(group: Group, on: date) -> dict[str, Any] | None:
+    """The group's fine rule in force on ``on`` for loans made without a product (None:
+    no fine)."""
+    rule: dict[str, Any] | None = None
+    for since, version in getattr(group, "loan_fine_rules", None) or []:
+        if since <= on:
+            rule = version
     return rule
 
 
@@ -145,17 +156,22 @@ class LoanProductDefined(NoMoney, LedgerEvent):
 
     def apply(self, group: Group) -> None:
         group.loan_products = products_of(group)  # type: ignore[attr-defined]
-        group.loan_products[self.name] = {  # type: ignore[attr-defined]
-            "name": self.name,
-            "min_principal": self.min_principal,
-            "max_principal": self.max_principal,
-            "rate": self.rate,
-            "method": self.method,
-            "frequency": self.frequency,
-            "min_instalments": self.min_instalments,
-            "max_instalments": self.max_instalments,
-            "fine": self.fine,
-        }
+        versions = group.loan_products.setdefault(self.name, [])  # type: ignore[attr-defined]
+        versions.append(
+            {
+                "name": self.name,
+                "defined_on": self.business_date,
+                "min_principal": self.min_principal,
+                "max_principal": self.max_principal,
+                "rate": self.rate,
+                "method": self.method,
+                "frequency": self.frequency,
+                "min_instalments": self.min_instalments,
+                "max_instalments": self.max_instalments,
+                "fine": self.fine,
+            }
+        )
+        versions.sort(key=lambda v: v["defined_on"])  # a back-dated definition in its place
 
     def project(self, rows: Rows) -> None:
         rows.insert(
@@ -252,6 +268,7 @@ class DefineLoanProduct(GroupCommand):
 
 def product_terms(
     group: Group,
+    on: date,
     name: str,
     principal: Decimal,
     instalments: int,
@@ -262,9 +279,14 @@ def product_terms(
     """The terms a product fixes for a loan (rate, method, frequency, fine), refusing a loan
     outside its limits or a term given that differs from the product's; each refusal names
     the field."""
-    product = products_of(group).get(name)
+    product = product_on(group, name, on)
+    if product is None and name in products_of(group):
+        first = products_of(group)[name][0]["defined_on"]
+        raise RuleBroken(
+            "product", name, _("was defined only on {day}, after the loan's date", day=first)
+        )
     if product is None:
-        known = ", ".join(sorted(products_of(group))) or "-"
+        known = ", ".join(n for n in sorted(products_of(group)) if product_on(group, n, on))
         raise InvalidInput(
             "product",
             name,
@@ -323,7 +345,9 @@ class LoanFineRuleSet(NoMoney, LedgerEvent):
     fine: dict[str, Any] | None
 
     def apply(self, group: Group) -> None:
-        group.loan_fine_rule = self.fine  # type: ignore[attr-defined]
+        rules = [*(getattr(group, "loan_fine_rules", None) or []), [self.business_date, self.fine]]
+        rules.sort(key=lambda r: r[0])  # stable: of two rules set on one day, the later counts
+        group.loan_fine_rules = rules  # type: ignore[attr-defined]
 
     def project(self, rows: Rows) -> None:
         """Read from the group's events and state; no table of its own."""
