@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coopledger import InvalidInput, Ledger, RuleBroken, demo
-from coopledger.loans.schedule import schedule
+from coopledger.loans.schedule import FREQUENCIES, add_periods, schedule
 from coopledger.testing import assert_books_balance, assert_refused, replay_matches, seed_group
 
 START = date(2016, 1, 1)
@@ -67,6 +69,27 @@ def test_every_four_weeks_falls_28_days_apart_with_the_rate_per_period() -> None
     assert sum(r["principal"] for r in declining) == Decimal("5200.00")
     three = schedule(Decimal("3000.00"), Decimal("0"), "flat", "3-weekly", 3, LENT, grace=1)
     assert three[0]["due"] == LENT + timedelta(weeks=6)
+
+
+@given(
+    st.sampled_from(FREQUENCIES),
+    st.sampled_from(["flat", "declining"]),
+    st.integers(100_00, 50_000_00),
+    st.integers(0, 3000),
+    st.integers(1, 52),
+)
+def test_every_frequencys_principal_parts_sum_to_the_loan(
+    frequency: str, method: str, paisa: int, rate_bp: int, n: int
+) -> None:
+    principal, rate = Decimal(paisa) / 100, Decimal(rate_bp) / 100
+    rows = schedule(principal, rate, method, frequency, n, LENT)
+    assert sum(r["principal"] for r in rows) == principal
+    assert all(r["charge"] >= 0 and r["principal"] >= 0 for r in rows)
+    assert [r["due"] for r in rows] == [add_periods(LENT, frequency, k) for k in range(1, n + 1)]
+    if method == "flat":
+        total = sum(r["principal"] + r["charge"] for r in rows)
+        if total / n == (total / n).quantize(Decimal("0.01")):  # divides evenly: all equal
+            assert {r["principal"] + r["charge"] for r in rows} == {total / n}
 
 
 def test_an_unknown_frequency_is_refused_naming_the_field(any_ledger: Ledger) -> None:
