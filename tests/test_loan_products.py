@@ -3,16 +3,19 @@ fines for late instalments, and pay-overs to the bank kept per member loan."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 from coopledger import InvalidInput, Ledger, RuleBroken, demo
+from coopledger.cli import main
 from coopledger.loans.schedule import FREQUENCIES, add_periods, schedule
 from coopledger.testing import assert_books_balance, assert_refused, replay_matches, seed_group
 
@@ -388,3 +391,64 @@ def test_a_product_and_a_fine_rule_count_from_the_day_they_were_set(any_ledger: 
     )
     any_ledger.assess_loan_fines("JOBA", loan=loan, date=date(2016, 4, 2))
     assert [f.due for f in any_ledger.reports.loans.fines("JOBA")] == ["2016-02-15", "2016-03-15"]
+
+
+# ---------------------------------------------------------------------- the command line
+def test_products_and_fines_from_an_import_file_and_on_the_command_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "books.db")
+    ledger = Ledger(db)
+    funded(ledger)
+    del ledger
+
+    def cli(*args: str) -> Any:
+        return CliRunner().invoke(main, ["--db", db, *args])
+
+    lines = [
+        {
+            "command": "define_loan_product",
+            "group": "JOBA",
+            "date": "2016-01-01",
+            "key": "p",
+            "name": "Small business",
+            "min_principal": "2000",
+            "max_principal": "10000",
+            "rate": "10",
+            "frequency": "4-weekly",
+            "max_instalments": 13,
+            "fine": "fixed",
+            "fine_amount": "25",
+            "fine_grace_days": 3,
+        },
+        {
+            "command": "disburse_loan",
+            "group": "JOBA",
+            "date": "2016-01-15",
+            "key": "l",
+            "member": 1,
+            "principal": "6500",
+            "instalments": 13,
+            "purpose": "goats",
+            "approved_by": "group meeting",
+            "product": "Small business",
+        },
+        {"command": "assess_loan_fines", "group": "JOBA", "date": "2016-02-16", "key": "f"},
+    ]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(lines[0]) + "\n" + json.dumps({**lines[1], "principal": "900"}))
+    refused = cli("import", str(bad))
+    assert refused.exit_code != 0
+    assert "principal" in refused.output
+    assert "lends from 2,000.00 Tk to" in refused.output  # (the line wraps)
+    assert Ledger(db).reports.loans.products("JOBA") == []  # the whole file: nothing written
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert cli("import", str(good)).exit_code == 0
+    shown = cli("report", "loan-products", "--group", "JOBA", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.output)
+    assert report["products"][0]["frequency"] == "4-weekly"
+    assert [(f["kind"], f["taka"]) for f in report["fines"]] == [("fine", "25.00")]
+    bangla = cli("--lang", "bn", "report", "loan-products", "--group", "JOBA")
+    assert "\u099c\u09b0\u09bf\u09ae\u09be\u09a8\u09be" in bangla.output  # fine
+    loans = cli("report", "loans", "--group", "JOBA", "--as-of", "2016-02-15")
+    assert "fines owed" in loans.output

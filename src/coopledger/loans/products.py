@@ -286,7 +286,7 @@ def product_terms(
             "product", name, _("was defined only on {day}, after the loan's date", day=first)
         )
     if product is None:
-        known = ", ".join(n for n in sorted(products_of(group)) if product_on(group, n, on))
+        known = ", ".join(n for n in sorted(products_of(group)) if product_on(group, n, on)) or "-"
         raise InvalidInput(
             "product",
             name,
