@@ -193,10 +193,22 @@ def test_a_late_instalment_is_fined_once_after_the_grace_days(any_ledger: Ledger
     first_due = LENT + timedelta(weeks=4)  # 12 February
     any_ledger.repay_loan("JOBA", loan=loan, taka="300", date=first_due)
     # seven days of grace: on the seventh day nothing, on the eighth a fine
-    any_ledger.assess_loan_fines("JOBA", date=first_due + timedelta(days=7))
-    assert any_ledger.reports.loans.fines("JOBA") == []
-    any_ledger.assess_loan_fines("JOBA", date=first_due + timedelta(days=8))
-    any_ledger.assess_loan_fines("JOBA", date=first_due + timedelta(days=9))  # not twice
+    assess = any_ledger.assess_loan_fines
+    assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: assess("JOBA", date=first_due + timedelta(days=7)),
+        RuleBroken,
+        "date",
+    )
+    assess("JOBA", date=first_due + timedelta(days=8))
+    assert_refused(  # not twice
+        any_ledger,
+        "JOBA",
+        lambda: assess("JOBA", date=first_due + timedelta(days=9)),
+        RuleBroken,
+        "date",
+    )
     (fine,) = any_ledger.reports.loans.fines("JOBA")
     # 5 % of the 250.00 still unpaid of the 550.00 instalment
     assert (fine.instalment, fine.taka, fine.due) == (1, Decimal("12.50"), "2016-02-12")

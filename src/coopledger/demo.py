@@ -268,7 +268,7 @@ def _loan_products_week(ledger: Ledger, g: DemoGroup, day: date, cash: Decimal) 
     in June (13 instalments of 220.00); the borrower misses the instalment of 26 August, is
     fined at the meeting of 9 September and pays both with the fine on 23 September. JOBA
     fines late instalments 20 Tk after 7 days of grace by its own rule (its late borrower is
-    fined at the first meeting of each month from August). Entries of the meeting's day;
+    fined at the first meeting of September, October and November). Entries of the meeting's day;
     returns the cash after them."""
 
     def run(command: cmd.Command) -> Any:
@@ -285,7 +285,7 @@ def _loan_products_week(ledger: Ledger, g: DemoGroup, day: date, cash: Decimal) 
                 fine_grace_days=7,
             )
         )
-    if g.code == "JOBA" and day >= date(2016, 8, 1) and day.day <= 7:
+    if g.code == "JOBA" and day in (date(2016, 9, 2), date(2016, 10, 7), date(2016, 11, 4)):
         run(cmd.AssessLoanFines(**common, key=f"JOBA-fines-{day}"))
     if g.code != "SHAPLA":
         return cash

@@ -287,6 +287,8 @@ class AssessLoanFines(GroupCommand):
             raise RuleBroken(
                 "loan", self.loan, _("has no instalment late enough to be fined on {day}", day=on)
             )
+        if not charged:  # a receipt must name what was recorded: refuse rather than record nothing
+            raise RuleBroken("date", on, _("no instalment is late enough to be fined on this day"))
         return charged
 
 
