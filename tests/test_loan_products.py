@@ -4,6 +4,7 @@ fines for late instalments, and pay-overs to the bank kept per member loan."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,10 +15,17 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coopledger import InvalidInput, Ledger, RuleBroken, demo
+from coopledger import InvalidInput, Ledger, RuleBroken, audit, demo
 from coopledger.cli import main
+from coopledger.kernel import unit as unit_module
 from coopledger.loans.schedule import FREQUENCIES, add_periods, schedule
-from coopledger.testing import assert_books_balance, assert_refused, replay_matches, seed_group
+from coopledger.testing import (
+    assert_books_balance,
+    assert_refused,
+    fixed_clock,
+    replay_matches,
+    seed_group,
+)
 
 START = date(2016, 1, 1)
 LENT = date(2016, 1, 15)
@@ -464,3 +472,51 @@ def test_products_and_fines_from_an_import_file_and_on_the_command_line(tmp_path
     assert "\u099c\u09b0\u09bf\u09ae\u09be\u09a8\u09be" in bangla.output  # fine
     loans = cli("report", "loans", "--group", "JOBA", "--as-of", "2016-02-15")
     assert "fines owed" in loans.output
+
+
+# ---------------------------------------------------------------------- two processes
+FORK = multiprocessing.get_context("fork")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database several processes can open: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return str(tmp_path / "books.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def _assess_at_the_barrier(url: str, barrier: Any, out: Any) -> None:
+    """Assess fines, waiting just before the first save, so that both processes have
+    decided the same fines before either saves."""
+
+    def hook(_unit: Any) -> None:
+        unit_module.BEFORE_SAVE.remove(hook)
+        barrier.wait(timeout=30)
+
+    unit_module.BEFORE_SAVE.append(hook)
+    with Ledger(url, clock=fixed_clock) as ledger:
+        try:
+            ledger.assess_loan_fines("JOBA", date=date(2016, 3, 1))
+            out.put("charged")
+        except RuleBroken as e:
+            out.put(f"refused {e.field}")
+
+
+def test_two_processes_assessing_at_once_fine_each_instalment_once(url: str) -> None:
+    with Ledger(url, clock=fixed_clock) as ledger:
+        funded(ledger)
+        small_business(ledger)
+        lend(ledger)
+    barrier, out = FORK.Barrier(2), FORK.Queue()
+    children = [FORK.Process(target=_assess_at_the_barrier, args=(url, barrier, out)) for _ in "ab"]
+    for c in children:
+        c.start()
+    answers = sorted(out.get(timeout=60) for _ in children)
+    for c in children:
+        c.join(30)
+    assert answers == ["charged", "refused date"]  # the second decided again, found none
+    with Ledger(url, clock=fixed_clock) as ledger:
+        (fine,) = ledger.reports.loans.fines("JOBA")
+        assert (fine.instalment, fine.taka) == (1, Decimal("27.50"))
+        assert audit.audit(ledger).ok
