@@ -320,14 +320,14 @@ def product_terms(
                 most=most,
             ),
         )
-    for field, given, fixed in (
-        ("rate", rate, Decimal(product["rate"])),
-        ("method", method, product["method"]),
-        ("frequency", frequency, product["frequency"]),
+    for field, given, fixed, words in (
+        ("rate", rate, Decimal(product["rate"]), f"{product['rate']} %"),
+        ("method", method, product["method"], _method_words(product["method"])),
+        ("frequency", frequency, product["frequency"], _frequency_words(product["frequency"])),
     ):
         if given is not None and given != fixed:
             raise RuleBroken(
-                field, given, _("the product {name} sets {value}", name=name, value=fixed)
+                field, given, _("the product {name} sets {value}", name=name, value=words)
             )
     return {
         "rate": Decimal(product["rate"]),
