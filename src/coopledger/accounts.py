@@ -12,6 +12,8 @@ normally positive, savings owed to members and income normally negative.
 | ``Assets:Loans:M007`` | BDT | principal member 7 owes on loans from the group fund |
 | ``Income:ServiceCharge`` | BDT | service charge paid on loans |
 | ``Expenses:LoanWriteOffs`` | BDT | loan principal written off |
+| ``Assets:Fines:M007`` | BDT | fines member 7 owes for late instalments |
+| ``Income:Fines`` | BDT | fines charged for late instalments |
 | ``Liabilities:DueToBank:Krishi-Bank`` | BDT | (platform) collected for a bank, not paid over |
 | ``Liabilities:DueToPartner:P2`` | BDT | (platform) partner 2's share of income, not paid over |
 | ``Income:Agreements:A2`` | BDT | (platform) the cluster members' share of agreement 2's income |
@@ -42,6 +44,8 @@ GRANTS = "Income:Grants"
 LOANS = "Assets:Loans"
 SERVICE_CHARGE = "Income:ServiceCharge"
 WRITE_OFFS = "Expenses:LoanWriteOffs"
+FINES = "Assets:Fines"
+FINE_INCOME = "Income:Fines"
 DUE_TO_BANK = "Liabilities:DueToBank"
 DUE_TO_PARTNER = "Liabilities:DueToPartner"
 ACTIVITY_INCOME = "Income:Activities"
@@ -61,7 +65,8 @@ def member_code(member_no: int) -> str:
 def member_of(account: str) -> int | None:
     """The member number in a member account, or None."""
     last = account.rsplit(":", 1)[-1]
-    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS)) and last[1:].isdigit():
+    members = (RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS, FINES)
+    if account.startswith(members) and last[1:].isdigit():
         return int(last[1:])
     return None
 
@@ -88,6 +93,12 @@ def receivable(member_no: int) -> str:
 @cache
 def loan(member_no: int) -> str:
     return f"{LOANS}:{member_code(member_no)}"
+
+
+@cache
+def fines(member_no: int) -> str:
+    """Fines member ``member_no`` owes for late instalments."""
+    return f"{FINES}:{member_code(member_no)}"
 
 
 def lender_slug(lender: str) -> str:
@@ -149,6 +160,7 @@ def is_guarded(account: str) -> bool:
             LOANS + ":",
             DUE_TO_BANK + ":",
             DUE_TO_PARTNER + ":",
+            FINES + ":",
         )
     )
 

@@ -19,7 +19,7 @@ from types import ModuleType
 from coopledger import approvals, cashbook, corrections, field
 from coopledger.clusters import agreements, bank_loans, membership, partners, platform, records
 from coopledger.groups import members
-from coopledger.loans import lending
+from coopledger.loans import fines, lending, products
 from coopledger.meetings import meeting
 from coopledger.plans import planning
 from coopledger.savings import cash, rice
@@ -38,6 +38,8 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     meeting,
     corrections,
     lending,
+    products,
+    fines,
     membership,
     platform,
     records,

@@ -22,6 +22,7 @@ from coopledger.clusters.bank_loans import (
     ArrangeBankLoan,
     CollectBankInstalment,
     Guarantor,
+    PaidOver,
     PayBank,
 )
 from coopledger.clusters.membership import (
@@ -55,6 +56,7 @@ from coopledger.kernel.commands import (
     parse_command,
     validated,
 )
+from coopledger.loans.fines import AssessLoanFines, PayLoanFine
 from coopledger.loans.lending import (
     DisburseLoan,
     RepayLoan,
@@ -62,6 +64,7 @@ from coopledger.loans.lending import (
     SetLoanRules,
     WriteOffLoan,
 )
+from coopledger.loans.products import DefineLoanProduct, SetLoanFineRule
 from coopledger.meetings.meeting import (
     AddToMeeting,
     CashLine,
@@ -94,6 +97,7 @@ __all__ = [
     "AdoptedFrom",
     "ApplySafetyNet",
     "ArrangeBankLoan",
+    "AssessLoanFines",
     "AssignRole",
     "Attendee",
     "BookActivityCost",
@@ -106,6 +110,7 @@ __all__ = [
     "Commitment",
     "CorrectEntry",
     "DecideSafetyNet",
+    "DefineLoanProduct",
     "Deposit",
     "DepositRice",
     "DisburseLoan",
@@ -127,10 +132,12 @@ __all__ = [
     "MakeAgreement",
     "MicroProject",
     "NameRepresentative",
+    "PaidOver",
     "Party",
     "PayBank",
     "PayExpense",
     "PayUnderAgreement",
+    "PayLoanFine",
     "PlanRotation",
     "PlannedActivity",
     "ReceiveGrant",
@@ -148,6 +155,7 @@ __all__ = [
     "Sale",
     "SaveCash",
     "SellRice",
+    "SetLoanFineRule",
     "SetLoanRules",
     "Share",
     "SignMou",

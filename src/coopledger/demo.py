@@ -261,6 +261,91 @@ def _loans_week(
     return cash, repaid
 
 
+PRODUCT_LOAN_FROM = date(2016, 6, 3)
+
+
+def _loan_products_week(ledger: Ledger, g: DemoGroup, day: date, cash: Decimal) -> Decimal:
+    """Loan products and fines (issue #14): SHAPLA defines a four-weekly small-business
+    product with a fine of 5 % of a late instalment after 7 days, and lends 2,600 Tk under it
+    in June (13 instalments of 220.00); the borrower misses the instalment of 26 August, is
+    fined at the meeting of 9 September and pays both with the fine on 23 September. JOBA
+    fines late instalments 20 Tk after 7 days of grace by its own rule (its late borrower is
+    fined at the first meeting of September, October and November). Entries of the meeting's day;
+    returns the cash after them."""
+
+    def run(command: cmd.Command) -> Any:
+        return ledger.execute(command).result
+
+    common: dict[str, Any] = {"group": g.code, "date": day, "recorded_by": g.animator}
+    if g.code == "JOBA" and day == date(2016, 5, 6):
+        run(
+            cmd.SetLoanFineRule(
+                **common,
+                key="JOBA-fine-rule",
+                fine="fixed",
+                fine_amount=Decimal("20"),
+                fine_grace_days=7,
+            )
+        )
+    if g.code == "JOBA" and day in (date(2016, 9, 2), date(2016, 10, 7), date(2016, 11, 4)):
+        run(cmd.AssessLoanFines(**common, key=f"JOBA-fines-{day}"))
+    if g.code != "SHAPLA":
+        return cash
+    if day == date(2016, 5, 6):
+        run(
+            cmd.DefineLoanProduct(
+                **common,
+                key="SHAPLA-product-small-business",
+                name="Small business",
+                min_principal=Decimal("1000"),
+                max_principal=Decimal("5000"),
+                rate=Decimal("10"),
+                method="flat",
+                frequency="4-weekly",
+                min_instalments=6,
+                max_instalments=13,
+                fine="percent",
+                fine_amount=Decimal("5"),
+                fine_grace_days=7,
+            )
+        )
+    if day == PRODUCT_LOAN_FROM:
+        run(
+            cmd.DisburseLoan(
+                **common,
+                key="SHAPLA-product-loan",
+                member=7,
+                principal=Decimal("2600"),
+                instalments=13,
+                purpose="a tea stall",
+                product="Small business",
+            )
+        )
+        return cash - Decimal("2600")
+    weeks = (day - PRODUCT_LOAN_FROM).days // 7
+    if day < PRODUCT_LOAN_FROM or weeks % 2:
+        return cash
+    loan = next(x for x in ledger.reports.loans.loans(g.code, member=7) if x.product)
+    paying = Decimal(0)
+    if day == date(2016, 9, 9):
+        run(cmd.AssessLoanFines(**common, key="SHAPLA-fines-2016-09-09", loan=loan.loan_no))
+    elif weeks % 4 == 0 and day != date(2016, 8, 26):
+        paying = Decimal("440.00") if day == date(2016, 9, 23) else Decimal("220.00")
+        run(
+            cmd.RepayLoan(
+                **common, key=f"SHAPLA-product-repay-{day}", loan=loan.loan_no, taka=paying
+            )
+        )
+        if day == date(2016, 9, 23):
+            run(
+                cmd.PayLoanFine(
+                    **common, key="SHAPLA-fine-paid", loan=loan.loan_no, taka=Decimal("11.00")
+                )
+            )
+            paying += Decimal("11.00")
+    return cash + paying
+
+
 def _plans_and_review(ledger: Ledger, clock: _Clock) -> None:
     """Each group's 2016 plan, the cluster's combined plan taking up the vermicompost pits
     as a joint activity, and the platform's joint review in November 2016."""
@@ -1065,6 +1150,7 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: 
         cash = _vermicompost(ledger, g, rng, week, day, key, cash, clock)
         clock.now = _at(day)
         cash, repaid = _loans_week(ledger, g, day, cash, loans)
+        cash = _loan_products_week(ledger, g, day, cash)
         deposits: list[cmd.Deposit] = []
         for m in present:
             handfuls = 14 - rng.choice((0, 0, 0, 1, 2))

@@ -241,6 +241,26 @@ def passbook(
     return _plain(book.as_dict())  # type: ignore[no-any-return]
 
 
+@get(
+    "/groups/{code:str}/loans",
+    summary="A group's loans, loan products and fines (as_of=YYYY-MM-DD, member=N)",
+    sync_to_thread=True,
+)
+def group_loans(
+    request: Request[Any, Any, Any], code: FromPath[str], member: FromQuery[int | None] = None
+) -> dict[str, Any]:
+    _group(request, code)
+    reports = request.app.state.ledger.reports.loans
+    as_of, who = _as_of(request), member
+    return _plain(  # type: ignore[no-any-return]
+        {
+            "loans": [x.as_dict() for x in reports.loans(code, as_of=as_of, member=who)],
+            "products": [x.as_dict() for x in reports.products(code, as_of=as_of)],
+            "fines": [x.as_dict() for x in reports.fines(code, as_of=as_of, member=who)],
+        }
+    )
+
+
 @get("/groups/{code:str}/trial-balance", summary="Trial balance", sync_to_thread=True)
 def trial_balance(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
@@ -592,6 +612,7 @@ def api_router() -> Router:
             revoke_tokens,
             list_groups,
             group_position,
+            group_loans,
             group_members,
             passbook,
             trial_balance,

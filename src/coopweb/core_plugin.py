@@ -155,6 +155,7 @@ def _loans_panel(ledger: Any, code: str, as_of: Any, render: Any, suffix: str) -
                 "partials/loans.html",
                 loans=[x for x in loans if x.outstanding > 0],
                 portfolio=ledger.reports.loans.portfolio([code], as_of=as_of),
+                products=ledger.reports.loans.products(code, as_of=as_of),
                 code=code,
             ),
             order=25,

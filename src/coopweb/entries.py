@@ -56,6 +56,10 @@ TITLES: dict[str, str] = {
     "set_approval_rules": mark("Which entries need a second signature"),
     "approve_entry": mark("Approve an entry (second signature)"),
     "reject_entry": mark("Reject an entry waiting for a second signature"),
+    "define_loan_product": mark("A loan product"),
+    "set_loan_fine_rule": mark("The group's fine for late instalments"),
+    "assess_loan_fines": mark("Charge fines on late instalments"),
+    "pay_loan_fine": mark("A fine paid"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
     # a cluster platform's

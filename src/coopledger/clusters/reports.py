@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -246,6 +246,11 @@ class BankLoanStatus:
     status: str  # "on time", "late", "closed"
     schedule: list[dict[str, Any]]
     partner_no: int | None = None  # the lender, in the partner register
+    #: paid over to the bank from this loan's collections; still held for the bank; the
+    #: principal the bank has not yet received (what is still owed to the bank)
+    paid_over: Decimal = ZERO
+    held: Decimal = ZERO
+    owed_to_bank: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -548,10 +553,30 @@ class ClusterReports(Area):
                     "charge": taka(r["charge"]),
                 }
             )
-        return [
-            self._bank_loan(loan, collections[loan["cluster_id"], loan["bank_loan_no"]], on)
-            for loan in loans
-        ]
+        overs: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        for r in self.query(
+            "SELECT k.cluster_id, k.bank_loan_no, k.taka, k.principal FROM "
+            "{cluster_bank_payovers} k JOIN {cluster_bank_loans} l ON l.cluster_id = "
+            f"k.cluster_id AND l.bank_loan_no = k.bank_loan_no WHERE {where} AND "
+            "k.paid_on <= ? ORDER BY k.position",
+            (value, day),
+        ):
+            overs[r["cluster_id"], r["bank_loan_no"]].append(r)
+        out = []
+        for loan in loans:
+            key = loan["cluster_id"], loan["bank_loan_no"]
+            status_now = self._bank_loan(loan, collections[key], on)
+            over = sum((taka(r["taka"]) for r in overs[key]), ZERO)
+            principal_over = sum((taka(r["principal"]) for r in overs[key]), ZERO)
+            out.append(
+                replace(
+                    status_now,
+                    paid_over=over,
+                    held=status_now.collected - over,
+                    owed_to_bank=status_now.principal - principal_over,
+                )
+            )
+        return out
 
     @staticmethod
     def _bank_loan(loan: dict[str, Any], paid: list[dict[str, Any]], on: date) -> BankLoanStatus:

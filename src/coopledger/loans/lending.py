@@ -11,6 +11,8 @@ report as of a past day reads the schedule in force that day), ``loan_repayments
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -29,7 +31,8 @@ from coopledger.kernel.lines import Delta, Draft, Line, register_words
 from coopledger.kernel.postings import Posting, money
 from coopledger.kernel.projection import Rows, table
 from coopledger.kernel.unit import Unit
-from coopledger.loans.schedule import allocate, most_payable, schedule
+from coopledger.loans.products import product_terms
+from coopledger.loans.schedule import Frequency, Method, allocate, most_payable, schedule
 from coopledger.money import paisa
 
 table(
@@ -55,11 +58,19 @@ table(
     ["group_id", "position", "part"],
 )
 
-Method = Literal["declining", "flat"]
-Frequency = Literal["weekly", "fortnightly", "monthly"]
 #: How the methods and frequencies read in a sentence.
 METHODS = {"declining": _("service charge on the declining balance"), "flat": _("flat charge")}
-FREQUENCIES = {"weekly": _("weekly"), "fortnightly": _("fortnightly"), "monthly": _("monthly")}
+FREQUENCIES = {
+    "weekly": _("weekly"),
+    "fortnightly": _("fortnightly"),
+    "3-weekly": _("every 3 weeks"),
+    "4-weekly": _("every 4 weeks"),
+    "5-weekly": _("every 5 weeks"),
+    "6-weekly": _("every 6 weeks"),
+    "7-weekly": _("every 7 weeks"),
+    "8-weekly": _("every 8 weeks"),
+    "monthly": _("monthly"),
+}
 Instalments = Annotated[int, Field(ge=1, le=104, strict=True)]
 Grace = Annotated[int, Field(ge=0, le=12, strict=True)]
 
@@ -142,15 +153,16 @@ class SetLoanRules(GroupCommand):
 
 # ---------------------------------------------------------------------- disbursing
 class LoanDisbursed(LedgerEvent):
-    """A loan from the group fund, with its schedule fixed at disbursement.
+    """A loan from the group fund, with its schedule fixed at disbursement (and the loan
+    product it was made under, with that product's fine rule, if any).
 
     Version 2: ``approved_by`` (free text) became ``approval_note``, kept for events of
     before second signatures and empty since (the checker is the ``EntryApproved`` that
-    recorded it: see ``coopledger.approvals``).
+    recorded it: see ``coopledger.approvals``); ``product`` and ``fine`` were added (empty
+    and none for loans of before loan products).
     """
 
     class_version = 2
-
     loan_no: int
     member_no: int
     principal: Decimal
@@ -162,10 +174,14 @@ class LoanDisbursed(LedgerEvent):
     purpose: str
     approval_note: str
     schedule: list[dict[str, Any]]
+    product: str
+    fine: dict[str, Any] | None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["approval_note"] = state.pop("approved_by", "")
+        state["product"] = ""
+        state["fine"] = None
 
     def postings(self) -> list[Posting]:
         return [money(acc.loan(self.member_no), self.principal), money(acc.CASH, -self.principal)]
@@ -182,6 +198,8 @@ class LoanDisbursed(LedgerEvent):
             "repayments": [],
             "written_off": Decimal("0.00"),
         }
+        if self.product or self.fine is not None:  # older snapshots' loans have neither
+            group.loans[str(self.loan_no)].update(product=self.product, fine=self.fine)
 
     def project(self, rows: Rows) -> None:
         gid, day = self.originator_id.hex, self.business_date.isoformat()
@@ -214,6 +232,14 @@ class LoanDisbursed(LedgerEvent):
         rows.passbook_row(
             self, "", self.member_no, Delta(lent=paisa(self.principal)), "loan", target=self.loan_no
         )
+        if self.product or self.fine is not None:
+            rows.insert(
+                "loan_terms",
+                group_id=gid,
+                loan_no=self.loan_no,
+                product=self.product,
+                fine=canonical(self.fine),
+            )
 
     def describe(self) -> Message:
         return noted(
@@ -232,7 +258,8 @@ class LoanDisbursed(LedgerEvent):
 
 
 class DisburseLoan(GroupCommand):
-    """Lend from the group fund (rate, method, frequency default to the group's rules)."""
+    """Lend from the group fund (under a loan product, whose limits hold and whose terms
+    are the loan's; else rate, method, frequency default to the group's rules)."""
 
     command: Literal["disburse_loan"] = "disburse_loan"
     member: MemberNo
@@ -243,11 +270,33 @@ class DisburseLoan(GroupCommand):
     method: Method | None = None
     frequency: Frequency | None = None
     purpose: Text
+    product: Text | None = None
+
+    def fingerprint(self) -> str:
+        """As before products existed when none is named (a key sent again by an older
+        client is still the same command)."""
+        if self.product is not None:
+            return super().fingerprint()
+        content = self.model_dump(mode="json", exclude={"key", "recorded_by", "product"})
+        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
     def handle(self, unit: Unit) -> Any:
         group = unit.group(self.group)
         on = group.check_date(self.date, unit.stamp.today)
         group.member("member", self.member, on)
+        terms: dict[str, Any] = {"fine": None}
+        if self.product is not None:
+            terms = product_terms(
+                group,
+                on,
+                self.product,
+                self.principal,
+                self.instalments,
+                self.rate,
+                self.method,
+                self.frequency,
+            )
         rules = group.loan_rules or {}
         if rules.get("max_principal") is not None and self.principal > rules["max_principal"]:
             raise RuleBroken(
@@ -262,9 +311,9 @@ class DisburseLoan(GroupCommand):
             raise RuleBroken(
                 "member", self.member, _("already has a loan and the group lends one at a time")
             )
-        rate = Decimal(rules.get("rate", 0)) if self.rate is None else self.rate
-        method = self.method or rules.get("method", "declining")
-        frequency = self.frequency or rules.get("frequency", "monthly")
+        rate = Decimal(terms.get("rate", rules.get("rate", 0))) if self.rate is None else self.rate
+        method = self.method or terms.get("method") or rules.get("method", "declining")
+        frequency = self.frequency or terms.get("frequency") or rules.get("frequency", "monthly")
         rows = schedule(self.principal, rate, method, frequency, self.instalments, on, self.grace)
         loan_no = len(group.loans) + 1
         legs = [money(acc.loan(self.member), self.principal), money(acc.CASH, -self.principal)]
@@ -284,6 +333,8 @@ class DisburseLoan(GroupCommand):
             purpose=self.purpose,
             approval_note="",
             schedule=rows,
+            product=self.product or "",
+            fine=terms["fine"],
         )
         return loan_no
 
