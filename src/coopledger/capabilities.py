@@ -23,6 +23,7 @@ from coopledger.loans import lending
 from coopledger.meetings import meeting
 from coopledger.plans import planning
 from coopledger.savings import cash, rice
+from coopledger.shareout import cycle as shareout
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     bank_loans,
     planning,
     field,
+    shareout,
 )
 
 
