@@ -46,6 +46,7 @@ from coopweb.application import (
 )
 from coopweb.field_api import field_router
 from coopweb.security import SignInGuard
+from coopweb.shareout import API_ROUTES as SHAREOUT_ROUTES
 
 #: The largest event position SQLite and PostgreSQL can hold (a signed 64-bit integer).
 MAX_POSITION = 2**63 - 1
@@ -553,6 +554,7 @@ def api_router() -> Router:
             cluster_platform,
             programme,
             record_cluster_entry,
+            *SHAREOUT_ROUTES,
             field_router(),
         ],
         tags=["coopledger"],

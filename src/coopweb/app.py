@@ -47,6 +47,7 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
 from coopweb import core_plugin, entries, field_pages, introspection, language, sheets
+from coopweb import shareout as shareout_pages
 from coopweb.accounts import Accounts, User
 from coopweb.application import (
     Coopweb,
@@ -719,6 +720,7 @@ class CorePages:
             *entries.ROUTES,
             *sheets.ROUTES,
             *field_pages.ROUTES,
+            *shareout_pages.ROUTES,
         ]
 
 

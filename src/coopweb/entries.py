@@ -52,6 +52,8 @@ TITLES: dict[str, str] = {
     "write_off_loan": mark("Write off a loan"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
+    "close_cycle": mark("Close the savings cycle and share out"),
+    "reverse_cycle_close": mark("Reverse a cycle's close"),
 }
 
 
@@ -59,6 +61,7 @@ TITLES: dict[str, str] = {
 NUMBERS: dict[str, str] = {
     "join_member": mark("her member number"),
     "disburse_loan": mark("the loan's number"),
+    "close_cycle": mark("the cycle's number"),
 }
 
 

@@ -63,7 +63,7 @@ def show_sheet(ctx: click.Context, sheet: ShareOutSheet, fmt: str) -> None:
             _("Name"),
             _("Cash savings"),
             _("Rice savings"),
-            _("Weight %"),
+            _("Weight (per 100)"),
             _("Surplus share"),
             _("Rice settled"),
             _("For her rice sold"),
