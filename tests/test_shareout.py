@@ -228,7 +228,7 @@ def test_a_loss_is_shared_too(sqlite_ledger: Ledger) -> None:
 
 
 @given(
-    st.integers(-10**9, 10**9),
+    st.integers(-(10**9), 10**9),
     st.dictionaries(st.integers(1, 60), st.integers(0, 10**12), min_size=1, max_size=40),
 )
 def test_largest_remainder_shares_exactly(amount: int, weights: dict[int, int]) -> None:

@@ -15,7 +15,7 @@ from coopledger import Ledger
 from coopweb import Accounts, create_app
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from test_shareout import a_cycle  # noqa: E402
+from test_shareout import a_cycle
 
 PASSWORD = "a-long-password"
 

@@ -29,8 +29,7 @@ def show_sheet(ctx: click.Context, sheet: ShareOutSheet, fmt: str) -> None:
         words(
             ctx,
             _(
-                "{group}: savings cycle {cycle}, {first} to {last}; shared by {weighting}; "
-                "{loans}",
+                "{group}: savings cycle {cycle}, {first} to {last}; shared by {weighting}; {loans}",
                 group=f"{sheet.group} {sheet.name}",
                 cycle=sheet.cycle_no,
                 first=s.day(sheet.started_on),

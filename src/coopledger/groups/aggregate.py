@@ -77,23 +77,24 @@ class Group(Chained):
         reviewed: list[int]
         cluster: str | None
         held: dict[str, Any] | None  # the field ledger holding its books (coopledger.field)
+        cycles: list[dict[str, Any]]  # its cycles' closes (coopledger.shareout), once closed
 
     def check_date(self, on: Any, today: date, field: str = "date") -> date:
         """A business date in the group's open cycle: on or after it was formed, after its
         last cycle's close (``coopledger.shareout``), and not in the future."""
-        on = super().check_date(on, today, field)
+        day: date = super().check_date(on, today, field)
         closed = self.closed_on()
-        if closed is not None and on <= closed:
+        if closed is not None and day <= closed:
             raise RuleBroken(
                 field,
-                on,
+                day,
                 _(
                     "falls in a savings cycle closed on {day}: date it later, or reverse "
                     "the close first",
                     day=closed,
                 ),
             )
-        return on
+        return day
 
     def closed_on(self) -> date | None:
         """The day the group's last cycle closed (a reversed close does not count)."""

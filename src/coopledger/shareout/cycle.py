@@ -311,8 +311,10 @@ def plan(group: Group, on: date, weighting: str, loans: str) -> dict[str, Any]:
         raise RuleBroken(
             "weighting",
             weighting,
-            _("no member had savings in this cycle: there is nobody to share {amount} among",
-              amount=taka(surplus)),
+            _(
+                "no member had savings in this cycle: there is nobody to share {amount} among",
+                amount=taka(surplus),
+            ),
         )
     parts = largest_remainder(surplus, weights)
     rice_grams = largest_remainder(sold, held)
@@ -400,8 +402,7 @@ class CycleCloseReversed(LedgerEvent):
     def apply(self, group: Group) -> None:
         group.post(self.postings(), self.business_date)
         group.cycles = [
-            {**c, "reversed": True} if c["position"] == self.target else c
-            for c in _cycles(group)
+            {**c, "reversed": True} if c["position"] == self.target else c for c in _cycles(group)
         ]
 
     def project(self, rows: Rows) -> None:
@@ -415,7 +416,12 @@ class CycleCloseReversed(LedgerEvent):
             delta = _delta(s, -1)
             if delta:
                 rows.passbook_row(
-                    self, "", s["member_no"], delta, "share_out_reversed", self.cycle_no,
+                    self,
+                    "",
+                    s["member_no"],
+                    delta,
+                    "share_out_reversed",
+                    self.cycle_no,
                     self.reason,
                 )
 
