@@ -253,3 +253,49 @@ def test_either_weighting_shares_the_whole_surplus(sqlite_ledger: Ledger, weight
     sqlite_ledger.close_cycle("JOBA", date=CLOSE, weighting=weighting)
     sheet = sqlite_ledger.reports.shareout.sheet("JOBA")
     assert sheet.shared == sheet.surplus == T("130.00")
+
+
+def test_deducting_loans_repays_them_from_the_borrowers_savings(any_ledger: Ledger) -> None:
+    a_cycle(any_ledger)
+    any_ledger.disburse_loan(
+        "JOBA", member=1, principal=T("100"), instalments=2, rate=T("12"), method="flat",
+        purpose="seed", approved_by="leader", date=date(2016, 5, 1),
+    )  # fmt: skip
+    any_ledger.close_cycle("JOBA", date=CLOSE, loans="deduct")
+    sheet = any_ledger.reports.shareout.sheet("JOBA")
+    # The charge fallen due (1.00 of the 2.00 flat charge) is paid at the close: the
+    # cycle's income.
+    assert (sheet.service_charge, sheet.surplus, sheet.shared) == (
+        T("21.00"),
+        T("131.00"),
+        T("131.00"),
+    )
+    first = sheet.members[0]
+    assert (first.loan_repaid, first.loan_owed) == (T("101.00"), T("0.00"))
+    assert first.cash_after == T("1000.00") + first.surplus - T("101.00")
+    [loan] = any_ledger.reports.loans.loans("JOBA", member=1)
+    assert loan.outstanding == T("0.00")
+    assert_books_balance(any_ledger, "JOBA")
+    assert_passbooks_add_up(any_ledger, "JOBA")
+    assert replay_matches(any_ledger)
+    any_ledger.reverse_cycle_close("JOBA", cycle=1, reason="vote again", date=CLOSE)
+    [loan] = any_ledger.reports.loans.loans("JOBA", member=1)
+    assert loan.outstanding == T("100.00")
+    assert any_ledger.close_cycle("JOBA", date=CLOSE, loans="carry").result == 1
+    assert replay_matches(any_ledger)
+
+
+def test_a_loan_larger_than_the_borrowers_savings_is_not_deducted(sqlite_ledger: Ledger) -> None:
+    a_cycle(sqlite_ledger)
+    sqlite_ledger.disburse_loan(
+        "JOBA", member=3, principal=T("500"), instalments=2, rate=T("0"),
+        purpose="seed", approved_by="leader", date=date(2016, 6, 1),
+    )  # fmt: skip
+    error = assert_refused(
+        sqlite_ledger,
+        "JOBA",
+        lambda: sqlite_ledger.close_cycle("JOBA", date=CLOSE, loans="deduct"),
+        RuleBroken,
+        "loans",
+    )
+    assert "184.44" in str(error)

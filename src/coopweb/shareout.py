@@ -24,7 +24,10 @@ from coopweb.application import Coopweb, Resource, find_group
 from coopweb.language import chosen, mark, read_as
 
 #: The close form's choices, as the form's select shows them.
-CHOICES = (mark("savings_days"), mark("savings"), mark("carry"), mark("settle"))
+CHOICES = (
+    *(mark("savings_days"), mark("savings")),
+    *(mark("carry"), mark("settle"), mark("deduct")),
+)
 
 
 @get(

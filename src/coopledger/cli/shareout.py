@@ -68,6 +68,7 @@ def show_sheet(ctx: click.Context, sheet: ShareOutSheet, fmt: str) -> None:
             _("For her rice sold"),
             _("Cash savings carried"),
             _("Rice savings carried"),
+            _("Loan repaid from savings"),
             _("Loan carried"),
         ],
         [
@@ -82,11 +83,12 @@ def show_sheet(ctx: click.Context, sheet: ShareOutSheet, fmt: str) -> None:
                 s.tk(m.rice_taka),
                 s.tk(m.cash_after),
                 s.kg(m.rice_after),
+                s.tk(m.loan_repaid),
                 s.tk(m.loan_owed),
             ]
             for m in sheet.members
         ],
-        right=[0, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        right=[0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
     )
 
 
@@ -106,7 +108,7 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), d
 @click.argument("group")
 @DATE
 @click.option("--weighting", default="savings_days", help="savings_days (default) or savings.")
-@click.option("--loans", default="carry", help="carry (default) or settle.")
+@click.option("--loans", default="carry", help="carry (default), settle or deduct.")
 @click.option("--surplus", default=None, help="The surplus the group counted (checked).")
 @click.option("--key", default=None, help="Idempotency key.")
 @click.option("--preview", is_flag=True, help="Show what the close would do; write nothing.")

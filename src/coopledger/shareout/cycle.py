@@ -31,6 +31,7 @@ from coopledger.kernel.projection import Rows, table
 from coopledger.kernel.streams import Chained
 from coopledger.kernel.unit import Unit
 from coopledger.loans.lending import outstanding
+from coopledger.loans.schedule import allocate, most_payable
 from coopledger.money import MAX_TAKA, RICE, TAKA, paisa
 from coopledger.money import taka as from_paisa
 from coopledger.shareout.split import amount_days, largest_remainder
@@ -52,7 +53,7 @@ table(
 )
 
 Weighting = Literal["savings_days", "savings"]
-LoanRule = Literal["carry", "settle"]
+LoanRule = Literal["carry", "settle", "deduct"]
 #: How the weightings and loan rules read on a sheet.
 WEIGHTINGS = {
     "savings_days": _("savings over time (taka-days)"),
@@ -61,6 +62,7 @@ WEIGHTINGS = {
 LOAN_RULES = {
     "carry": _("loans carried into the new cycle"),
     "settle": _("every loan settled before the close"),
+    "deduct": _("loans repaid from the borrowers' savings at the close"),
 }
 SignedTaka = Annotated[
     Decimal,
@@ -68,6 +70,29 @@ SignedTaka = Annotated[
     Field(ge=-MAX_TAKA, le=MAX_TAKA, decimal_places=2, description="taka, to the paisa"),
 ]
 ZERO = Decimal("0.00")
+
+
+def settlement_legs(settlements: list[dict[str, Any]], sign: int = 1) -> list[Posting]:
+    """The postings of loans repaid from their borrowers' savings at the close (``sign``
+    -1: of a reversal): out of her cash savings, into principal and service charge."""
+    legs: list[Posting] = []
+    for r in settlements:
+        no = r["member_no"]
+        legs.append(Posting(acc.cash_savings(no), TAKA, sign * paisa(Decimal(r["taka"]))))
+        if paisa(Decimal(r["principal"])):
+            legs.append(Posting(acc.loan(no), TAKA, -sign * paisa(Decimal(r["principal"]))))
+        if paisa(Decimal(r["charge"])):
+            legs.append(Posting(acc.SERVICE_CHARGE, TAKA, -sign * paisa(Decimal(r["charge"]))))
+    return legs
+
+
+def _repayment(r: dict[str, Any], on: date) -> dict[str, Any]:
+    """A settlement as the loan's state keeps a repayment."""
+    return {
+        "business_date": on,
+        "principal": Decimal(r["principal"]),
+        "charge": Decimal(r["charge"]),
+    }
 
 
 def share_legs(shares: list[dict[str, Any]], sign: int = 1) -> list[Posting]:
@@ -96,9 +121,20 @@ def share_legs(shares: list[dict[str, Any]], sign: int = 1) -> list[Posting]:
     return legs
 
 
-def _delta(share: dict[str, Any], sign: int) -> Delta:
-    cash = paisa(Decimal(share["surplus"])) + paisa(Decimal(share["rice_taka"]))
-    return Delta(rice_saved=-sign * share["rice_grams"], cash_saved=sign * cash)
+def _deltas(
+    shares: list[dict[str, Any]], settlements: list[dict[str, Any]], sign: int
+) -> dict[int, Delta]:
+    """What a close adds to each member's passbook: her share and the taka for her rice in
+    her cash savings, less a loan repaid from them; the rice settled out of her rice."""
+    out: dict[int, Delta] = {}
+    for s in shares:
+        cash = paisa(Decimal(s["surplus"])) + paisa(Decimal(s["rice_taka"]))
+        out[s["member_no"]] = Delta(rice_saved=-s["rice_grams"], cash_saved=cash)
+    for r in settlements:
+        taka_, principal = paisa(Decimal(r["taka"])), paisa(Decimal(r["principal"]))
+        repaid = Delta(cash_saved=-taka_, repaid=principal, charge=taka_ - principal)
+        out[r["member_no"]] = out.get(r["member_no"], Delta()).plus(repaid)
+    return {no: d.scaled(sign) for no, d in sorted(out.items()) if d}
 
 
 def _cycles(group: Group) -> list[dict[str, Any]]:
@@ -124,12 +160,15 @@ class CycleClosed(LedgerEvent):
     rice_sold_grams: int
     rice_sold_taka: Decimal
     shares: list[dict[str, Any]]
+    settlements: list[dict[str, Any]]
 
     def postings(self) -> list[Posting]:
-        return share_legs(self.shares)
+        return share_legs(self.shares) + settlement_legs(self.settlements)
 
     def apply(self, group: Group) -> None:
         group.post(self.postings(), self.business_date)
+        for r in self.settlements:
+            group.loans[str(r["loan_no"])]["repayments"].append(_repayment(r, self.business_date))
         group.cycles = [
             *_cycles(group),
             {
@@ -169,9 +208,20 @@ class CycleClosed(LedgerEvent):
                 rice_grams=s["rice_grams"],
                 rice_taka=paisa(Decimal(s["rice_taka"])),
             )
-            delta = _delta(s, 1)
-            if delta:
-                rows.passbook_row(self, "", s["member_no"], delta, "share_out", self.cycle_no)
+        for r in self.settlements:
+            rows.insert(
+                "loan_repayments",
+                group_id=gid,
+                position=self.position,
+                part=f"settlements.{r['loan_no']}",
+                loan_no=r["loan_no"],
+                paid_on=day,
+                taka=paisa(Decimal(r["taka"])),
+                charge=paisa(Decimal(r["charge"])),
+                principal=paisa(Decimal(r["principal"])),
+            )
+        for no, delta in _deltas(self.shares, self.settlements, 1).items():
+            rows.passbook_row(self, "", no, delta, "share_out", self.cycle_no)
 
     def describe(self) -> Message:
         return _(
@@ -277,8 +327,12 @@ def plan(group: Group, on: date, weighting: str, loans: str) -> dict[str, Any]:
     closed = group.closed_on()
     first = group.formed_on if closed is None else closed + timedelta(days=1)
     owed: dict[int, int] = {}
+    settlements: list[dict[str, Any]] = []
     for loan_no, loan in sorted(group.loans.items(), key=lambda kv: int(kv[0])):
         left = outstanding(loan)
+        if left > 0 and loans == "deduct":
+            settlements.append(_settlement(int(loan_no), loan, on))
+            continue
         if left > 0 and loans == "settle":
             raise RuleBroken(
                 "loans",
@@ -293,6 +347,9 @@ def plan(group: Group, on: date, weighting: str, loans: str) -> dict[str, Any]:
             )
         owed[loan["member_no"]] = owed.get(loan["member_no"], 0) + paisa(left)
     books = _books(group, first, on)
+    charges = sum((Decimal(r["charge"]) for r in settlements), ZERO)
+    books["service_charge"] += charges  # the charge due, paid at the close, is the cycle's
+    books["surplus"] += charges
     sold, fetched = _rice_sold(group, on)
     held = {
         no: -group.balance(acc.rice_savings(no), on) for no in sorted(int(n) for n in group.members)
@@ -319,6 +376,24 @@ def plan(group: Group, on: date, weighting: str, loans: str) -> dict[str, Any]:
     parts = largest_remainder(surplus, weights)
     rice_grams = largest_remainder(sold, held)
     rice_taka = largest_remainder(fetched, held)
+    repaid: dict[int, int] = {}
+    for r in settlements:
+        no = r["member_no"]
+        repaid[no] = repaid.get(no, 0) + paisa(Decimal(r["taka"]))
+        has = -group.balance(acc.cash_savings(no), on) + parts[no] + rice_taka[no]
+        if repaid[no] > has:
+            raise RuleBroken(
+                "loans",
+                loans,
+                _(
+                    "member {no} owes {amount} on loan {loan} but would have only {savings} "
+                    "of savings after the share-out: collect it first, or carry the loan",
+                    no=no,
+                    amount=taka(Decimal(r["taka"])),
+                    loan=r["loan_no"],
+                    savings=taka(has - repaid[no] + paisa(Decimal(r["taka"]))),
+                ),
+            )
     shares = []
     for no in sorted(weights):
         cash_before = -group.balance(acc.cash_savings(no), on)
@@ -335,6 +410,7 @@ def plan(group: Group, on: date, weighting: str, loans: str) -> dict[str, Any]:
                 "rice_grams": rice_grams[no],
                 "rice_taka": from_paisa(rice_taka[no]),
                 "loan_owed": from_paisa(owed.get(no, 0)),
+                "loan_repaid": from_paisa(repaid.get(no, 0)),
             }
         )
     open_cycles = [c for c in _cycles(group) if not c["reversed"]]
@@ -347,6 +423,22 @@ def plan(group: Group, on: date, weighting: str, loans: str) -> dict[str, Any]:
         "rice_sold_grams": sold,
         "rice_sold_taka": from_paisa(fetched),
         "shares": shares,
+        "settlements": settlements,
+    }
+
+
+def _settlement(loan_no: int, loan: dict[str, Any], on: date) -> dict[str, Any]:
+    """A loan repaid whole from its borrower's savings at the close: the charge fallen due
+    and all the principal left, split as any repayment is."""
+    principal, written_off = Decimal(loan["principal"]), Decimal(loan["written_off"])
+    total = most_payable(loan["schedule"], principal, loan["repayments"], on, written_off)
+    charge, part = allocate(loan["schedule"], principal, loan["repayments"], total, on)
+    return {
+        "loan_no": loan_no,
+        "member_no": loan["member_no"],
+        "taka": total,
+        "charge": charge,
+        "principal": part,
     }
 
 
@@ -360,7 +452,10 @@ class CloseCycle(GroupCommand):
     ] = "savings_days"
     loans: Annotated[
         LoanRule,
-        Field(description="carry loans into the new cycle, or refuse while one is owed"),
+        Field(
+            description="carry loans into the new cycle, refuse while one is owed (settle), "
+            "or repay them from the borrowers' savings (deduct)"
+        ),
     ] = "carry"
     surplus: Annotated[
         SignedTaka | None,
@@ -381,7 +476,7 @@ class CloseCycle(GroupCommand):
                     amount=taka(content["surplus"]),
                 ),
             )
-        legs = share_legs(content["shares"])
+        legs = share_legs(content["shares"]) + settlement_legs(content["settlements"])
         group.check_balances(legs, on, "surplus", content["surplus"])
         group.record(CycleClosed, on, unit.stamp, **content)
         return content["cycle_no"]
@@ -395,12 +490,19 @@ class CycleCloseReversed(LedgerEvent):
     target: int
     reason: str
     shares: list[dict[str, Any]]
+    settlements: list[dict[str, Any]]
 
     def postings(self) -> list[Posting]:
-        return share_legs(self.shares, -1)
+        return share_legs(self.shares, -1) + settlement_legs(self.settlements, -1)
 
     def apply(self, group: Group) -> None:
         group.post(self.postings(), self.business_date)
+        closed = next(c for c in _cycles(group) if c["position"] == self.target)
+        for r in self.settlements:
+            repayments = group.loans[str(r["loan_no"])]["repayments"]
+            record = _repayment(r, closed["closed_on"])
+            if record in repayments:
+                repayments.remove(record)
         group.cycles = [
             {**c, "reversed": True} if c["position"] == self.target else c for c in _cycles(group)
         ]
@@ -412,18 +514,14 @@ class CycleCloseReversed(LedgerEvent):
             reversed_on=self.business_date.isoformat(),
             reversed_position=self.position,
         )
-        for s in self.shares:
-            delta = _delta(s, -1)
-            if delta:
-                rows.passbook_row(
-                    self,
-                    "",
-                    s["member_no"],
-                    delta,
-                    "share_out_reversed",
-                    self.cycle_no,
-                    self.reason,
-                )
+        if self.settlements:
+            rows.execute(
+                "DELETE FROM {loan_repayments} WHERE group_id = ? AND position = ?",
+                self.originator_id.hex,
+                self.target,
+            )
+        for no, delta in _deltas(self.shares, self.settlements, -1).items():
+            rows.passbook_row(self, "", no, delta, "share_out_reversed", self.cycle_no, self.reason)
 
     def describe(self) -> Message:
         return _(
@@ -458,8 +556,10 @@ class ReverseCycleClose(GroupCommand):
             raise RuleBroken(
                 "date", on, _("is before the cycle closed ({day})", day=closing["closed_on"])
             )
-        shares = json.loads(canonical(unit.event(self.group, closing["position"]).shares))  # type: ignore[attr-defined]
-        legs = share_legs(shares, -1)
+        closed: Any = unit.event(self.group, closing["position"])
+        shares = json.loads(canonical(closed.shares))
+        settlements = json.loads(canonical(closed.settlements))
+        legs = share_legs(shares, -1) + settlement_legs(settlements, -1)
         group.check_balances(legs, on, "cycle", self.cycle)
         group.record(
             CycleCloseReversed,
@@ -469,19 +569,30 @@ class ReverseCycleClose(GroupCommand):
             target=closing["position"],
             reason=self.reason,
             shares=shares,
+            settlements=settlements,
         )
         return None
 
 
-register_words(
-    "share_out",
-    lambda d, cycle, _memo: _(
+def _share_out_words(d: Delta, cycle: int | None, _memo: str) -> Message:
+    if d.repaid or d.charge:
+        return _(
+            "Share-out of cycle {cycle}: {amount} to her savings after {repaid} repaid on her "
+            "loan, {rice} of her rice settled",
+            cycle=cycle,
+            amount=taka(d.cash_saved),
+            repaid=taka(d.repaid + d.charge),
+            rice=grams(-d.rice_saved),
+        )
+    return _(
         "Share-out of cycle {cycle}: {amount} to her savings, {rice} of her rice settled",
         cycle=cycle,
         amount=taka(d.cash_saved),
         rice=grams(-d.rice_saved),
-    ),
-)
+    )
+
+
+register_words("share_out", _share_out_words)
 register_words(
     "share_out_reversed",
     lambda d, cycle, memo: _(

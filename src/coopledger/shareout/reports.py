@@ -34,11 +34,12 @@ class MemberShare:
     rice_grams: int
     rice_taka: Decimal
     loan_owed: Decimal
+    loan_repaid: Decimal = ZERO
 
     @property
     def cash_after(self) -> Decimal:
-        """Her cash savings carried into the new cycle."""
-        return self.cash_before + self.surplus + self.rice_taka
+        """Her cash savings carried into the new cycle (less a loan repaid from them)."""
+        return self.cash_before + self.surplus + self.rice_taka - self.loan_repaid
 
     @property
     def rice_after(self) -> int:
@@ -83,11 +84,18 @@ class ShareOutSheet:
     def loans_carried(self) -> Decimal:
         return sum((m.loan_owed for m in self.members), ZERO)
 
+    @property
+    def loans_repaid(self) -> Decimal:
+        """Loans repaid from the borrowers' savings at the close (``loans="deduct"``)."""
+        return sum((m.loan_repaid for m in self.members), ZERO)
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         for row, m in zip(out["members"], self.members, strict=True):
             row.update(cash_after=m.cash_after, rice_after=m.rice_after, received=m.received)
-        out.update(shared=self.shared, loans_carried=self.loans_carried)
+        out.update(
+            shared=self.shared, loans_carried=self.loans_carried, loans_repaid=self.loans_repaid
+        )
         return out
 
 
@@ -132,6 +140,7 @@ def sheet_of(
                 rice_grams=int(s["rice_grams"]),
                 rice_taka=amount(s["rice_taka"]),
                 loan_owed=amount(s["loan_owed"]),
+                loan_repaid=amount(s.get("loan_repaid", "0")),
             )
             for s in data["shares"]
         ],
