@@ -299,3 +299,10 @@ def test_a_loan_larger_than_the_borrowers_savings_is_not_deducted(sqlite_ledger:
         "loans",
     )
     assert "184.44" in str(error)
+
+
+def test_a_surplus_spelled_two_ways_is_the_same_close(sqlite_ledger: Ledger) -> None:
+    a_cycle(sqlite_ledger)
+    first = sqlite_ledger.close_cycle("JOBA", date=CLOSE, surplus="130", key="close")
+    again = sqlite_ledger.close_cycle("JOBA", date=CLOSE, surplus="130.00", key="close")
+    assert (again.replayed, again.first) == (True, first.first)

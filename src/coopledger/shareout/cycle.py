@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from coopledger import accounts as acc
 from coopledger.errors import RuleBroken
@@ -68,6 +68,7 @@ SignedTaka = Annotated[
     Decimal,
     BeforeValidator(_no_float),
     Field(ge=-MAX_TAKA, le=MAX_TAKA, decimal_places=2, description="taka, to the paisa"),
+    AfterValidator(_to_paisa),
 ]
 ZERO = Decimal("0.00")
 
@@ -466,11 +467,10 @@ class CloseCycle(GroupCommand):
         group = unit.group(self.group)
         on = group.check_date(self.date, unit.stamp.today)
         content = plan(group, on, self.weighting, self.loans)
-        counted = None if self.surplus is None else _to_paisa(self.surplus)
-        if counted is not None and counted != content["surplus"]:
+        if self.surplus is not None and self.surplus != content["surplus"]:
             raise RuleBroken(
                 "surplus",
-                counted,
+                self.surplus,
                 _(
                     "does not balance: the books give a surplus of {amount} for this cycle",
                     amount=taka(content["surplus"]),
