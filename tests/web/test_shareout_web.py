@@ -64,6 +64,8 @@ def test_the_close_is_previewed_recorded_and_printed(client: TestClient[Any]) ->
     assert english.status_code == 200
     for figure in ("68.42", "45.16", "16.42", "1,068.42", "130.00", "Member 3"):
         assert figure in english.text, figure
+    assert english.text.count('class="slip"') == 3  # one slip for each member
+    assert "Cycle 1, closed on" in english.text
     bangla = client.get("/groups/JOBA/shareout/1/sheet")
     assert "\u09ec\u09ee.\u09ea\u09e8" in bangla.text  # 68.42 in Bengali digits
     assert client.get("/groups/JOBA/shareout/9/sheet").status_code in (404, 422)
