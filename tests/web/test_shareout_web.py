@@ -47,6 +47,7 @@ def test_the_close_is_previewed_recorded_and_printed(client: TestClient[Any]) ->
     page = client.get("/groups/JOBA/entries/close_cycle")
     assert page.status_code == 200
     assert 'name="weighting"' in page.text and 'name="surplus"' in page.text
+    assert "recorded already" not in page.text  # a new form says nothing of a preview
     form = {"date": "2016-06-30", "weighting": "savings_days", "loans": "carry", "key": "k1"}
     refused = post(client, {**form, "surplus": "130.01"})
     assert refused.status_code == 422
