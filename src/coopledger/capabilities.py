@@ -23,6 +23,7 @@ from coopledger.loans import fines, lending, products
 from coopledger.meetings import meeting
 from coopledger.plans import planning
 from coopledger.savings import cash, rice
+from coopledger.shareout import cycle as shareout
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     planning,
     field,
     approvals,
+    shareout,
 )
 
 

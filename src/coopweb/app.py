@@ -55,6 +55,7 @@ from coopweb import (
     language,
     sheets,
 )
+from coopweb import shareout as shareout_pages
 from coopweb.accounts import Accounts, User
 from coopweb.application import (
     Coopweb,
@@ -744,6 +745,7 @@ class CorePages:
             *sheets.ROUTES,
             *field_pages.ROUTES,
             *approvals_pages.ROUTES,
+            *shareout_pages.ROUTES,
         ]
 
 
