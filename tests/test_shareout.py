@@ -45,7 +45,6 @@ def a_cycle(ledger: Ledger) -> None:
         method="flat",
         frequency="monthly",
         purpose="goat",
-        approved_by="leader",
         date=feb1,
     )
     ledger.repay_loan("JOBA", loan=1, taka=T("510"), date=date(2016, 3, 1))
@@ -109,7 +108,7 @@ def test_settling_loans_refuses_a_close_while_one_is_owed(sqlite_ledger: Ledger)
     a_cycle(sqlite_ledger)
     sqlite_ledger.disburse_loan(
         "JOBA", member=1, principal=T("100"), instalments=1, rate=T("0"),
-        purpose="seed", approved_by="leader", date=date(2016, 6, 1),
+        purpose="seed", date=date(2016, 6, 1),
     )  # fmt: skip
     assert_refused(
         sqlite_ledger,
@@ -259,7 +258,7 @@ def test_deducting_loans_repays_them_from_the_borrowers_savings(any_ledger: Ledg
     a_cycle(any_ledger)
     any_ledger.disburse_loan(
         "JOBA", member=1, principal=T("100"), instalments=2, rate=T("12"), method="flat",
-        purpose="seed", approved_by="leader", date=date(2016, 5, 1),
+        purpose="seed", date=date(2016, 5, 1),
     )  # fmt: skip
     any_ledger.close_cycle("JOBA", date=CLOSE, loans="deduct")
     sheet = any_ledger.reports.shareout.sheet("JOBA")
@@ -289,7 +288,7 @@ def test_a_loan_larger_than_the_borrowers_savings_is_not_deducted(sqlite_ledger:
     a_cycle(sqlite_ledger)
     sqlite_ledger.disburse_loan(
         "JOBA", member=3, principal=T("500"), instalments=2, rate=T("0"),
-        purpose="seed", approved_by="leader", date=date(2016, 6, 1),
+        purpose="seed", date=date(2016, 6, 1),
     )  # fmt: skip
     error = assert_refused(
         sqlite_ledger,
