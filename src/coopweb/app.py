@@ -384,6 +384,16 @@ def passbook_page(
         )
     except LedgerError as e:
         raise NotFoundException(e.message) from None
+    site = Coopweb.of(request)
+    lines_html = site.kept(
+        "passbook lines",
+        code.upper(),
+        member,
+        as_of,
+        last,
+        compute=partial(site.render, "partials/passbook_lines.html", lines=book.lines),
+        ledger=read_ledger,
+    )
     return page(
         request,
         "passbook.html",
@@ -392,6 +402,7 @@ def passbook_page(
         book=book,
         as_of=as_of,
         lines=book.lines,
+        lines_html=lines_html,
         earlier=book.earlier_lines,
     )
 
