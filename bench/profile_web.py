@@ -3,7 +3,7 @@ TestClient: SQL statements per request, then cProfile's top ten by own and by cu
 time (or pyinstrument's tree with ``--pyinstrument``).
 
     python bench/profile_web.py --db /tmp/serve-bench/bench-web.db [--page dashboard]
-                                [--requests 200] [--pyinstrument]
+                                [--requests 200] [--pyinstrument] [--no-cache]
 
 The ledger is the one ``bench_web.py --keep FILE`` builds (Y1, Y5, Y10; an auditor
 ``bench``). The session, the CSRF token and the whole middleware stack are those of a
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--pyinstrument", action="store_true")
     parser.add_argument("--statements", action="store_true", help="list each statement")
+    parser.add_argument("--no-cache", action="store_true", help="COOPWEB_PAGE_CACHE=0")
     args = parser.parse_args()
     sqlite3.connect = _traced  # type: ignore[assignment]
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -125,7 +126,8 @@ async def run(args: argparse.Namespace) -> None:
 
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     ledger = Ledger(args.db)
-    app = create_app(ledger, secure_cookies=False)
+    options = {"page_cache": 0} if args.no_cache else {}
+    app = create_app(ledger, secure_cookies=False, **options)
     url = PAGES[args.page].format(code=args.code, member=1)
     transport = httpx.ASGITransport(app=app)
     base = "http://testserver.local"

@@ -222,6 +222,8 @@ class Coopweb:
         application's), or what this worker kept of it: the same ``name`` and ``args``, the
         same user, reader and today, and no event recorded since (the ledger's last
         notification id, read once per request). See :mod:`coopweb.pagecache`."""
+        if self.cache.size == 0:
+            return compute()
         books = ledger or self.ledger
         version = self._versions.get(id(books))
         if version is None:
