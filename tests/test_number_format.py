@@ -50,9 +50,7 @@ def test_any_amount_as_babel_writes_it(value: Decimal, reader: Reader, places: i
 @given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(READERS))
 def test_whole_numbers_money_and_weight(value: int, reader: Reader) -> None:
     assert number(value, reader) == babel(Decimal(value), reader, 0)
-    assert money(Decimal(value) / 100, reader, sign=False) == babel(
-        Decimal(value) / 100, reader, 2
-    )
+    assert money(Decimal(value) / 100, reader, sign=False) == babel(Decimal(value) / 100, reader, 2)
     assert weight(value, reader).split(" ")[0] == babel(Decimal(value) / 1000, reader, 3)
 
 
