@@ -21,8 +21,8 @@ from litestar import Litestar
 
 from coopledger import Ledger
 from coopledger.errors import InvalidInput
-from coopledger.i18n import _
 from coopweb.app import create_app
+from coopweb.language import text
 from coopweb.pagecache import DEFAULT_SIZE
 
 STORE_VAR = "COOPWEB_STORE"
@@ -57,7 +57,9 @@ def _size(setting: str | None) -> int:
     try:
         return max(0, int(setting))
     except ValueError:
-        raise InvalidInput(CACHE_VAR, setting, _("must be a whole number")) from None
+        raise InvalidInput(
+            CACHE_VAR, setting, text("'{value}' is not a whole number", value=setting)
+        ) from None
 
 
 __all__ = ["CACHE_VAR", "READ_VAR", "SECURE_VAR", "STORE_VAR", "from_environment"]
