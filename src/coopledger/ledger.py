@@ -37,6 +37,7 @@ from eventsourcing.utils import TopicError, resolve_topic
 from coopledger.errors import InvalidInput, UnknownCluster, UnknownEventType, UnknownGroup
 from coopledger.i18n import _
 from coopledger.kernel import snapshots
+from coopledger.kernel.bulk import aside_cursor, collector_paused
 from coopledger.kernel.events import LedgerEvent
 from coopledger.kernel.postings import DatedPosting
 from coopledger.kernel.projection import Projector, schema_version
@@ -466,17 +467,19 @@ class Ledger:
         aside.create_tables(indexes=False)
         count, last = 0, 0
         try:
-            for notes in self.notifications(batch):
-                # Rows worked out before the transaction opens: a batch of meetings is
-                # seconds of Python, and PostgreSQL ends a session idle in a transaction
-                # (eventsourcing sets idle_in_transaction_session_timeout, 5 s by default).
-                rows = aside.rows(self._decode(notes), claim_keys=False)
-                with self.db.cursor(commit=True) as c:
-                    rows.write(c)
-                count += len(notes)
-                last = notes[-1].id
-                if progress:
-                    progress(count)
+            with collector_paused():  # millions of objects, no cycles: see kernel.bulk
+                for notes in self.notifications(batch):
+                    # Rows worked out before the transaction opens: a batch of meetings is
+                    # seconds of Python, and PostgreSQL ends a session idle in a transaction
+                    # (eventsourcing sets idle_in_transaction_session_timeout, 5 s).
+                    rows = aside.rows(self._decode(notes), claim_keys=False)
+                    rows.sort_inserts()  # key order: the tables' keys grow at their ends
+                    with aside_cursor(self.db) as c:
+                        rows.write(c)
+                    count += len(notes)
+                    last = notes[-1].id
+                    if progress:
+                        progress(count)
             with self.write_lock:
                 # An in-memory database lends no connection to a reader while its writer is
                 # out: read the rest first (only this ledger's writers reach it, and they
