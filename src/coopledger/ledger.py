@@ -472,10 +472,13 @@ class Ledger:
                     # Rows worked out before the transaction opens: a batch of meetings is
                     # seconds of Python, and PostgreSQL ends a session idle in a transaction
                     # (eventsourcing sets idle_in_transaction_session_timeout, 5 s).
-                    rows = aside.rows(self._decode(notes), claim_keys=False)
-                    rows.sort_inserts()  # key order: the tables' keys grow at their ends
-                    with aside_cursor(self.db) as c:
-                        rows.write(c)
+                    for rows in aside.batches(
+                        self._decoded(notes), ROWS_PER_WRITE, claim_keys=False
+                    ):
+                        rows.sort_inserts()  # key order: the tables' keys grow at their ends
+                        with aside_cursor(self.db) as c:
+                            rows.write(c)
+                        del rows  # before the next batch of rows is made
                     count += len(notes)
                     last = notes[-1].id
                     if progress:
@@ -500,6 +503,14 @@ class Ledger:
             progress(count)
         return count
 
+    def _decoded(self, notes: list[Any]) -> Iterator[LedgerEvent]:
+        """The events one at a time: each is dropped (with its lines and their postings)
+        once its rows are made, not held with a whole batch's (a batch of meetings decoded
+        at once was two thirds of a rebuild's memory)."""
+        to_domain_event = self.app.mapper.to_domain_event
+        for n in notes:
+            yield cast("LedgerEvent", to_domain_event(n))
+
     def _decode(self, notes: list[Any]) -> list[LedgerEvent]:
         return [cast("LedgerEvent", self.app.mapper.to_domain_event(n)) for n in notes]
 
@@ -516,6 +527,11 @@ class Ledger:
 
 #: Registered commands whose convenience method returns the result, not the receipt.
 _RESULTS = frozenset({"arrange_bank_loan"})
+
+
+#: A rebuild writes the rows of about this many postings and passbook lines per transaction
+#: (some 250 weekly meetings): its memory is bounded by this, whatever the log holds.
+ROWS_PER_WRITE = 40_000
 
 
 def _capabilities() -> None:

@@ -215,6 +215,8 @@ class Rows:
         self.movements: dict[tuple[str, str, str, str], int] = defaultdict(int)
         self.commands: dict[tuple[str, str], list[Any]] = {}
         self.heads: dict[str, tuple[int, str, Any]] = {}  # position, hash, recorded at
+        #: Passbook rows and postings made so far (what a batch's memory follows).
+        self.size = 0
         self._last: tuple[Any, str, str, str] | None = None
 
     # ------------------------------------------------------------------ for events
@@ -319,9 +321,11 @@ class Rows:
             kind = line.kind
             for member, delta in sorted(touched.items()) if len(touched) > 1 else touched.items():
                 out.append((sid, member, position, part, day, at, kind, *delta, None, ""))
+                self.size += 1
         movements = self.movements
         for account, commodity, amount in e.postings():
             movements[sid, account, commodity, day] += amount
+            self.size += 1
         key = (sid, e.idempotency_key)
         found = self.commands.get(key)
         if found is None:
@@ -516,6 +520,21 @@ class Projector:
         for e in events:
             rows.event(e)
         return rows
+
+    def batches(
+        self, events: Iterable[LedgerEvent], size: int, *, claim_keys: bool = True
+    ) -> Iterator[Rows]:
+        """The rows of ``events`` in batches of about ``size`` passbook rows and postings
+        (whole events): a rebuild's memory then follows ``size``, not how many entries
+        its batch of events holds nor how many groups they span."""
+        rows = Rows(self.sql, claim_keys=claim_keys)
+        for e in events:
+            rows.event(e)
+            if rows.size >= size:
+                yield rows
+                rows = Rows(self.sql, claim_keys=claim_keys)
+        if rows.steps or rows.movements or rows.commands or rows.heads:
+            yield rows
 
     def dump(self, name: str) -> list[tuple[Any, ...]]:
         """Every row of one table in key order (zero movements dropped): for comparisons."""
