@@ -2,13 +2,16 @@
 
     python bench/profile_hot.py meeting [--meetings 200]
     python bench/profile_hot.py audit [--years 10] [--shape new|old] [--keep PATH]
+    python bench/profile_hot.py rebuild --keep PATH [--memory]
 
 ``meeting``: ``ledger.execute(RecordMeeting(...))`` of a 64-entry meeting (the same meetings
 as ``bench_meetings.py``), after as many meetings unprofiled, on SQLite. ``audit``:
 ``audit.audit(ledger, "LONG")`` of the ten-year group of ``bench_audit.py`` (stored as one
 event per meeting, ``new``, or one event per entry as 0.1.0 stored it, ``old``), in a fresh
 ``Ledger`` (as ``coopledger audit`` opens it); ``--keep`` keeps the built file to profile
-again without building.
+again without building. ``rebuild``: ``ledger.rebuild_projections()`` of a store built by
+``bench_programme.py --build PATH``; with ``--memory``, instead of profiling, the peak of
+Python's allocations (``tracemalloc``) and the largest allocation sites at that peak.
 """
 
 from __future__ import annotations
@@ -74,16 +77,52 @@ def profile_audit(years: int, shape: str, keep: str | None) -> None:
     top(profile)
 
 
+def profile_rebuild(db: str, memory: bool) -> None:
+    with Ledger(db) as ledger:
+        if memory:
+            import tracemalloc  # noqa: PLC0415
+
+            tracemalloc.start(3)
+            peak: list[tuple[int, tracemalloc.Snapshot | None]] = [(0, None)]
+
+            def note(_count: int) -> None:
+                size = tracemalloc.get_traced_memory()[0]
+                if size > peak[0][0]:
+                    peak[0] = (size, tracemalloc.take_snapshot())
+
+            count = ledger.rebuild_projections(progress=note)
+            top_peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"{count:,} events; traced peak {top_peak / 2**20:.1f} MiB")
+            size, snapshot = peak[0]
+            print(f"largest traced size at a batch's end: {size / 2**20:.1f} MiB; top sites:")
+            if snapshot is not None:
+                for stat in snapshot.statistics("lineno")[:12]:
+                    print(f"  {stat.size / 2**20:8.1f} MiB {stat.count:>9,}  {stat.traceback}")
+            return
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+        profile.enable()
+        count = ledger.rebuild_projections()
+        profile.disable()
+        elapsed = time.perf_counter() - t0
+    print(f"rebuild of {count:,} events: {elapsed:.2f} s under the profiler")
+    top(profile)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["meeting", "audit"])
+    parser.add_argument("what", choices=["meeting", "audit", "rebuild"])
     parser.add_argument("--meetings", type=int, default=200)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--shape", choices=["new", "old"], default="new")
     parser.add_argument("--keep", help="a SQLite file to build once and profile again")
+    parser.add_argument("--memory", action="store_true", help="rebuild: trace allocations")
     args = parser.parse_args()
     if args.what == "meeting":
         profile_meetings(args.meetings)
+    elif args.what == "rebuild":
+        profile_rebuild(args.keep, args.memory)
     else:
         profile_audit(args.years, args.shape, args.keep)
 

@@ -37,6 +37,7 @@ from eventsourcing.utils import TopicError, resolve_topic
 from coopledger.errors import InvalidInput, UnknownCluster, UnknownEventType, UnknownGroup
 from coopledger.i18n import _
 from coopledger.kernel import snapshots
+from coopledger.kernel.bulk import aside_cursor, collector_paused
 from coopledger.kernel.events import LedgerEvent
 from coopledger.kernel.postings import DatedPosting
 from coopledger.kernel.projection import Projector, schema_version
@@ -468,17 +469,22 @@ class Ledger:
         aside.create_tables(indexes=False)
         count, last = 0, 0
         try:
-            for notes in self.notifications(batch):
-                # Rows worked out before the transaction opens: a batch of meetings is
-                # seconds of Python, and PostgreSQL ends a session idle in a transaction
-                # (eventsourcing sets idle_in_transaction_session_timeout, 5 s by default).
-                rows = aside.rows(self._decode(notes), claim_keys=False)
-                with self.db.cursor(commit=True) as c:
-                    rows.write(c)
-                count += len(notes)
-                last = notes[-1].id
-                if progress:
-                    progress(count)
+            with collector_paused():  # millions of objects, no cycles: see kernel.bulk
+                for notes in self.notifications(batch):
+                    # Rows worked out before the transaction opens: a batch of meetings is
+                    # seconds of Python, and PostgreSQL ends a session idle in a transaction
+                    # (eventsourcing sets idle_in_transaction_session_timeout, 5 s).
+                    for rows in aside.batches(
+                        self._decoded(notes), ROWS_PER_WRITE, claim_keys=False
+                    ):
+                        rows.sort_inserts()  # key order: the tables' keys grow at their ends
+                        with aside_cursor(self.db) as c:
+                            rows.write(c)
+                        del rows  # before the next batch of rows is made
+                    count += len(notes)
+                    last = notes[-1].id
+                    if progress:
+                        progress(count)
             with self.write_lock:
                 # An in-memory database lends no connection to a reader while its writer is
                 # out: read the rest first (only this ledger's writers reach it, and they
@@ -499,6 +505,14 @@ class Ledger:
             progress(count)
         return count
 
+    def _decoded(self, notes: list[Any]) -> Iterator[LedgerEvent]:
+        """The events one at a time: each is dropped (with its lines and their postings)
+        once its rows are made, not held with a whole batch's (a batch of meetings decoded
+        at once was two thirds of a rebuild's memory)."""
+        to_domain_event = self.app.mapper.to_domain_event
+        for n in notes:
+            yield cast("LedgerEvent", to_domain_event(n))
+
     def _decode(self, notes: list[Any]) -> list[LedgerEvent]:
         return [cast("LedgerEvent", self.app.mapper.to_domain_event(n)) for n in notes]
 
@@ -515,6 +529,11 @@ class Ledger:
 
 #: Registered commands whose convenience method returns the result, not the receipt.
 _RESULTS = frozenset({"arrange_bank_loan"})
+
+
+#: A rebuild writes the rows of about this many postings and passbook lines per transaction
+#: (some 250 weekly meetings): its memory is bounded by this, whatever the log holds.
+ROWS_PER_WRITE = 40_000
 
 
 def _capabilities() -> None:

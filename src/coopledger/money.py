@@ -43,9 +43,20 @@ def to_taka(value: Any, field: str = "taka") -> Decimal:
     return rounded
 
 
+#: Amounts of taka already converted (a ledger's amounts repeat: prices, usual savings):
+#: a look-up is a tenth of the cost of the arithmetic. Bounded, so memory stays flat.
+_PAISA: dict[Decimal, int] = {}
+_PAISA_MAX = 50_000
+
+
 def paisa(taka: Decimal) -> int:
     """Whole paisa in an amount of taka."""
-    return int((taka * 100).to_integral_value())
+    found = _PAISA.get(taka)
+    if found is None:
+        found = int((taka * 100).to_integral_value())
+        if len(_PAISA) < _PAISA_MAX:
+            _PAISA[taka] = found
+    return found
 
 
 def taka(paisa_amount: int) -> Decimal:

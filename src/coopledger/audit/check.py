@@ -22,11 +22,9 @@ table with plain SQL and decoded **once**; the same decoded rows serve
 
 from __future__ import annotations
 
-import gc
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -38,6 +36,7 @@ from eventsourcing.utils import resolve_topic
 from coopledger import accounts as acc
 from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel import snapshots
+from coopledger.kernel.bulk import collector_paused
 from coopledger.kernel.events import LedgerEvent
 from coopledger.kernel.integrity import (
     Finding,
@@ -263,7 +262,7 @@ def audit(
         every_capability()  # before the scratch tables are made: every capability's tables
     memory = _Memory() if projections else None
     done = 0
-    with _collector_paused():
+    with collector_paused():
         try:
             for chunk in _chunks(ledger, targets):
                 audits = [_one(ledger, sid, rows, wanted, memory) for sid, rows in chunk]
@@ -292,21 +291,6 @@ def audit(
             if memory is not None:
                 memory.close()
     return result
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector (reference counting still frees what is
-    dropped): an audit makes hundreds of thousands of objects that hold no cycles, and each
-    full collection walks every object alive (the chunk's events, their lines and rows): it
-    was a fifth of a ten-year audit's time. Whoever paused it first enables it again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def verify(

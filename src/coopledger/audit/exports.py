@@ -7,8 +7,9 @@
 * :func:`export_csv` - every report as CSV files in a folder.
 * :func:`export_beancount` - the postings as a Beancount ledger: commodities ``BDT`` (taka)
   and ``RICE`` (grams), accounts of the chart prefixed by the group code
-  (``Assets:JOBA:Cash``), one transaction per event that posts, and a ``balance`` assertion
-  of cash and rice for every counted meeting.
+  (``Assets:JOBA:Cash``), one transaction per entry that posts (each line of a meeting its
+  own, with its part), and a ``balance`` assertion of cash and rice for every counted
+  meeting (see ``docs/auditing.md``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import heapq
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -382,27 +384,27 @@ def _beancount_group(ledger: Ledger, code: str, out: IO[str]) -> None:
     events = ledger.events(code)
     formed: Any = events[0]
     used: dict[str, set[str]] = {acc.CASH: {TAKA}, acc.RICE_STOCK: {RICE}}
-    entries: list[tuple[date, int, str]] = []
+    entries: list[tuple[date, int, int, str]] = []
     for e in events:
-        legs = net(e.postings())
-        if not legs:
-            continue
-        for account, commodity in legs:
-            used.setdefault(account, set()).add(commodity)
-        meta = (
-            f"  position: {e.position}\n  recorded-at: {_quote(e.timestamp.isoformat())}\n"
+        stamp = (
+            f"  recorded-at: {_quote(e.timestamp.isoformat())}\n"
             f"  recorded-by: {_quote(e.recorded_by)}\n  hash: {_quote(e.chain_hash)}\n"
         )
-        lines = "".join(
-            f"  {_account(code, a):<48} {_amount(c, v)}\n" for (a, c), v in sorted(legs.items())
-        )
-        entries.append(
-            (
-                e.business_date,
-                e.position,
-                f"{e.business_date} * {_quote(code)} {_quote(_narration(e))}\n{meta}{lines}",
+        for seq, (narration, part, legs) in enumerate(_transactions(e)):
+            for account, commodity in legs:
+                used.setdefault(account, set()).add(commodity)
+            meta = f"  position: {e.position}\n" + (f"  part: {_quote(part)}\n" if part else "")
+            lines = "".join(
+                f"  {_account(code, a):<48} {_amount(c, v)}\n" for (a, c), v in sorted(legs.items())
             )
-        )
+            entries.append(
+                (
+                    e.business_date,
+                    e.position,
+                    seq,
+                    f"{e.business_date} * {_quote(code)} {_quote(narration)}\n{meta}{stamp}{lines}",
+                )
+            )
     for check in ledger.reports.meetings.reconciliation(code).meetings:
         if check.counted_cash is None and check.counted_rice_grams is None:
             continue
@@ -423,6 +425,7 @@ def _beancount_group(ledger: Ledger, code: str, out: IO[str]) -> None:
                 (
                     day,
                     -1,
+                    0,
                     (
                         f"{day} balance {_account(code, account)} {book}{flag}\n"
                         f'  meeting: "{check.meeting_date}"\n'
@@ -439,8 +442,28 @@ def _beancount_group(ledger: Ledger, code: str, out: IO[str]) -> None:
             f"{','.join(sorted(commodities))}\n"
         )
     out.write("\n")
-    for _, _, text in sorted(entries, key=lambda t: (t[0], t[1])):
+    for *_, text in sorted(entries, key=lambda t: (t[0], t[1], t[2])):
         out.write(text + "\n")
+
+
+def _transactions(e: LedgerEvent) -> list[tuple[str, str, dict[tuple[str, str], int]]]:
+    """The transactions of one event: one per entry (line) that posts, with the entry's own
+    narration and part (``deposits.3``), when the entries' postings add up to the event's
+    (a meeting: what an auditor ticks against the minutes, member by member); else one for
+    the whole event. Each is (narration, part, net postings)."""
+    whole = net(e.postings())
+    if not whole:
+        return []
+    split = [(str(line.describe()), part, net(line.legs())) for part, line in e.lines()]
+    split = [t for t in split if t[2]]
+    if len(split) > 1:
+        total: dict[tuple[str, str], int] = defaultdict(int)
+        for _, _, legs in split:
+            for key, amount in legs.items():
+                total[key] += amount
+        if {k: v for k, v in total.items() if v} == whole:
+            return split
+    return [(_narration(e), "", whole)]
 
 
 def beancount_accounts(code: str, account: str) -> str:

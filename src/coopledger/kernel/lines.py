@@ -182,6 +182,7 @@ class Line:
         names = _FIELD_NAMES.get(cls)
         if names is None:
             names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+            _NAME_SETS[cls] = frozenset(names)
         return names
 
     def data(self) -> dict[str, Any]:
@@ -193,15 +194,19 @@ class Line:
         """The line from its stored fields (Decimals as stored); other keys (an event's
         own fields, when ``data`` is a whole event's) are ignored."""
         names = cls.field_names()
-        if len(data) == len(names):
-            try:
-                return cls(**data)  # the usual case in a meeting: exactly the line's fields
-            except TypeError:
-                pass
+        if len(data) == len(names) and data.keys() == _NAME_SETS[cls]:
+            # The usual case in a meeting: exactly the line's fields, so no default to fill
+            # and nothing to leave out: set them as the frozen dataclass's __init__ would
+            # (one dict update, not one object.__setattr__ per field; lines define no
+            # __post_init__ and no slots).
+            line = object.__new__(cls)
+            line.__dict__.update(data)
+            return line
         return cls(**{k: data[k] for k in names if k in data})
 
 
 _FIELD_NAMES: dict[type[Line], tuple[str, ...]] = {}
+_NAME_SETS: dict[type[Line], frozenset[str]] = {}
 
 
 def register_words(entry: str, words: Words) -> None:

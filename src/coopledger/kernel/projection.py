@@ -205,10 +205,18 @@ class Rows:
         #: compares them with the live tables without writing them anywhere).
         self.divert = divert
         self.diverted: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        self.steps: list[tuple[str, tuple[Any, ...]]] = []
+        #: Statements in order, each with its rows: consecutive inserts go to the list of
+        #: the same insert met since the last other statement (inserts into different
+        #: tables commute; an update or other statement stays after every insert made
+        #: before it), so a batch of meetings is a few large ``executemany``, not one
+        #: small one per event and table.
+        self.steps: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self._open: dict[str, list[tuple[Any, ...]]] = {}
         self.movements: dict[tuple[str, str, str, str], int] = defaultdict(int)
         self.commands: dict[tuple[str, str], list[Any]] = {}
         self.heads: dict[str, tuple[int, str, Any]] = {}  # position, hash, recorded at
+        #: Passbook rows and postings made so far (what a batch's memory follows).
+        self.size = 0
         self._last: tuple[Any, str, str, str] | None = None
 
     # ------------------------------------------------------------------ for events
@@ -217,20 +225,34 @@ class Rows:
         if table in self.divert:
             self.diverted[table].append(tuple(values.values()))
             return
-        self.steps.append((self.sql.insert(table, tuple(values)), tuple(values.values())))
+        self._inserts(self.sql.insert(table, tuple(values))).append(tuple(values.values()))
+
+    def _inserts(self, statement: str) -> list[tuple[Any, ...]]:
+        """The rows an insert statement will be given (see :attr:`steps`)."""
+        found = self._open.get(statement)
+        if found is None:
+            found = self._open[statement] = []
+            self.steps.append((statement, found))
+        return found
+
+    def _other(self, statement: str, params: tuple[Any, ...]) -> None:
+        """A statement that is not a plain insert: after every row added before it."""
+        self._open.clear()
+        if self.steps and self.steps[-1][0] == statement:
+            self.steps[-1][1].append(params)
+        else:
+            self.steps.append((statement, [params]))
 
     def update(self, table: str, where: dict[str, Any], /, **values: Any) -> None:
         """Set columns of the row(s) matching ``where`` (equalities)."""
-        self.steps.append(
-            (
-                self.sql.update(table, tuple(values), tuple(where)),
-                (*values.values(), *where.values()),
-            )
+        self._other(
+            self.sql.update(table, tuple(values), tuple(where)),
+            (*values.values(), *where.values()),
         )
 
     def execute(self, template: str, *params: Any) -> None:
         """Any other statement; tables named as ``{name}`` (``{loans}``)."""
-        self.steps.append((self.sql.raw(template), params))
+        self._other(self.sql.raw(template), params)
 
     def stream_started(self, event: LedgerEvent, kind: str, code: str) -> None:
         """The first event of a stream names it (``group`` or ``cluster``, and its code)."""
@@ -275,26 +297,35 @@ class Rows:
         """One passbook row: what ``event`` adds to member ``member``'s passbook."""
         gid, day, at = self._stamp(event)
         row = (gid, member, event.position, part, day, at, entry, *delta, target, memo)
+        self._passbook_rows().append(row)
+
+    def _passbook_rows(self) -> list[tuple[Any, ...]]:
         if "passbook" in self.divert:
-            self.diverted["passbook"].append(row)
-            return
-        self.steps.append(
-            (
-                self.sql.insert("passbook", _PASSBOOK),
-                row,
-            )
-        )
+            return self.diverted["passbook"]
+        return self._inserts(self.sql.insert("passbook", _PASSBOOK))
 
     # ------------------------------------------------------------------ for the projector
     def event(self, e: LedgerEvent) -> None:
         """Everything one event implies."""
         e.project(self)
+        sid, day, at = self._stamp(e)
+        out: list[tuple[Any, ...]] | None = None
+        position = e.position
+        # What self.passbook(e, part, line) writes, for every line, without a call per row.
         for part, line in e.lines():
-            self.passbook(e, part, line)
-        sid = e.originator_id.hex
-        day = e.business_date.isoformat()
-        for p in e.postings():
-            self.movements[sid, p.account, p.commodity, day] += p.amount
+            touched = line.passbook()
+            if not touched:
+                continue
+            if out is None:
+                out = self._passbook_rows()
+            kind = line.kind
+            for member, delta in sorted(touched.items()) if len(touched) > 1 else touched.items():
+                out.append((sid, member, position, part, day, at, kind, *delta, None, ""))
+                self.size += 1
+        movements = self.movements
+        for account, commodity, amount in e.postings():
+            movements[sid, account, commodity, day] += amount
+            self.size += 1
         key = (sid, e.idempotency_key)
         found = self.commands.get(key)
         if found is None:
@@ -308,13 +339,7 @@ class Rows:
 
     def statements(self) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
         """Consecutive identical statements merged for ``executemany``."""
-        merged: list[tuple[str, list[tuple[Any, ...]]]] = []
-        for statement, params in self.steps:
-            if merged and merged[-1][0] == statement:
-                merged[-1][1].append(params)
-            else:
-                merged.append((statement, [params]))
-        yield from merged
+        yield from ((statement, rows) for statement, rows in self.steps if rows)
         yield from self._sums()
         if self.commands:
             columns = (
@@ -351,6 +376,18 @@ class Rows:
                 ),
                 [(v, h, at.isoformat(), s) for s, (v, h, at) in self.heads.items()],
             )
+
+    def sort_inserts(self) -> None:
+        """Put each plain insert's rows in key order (the key leads every row a table's
+        insert is given here, as the tables are declared): a batch then adds to each key's
+        index in runs, not page by page at random. Any order of one insert's rows writes
+        the same table; updates and other statements keep their place."""
+        for statement, rows in self.steps:
+            if statement.startswith("INSERT") and "ON CONFLICT" not in statement:
+                try:
+                    rows.sort(key=_sort_key)
+                except TypeError:  # a plugin's table led by a column that may be NULL
+                    continue  # (the rows are all still there, in some order)
 
     def _stamp(self, event: LedgerEvent) -> tuple[str, str, str]:
         """An event's stream id, business date and recording time as stored (worked out
@@ -423,6 +460,12 @@ _PASSBOOK = (
 )
 
 
+def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Rows compared by their leading columns (a None further on, such as a passbook row's
+    target, would not compare with an int)."""
+    return row[:4]
+
+
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -479,6 +522,21 @@ class Projector:
         for e in events:
             rows.event(e)
         return rows
+
+    def batches(
+        self, events: Iterable[LedgerEvent], size: int, *, claim_keys: bool = True
+    ) -> Iterator[Rows]:
+        """The rows of ``events`` in batches of about ``size`` passbook rows and postings
+        (whole events): a rebuild's memory then follows ``size``, not how many entries
+        its batch of events holds nor how many groups they span."""
+        rows = Rows(self.sql, claim_keys=claim_keys)
+        for e in events:
+            rows.event(e)
+            if rows.size >= size:
+                yield rows
+                rows = Rows(self.sql, claim_keys=claim_keys)
+        if rows.steps or rows.movements or rows.commands or rows.heads:
+            yield rows
 
     def dump(self, name: str) -> list[tuple[Any, ...]]:
         """Every row of one table in key order (zero movements dropped): for comparisons."""
