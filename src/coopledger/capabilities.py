@@ -18,6 +18,7 @@ from types import ModuleType
 
 from coopledger import cashbook, corrections, field
 from coopledger.clusters import bank_loans, membership, platform, records
+from coopledger.cutoff import sheet as cutoff_sheet
 from coopledger.groups import members
 from coopledger.loans import lending
 from coopledger.meetings import meeting
@@ -44,6 +45,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     bank_loans,
     planning,
     field,
+    cutoff_sheet,
 )
 
 

@@ -11,6 +11,7 @@
 | ``loans`` | :mod:`coopledger.loans.reports` | loans, arrears, days overdue, portfolios, PAR30 |
 | ``clusters`` | :mod:`coopledger.clusters.reports` | clusters, platforms, bank loans, programme |
 | ``plans`` | :mod:`coopledger.plans.reports` | annual plans and joint reviews |
+| ``cutoff`` | :mod:`coopledger.cutoff.reports` | the cut-off from paper books; dates before it |
 
 Plugins add their own areas with :func:`area`. Taka are :class:`~decimal.Decimal`, rice is
 grams (``int``); results are dataclasses.
@@ -31,6 +32,7 @@ from coopledger.area import Area
 if TYPE_CHECKING:
     from coopledger.books import BookReports
     from coopledger.clusters.reports import ClusterReports
+    from coopledger.cutoff.reports import CutoffReports
     from coopledger.groups.reports import GroupReports
     from coopledger.kernel.projection import Projector
     from coopledger.kernel.storage import Database
@@ -49,6 +51,7 @@ AREAS: dict[str, str | type[Area]] = {
     "loans": "coopledger.loans.reports:LoanReports",
     "clusters": "coopledger.clusters.reports:ClusterReports",
     "plans": "coopledger.plans.reports:PlanReports",
+    "cutoff": "coopledger.cutoff.reports:CutoffReports",
 }
 
 
@@ -67,6 +70,7 @@ class Reports:
     loans: LoanReports
     clusters: ClusterReports
     plans: PlanReports
+    cutoff: CutoffReports
 
     def __init__(
         self, db: Database, projector: Projector, today: Callable[[], date] = date.today

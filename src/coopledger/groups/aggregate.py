@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
 from coopledger import accounts as acc
-from coopledger.errors import RuleBroken, UnknownMember
+from coopledger.errors import InvalidInput, RuleBroken, UnknownMember
 from coopledger.i18n import Message, _, grams, taka
 from coopledger.kernel.lines import Draft, Line
 from coopledger.kernel.postings import Posting, net
@@ -74,11 +74,25 @@ class Group(Chained):
         reviewed: list[int]
         cluster: str | None
         held: dict[str, Any] | None  # the field ledger holding its books (coopledger.field)
+        cutoff: date  # set once the cut-off from paper books is sealed (coopledger.cutoff)
 
     def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:
         """Trigger one event dated ``on``; returns its position."""
         self.trigger_event(event_class, business_date=on, **stamp.fields(), **content)
         return int(self.version)
+
+    def check_date(self, on: Any, today: date, field: str = "date") -> date:
+        """A business date in range, and not before the cut-off from the paper books (the
+        years before it are kept on paper: see ``docs/cutoff.md``)."""
+        on = super().check_date(on, today, field)
+        cutoff: date | None = getattr(self, "cutoff", None)
+        if cutoff is not None and on < cutoff:
+            raise InvalidInput(
+                field,
+                on,
+                _("is before the cut-off from the paper books ({day})", day=cutoff),
+            )
+        return on
 
     # ------------------------------------------------------------------ members
     def member(
