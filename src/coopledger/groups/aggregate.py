@@ -84,15 +84,15 @@ class Group(Chained):
     def check_date(self, on: Any, today: date, field: str = "date") -> date:
         """A business date in range, and not before the cut-off from the paper books (the
         years before it are kept on paper: see ``docs/cutoff.md``)."""
-        on = super().check_date(on, today, field)
+        day: date = super().check_date(on, today, field)
         cutoff: date | None = getattr(self, "cutoff", None)
-        if cutoff is not None and on < cutoff:
+        if cutoff is not None and day < cutoff:
             raise InvalidInput(
                 field,
-                on,
+                day,
                 _("is before the cut-off from the paper books ({day})", day=cutoff),
             )
-        return on
+        return day
 
     # ------------------------------------------------------------------ members
     def member(

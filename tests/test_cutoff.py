@@ -1,0 +1,256 @@
+"""A group that kept paper books joins with a cut-off: the sheet must add up, is sealed once,
+entries before it are refused, loans carried in behave like any loan, and reports before it
+say so instead of showing zeros."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from coopledger import InvalidInput, Ledger, RuleBroken, audit
+from coopledger.cutoff.files import read_sheet, seal_sheet
+from coopledger.testing import (
+    assert_books_balance,
+    assert_passbooks_add_up,
+    assert_refused,
+    replay_matches,
+    seed_group,
+)
+
+T = Decimal
+CUT = date(2016, 5, 31)
+
+SHEET = """field,value
+cut_off,2016-05-31
+cash,5000.00
+rice_stock_grams,30000
+group_fund,5700.00
+group_rice_grams,0
+approved_by,Rina Begum (animator)
+
+member,rice_grams,cash_savings,owes_for_rice
+1,12000,1500.00,200.00
+2,18000,1000.00,
+
+loan,member,outstanding,rate,method,frequency,instalments,next_due,purpose
+L-7,3,3000.00,12,declining,monthly,6,2016-05-15,goat
+"""
+
+
+def sheet(**changes: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "date": CUT,
+        "cash": "5000.00",
+        "rice_stock_grams": 30000,
+        "members": [
+            {"member": 1, "rice_grams": 12000, "cash_savings": "1500", "owes_for_rice": "200"},
+            {"member": 2, "rice_grams": 18000, "cash_savings": "1000"},
+        ],
+        "loans": [
+            {
+                "member": 3,
+                "outstanding": "3000",
+                "rate": "12",
+                "instalments": 6,
+                "next_due": date(2016, 5, 15),
+                "purpose": "goat",
+                "paper_ref": "L-7",
+            }
+        ],
+        "group_fund": "5700.00",
+        "group_rice_grams": 0,
+        "approved_by": "Rina Begum (animator)",
+    }
+    fields.update(changes)
+    return fields
+
+
+@pytest.fixture
+def joined(any_ledger: Ledger) -> Ledger:
+    seed_group(any_ledger, "JOBA", members=3)
+    any_ledger.seal_cutoff("JOBA", **sheet())
+    return any_ledger
+
+
+def test_a_sealed_sheet_opens_the_books_as_the_paper_stood(joined: Ledger) -> None:
+    p = joined.reports.books.position("JOBA")
+    assert (p.cash, p.rice_stock_grams, p.rice_savings_grams) == (T("5000.00"), 30000, 30000)
+    assert (p.cash_savings_owed, p.receivables, p.loans_outstanding) == (
+        T("2500.00"),
+        T("200.00"),
+        T("3000.00"),
+    )
+    assert p.before_cutoff is None
+    assert_books_balance(joined, "JOBA")
+    assert_passbooks_add_up(joined, "JOBA")
+    book = joined.reports.savings.passbook("JOBA", 1)
+    assert (book.rice_saved_grams, book.cash_savings, book.owed) == (12000, T("1500.00"), T("200"))
+    assert "paper books" in str(book.lines[0].wording)
+    assert replay_matches(joined)
+    assert audit.audit(joined).ok
+
+
+def test_a_sheet_that_does_not_add_up_is_refused_naming_the_total(any_ledger: Ledger) -> None:
+    seed_group(any_ledger, "JOBA", members=3)
+    e = assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: any_ledger.seal_cutoff("JOBA", **sheet(group_fund="5600.00")),
+        RuleBroken,
+        "group_fund",
+    )
+    assert e.value == T("5600.00")
+    assert "5,700.00" in str(e)  # what the fund would have to be
+    assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: any_ledger.seal_cutoff("JOBA", **sheet(group_rice_grams=500)),
+        RuleBroken,
+        "group_rice_grams",
+    )
+
+
+def test_a_member_on_the_sheet_must_have_joined_by_the_cut_off(any_ledger: Ledger) -> None:
+    seed_group(any_ledger, "JOBA", members=3)
+    members = [{"member": 9, "rice_grams": 30000}]
+    assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: any_ledger.seal_cutoff("JOBA", **sheet(members=members)),
+        Exception,
+        "members[0].member",
+    )
+
+
+def test_a_cut_off_is_sealed_once(joined: Ledger) -> None:
+    again = joined.seal_cutoff("JOBA", **sheet())  # the same sheet sent again: a replay
+    assert again.replayed
+    assert_refused(
+        joined,
+        "JOBA",
+        lambda: joined.seal_cutoff("JOBA", **sheet(date=date(2016, 6, 1)), key="another"),
+        RuleBroken,
+        "date",
+    )
+
+
+def test_entries_dated_before_the_cut_off_are_refused(joined: Ledger) -> None:
+    e = assert_refused(
+        joined,
+        "JOBA",
+        lambda: joined.save_cash("JOBA", member=1, taka="10", date=date(2016, 5, 30)),
+        InvalidInput,
+        "date",
+    )
+    assert "cut-off" in str(e)
+    joined.save_cash("JOBA", member=1, taka="10", date=CUT)  # on the day itself: after it
+
+
+def test_a_cut_off_must_come_before_any_money_entry(any_ledger: Ledger) -> None:
+    seed_group(any_ledger, "JOBA", members=3)
+    any_ledger.save_cash("JOBA", member=1, taka="10", date=date(2016, 1, 8))
+    assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: any_ledger.seal_cutoff("JOBA", **sheet()),
+        RuleBroken,
+        "date",
+    )
+
+
+def test_reports_before_the_cut_off_say_so(joined: Ledger) -> None:
+    early = date(2016, 1, 1)
+    assert joined.reports.books.position("JOBA", as_of=early).before_cutoff == CUT
+    assert joined.reports.books.trial_balance("JOBA", as_of=early).before_cutoff == CUT
+    assert joined.reports.savings.passbook("JOBA", 1, as_of=early).before_cutoff == CUT
+    assert joined.reports.books.position("JOBA", as_of=CUT).before_cutoff is None
+    assert joined.reports.cutoff.before("JOBA", early) == CUT
+    found = joined.reports.cutoff.sheet("JOBA")
+    assert found is not None
+    assert (found.cut_off, found.group_fund, found.loans[0].paper_ref) == (CUT, T("5700"), "L-7")
+
+
+def test_a_loan_carried_in_is_repaid_and_overdue_like_any_other(joined: Ledger) -> None:
+    [loan] = joined.reports.loans.loans("JOBA", as_of=CUT)
+    assert loan.outstanding == T("3000.00")
+    assert sum(s["principal"] for s in loan.schedule) == T("3000.00")
+    assert loan.schedule[0]["due"] == date(2016, 5, 15)  # behind on the paper books
+    assert (loan.status, loan.days_overdue) == ("late", 16)
+    joined.repay_loan("JOBA", loan=1, taka="600", date=date(2016, 6, 10))
+    [loan] = joined.reports.loans.loans("JOBA", as_of=date(2016, 6, 10))
+    assert loan.charge_paid == T("30.00")  # the charge due first (1 % of 3,000)
+    book = joined.reports.savings.passbook("JOBA", 3)
+    assert book.loan_owed == loan.outstanding
+    assert "carried" in str(book.lines[0].wording)
+
+
+# ---------------------------------------------------------------------- files
+def test_a_csv_sheet_is_sealed(any_ledger: Ledger) -> None:
+    seed_group(any_ledger, "JOBA", members=3)
+    seal_sheet(any_ledger, "JOBA", SHEET.encode(), "joba.csv")
+    found = any_ledger.reports.cutoff.sheet("JOBA")
+    assert found is not None and found.source == "joba.csv"
+    assert any_ledger.reports.books.position("JOBA").cash_savings_owed == T("2500.00")
+
+
+def test_a_csv_sheet_that_does_not_add_up_names_the_row_as_typed(any_ledger: Ledger) -> None:
+    seed_group(any_ledger, "JOBA", members=3)
+    bad = SHEET.replace("group_fund,5700.00", 'group_fund,"5.700,00"')
+    e = assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: seal_sheet(any_ledger, "JOBA", bad.encode(), "joba.csv"),
+        InvalidInput,
+        "row 5, group_fund",
+    )
+    assert e.value == "5.700,00"
+    off = SHEET.replace("2,18000,1000.00,", "2,18000,1100.00,")
+    e = assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: seal_sheet(any_ledger, "JOBA", off.encode(), "joba.csv"),
+        RuleBroken,
+        "row 5, group_fund",
+    )
+    assert e.value == "5700.00"
+    late = SHEET.replace(
+        "L-7,3,3000.00,12,declining,monthly,6", "L-7,3,3000.00,12,yearly,monthly,6"
+    )
+    assert_refused(
+        any_ledger,
+        "JOBA",
+        lambda: seal_sheet(any_ledger, "JOBA", late.encode(), "joba.csv"),
+        InvalidInput,
+        "row 14, method",
+    )
+
+
+def test_a_cell_that_is_a_formula_is_refused() -> None:
+    bad = SHEET.replace(
+        "L-7,3,3000.00,12,declining,monthly,6,2016-05-15,goat",
+        "L-7,3,3000,12,declining,monthly,6,2016-05-15,=HYPERLINK(1)",
+    )
+    with pytest.raises(InvalidInput) as info:
+        read_sheet(bad.encode(), "joba.csv")
+    assert info.value.field == "row 14, purpose"
+
+
+def test_an_xlsx_sheet_is_read_with_its_row_numbers(any_ledger: Ledger) -> None:
+    from openpyxl import Workbook  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    book = Workbook()
+    for line in SHEET.splitlines():
+        cells: list[Any] = line.split(",") if line else []
+        book.active.append([int(c) if c.isdigit() else c for c in cells])
+    book.active["B10"] = 12000.0  # a number typed in a spreadsheet
+    buffer = io.BytesIO()
+    book.save(buffer)
+    seed_group(any_ledger, "JOBA", members=3)
+    seal_sheet(any_ledger, "JOBA", buffer.getvalue(), "joba.xlsx", check=True)  # writes nothing
+    assert any_ledger.reports.cutoff.sheet("JOBA") is None
+    seal_sheet(any_ledger, "JOBA", buffer.getvalue(), "joba.xlsx")
+    assert any_ledger.reports.books.position("JOBA").rice_savings_grams == 30000
