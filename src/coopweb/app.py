@@ -46,7 +46,15 @@ from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
-from coopweb import core_plugin, entries, field_pages, introspection, language, sheets
+from coopweb import (
+    core_plugin,
+    cutoff_pages,
+    entries,
+    field_pages,
+    introspection,
+    language,
+    sheets,
+)
 from coopweb.accounts import Accounts, User
 from coopweb.application import (
     Coopweb,
@@ -719,6 +727,7 @@ class CorePages:
             *entries.ROUTES,
             *sheets.ROUTES,
             *field_pages.ROUTES,
+            *cutoff_pages.ROUTES,
         ]
 
 

@@ -34,6 +34,8 @@ LABELS: dict[str, str] = {
     "budget": mark("Budget"),
     "buyer": mark("Buyer"),
     "carry": mark("Carried forward"),
+    "cash": mark("Cash in hand"),
+    "cash_savings": mark("Cash savings"),
     "categories": mark("Households per category"),
     "category": mark("Category"),
     "changes": mark("Changes"),
@@ -50,13 +52,17 @@ LABELS: dict[str, str] = {
     "grace": mark("Grace periods"),
     "grams": mark("Rice (grams)"),
     "group": mark("Group"),
+    "group_fund": mark("The group's fund"),
+    "group_rice_grams": mark("The group's rice (grams)"),
     "household": mark("Household"),
     "id": mark("Number"),
     "instalments": mark("Instalments"),
     "landless": mark("Landless"),
     "loan": mark("Loan number"),
+    "loans": mark("Loans"),
     "max_principal": mark("Largest loan"),
     "member": mark("Member number"),
+    "members": mark("Members"),
     "members_female": mark("Women members"),
     "members_male": mark("Men members"),
     "memo": mark("Memo"),
@@ -64,6 +70,7 @@ LABELS: dict[str, str] = {
     "micro_project": mark("Micro-project"),
     "micro_projects": mark("Micro-projects"),
     "name": mark("Name"),
+    "next_due": mark("Next due"),
     "no": mark("No."),
     "note": mark("Note"),
     "notes": mark("Notes"),
@@ -71,7 +78,10 @@ LABELS: dict[str, str] = {
     "opportunities": mark("Opportunities"),
     "others_female": mark("Other women"),
     "others_male": mark("Other men"),
+    "outstanding": mark("Outstanding"),
+    "owes_for_rice": mark("Owes for rice"),
     "paid": mark("Paid now"),
+    "paper_ref": mark("Paper register"),
     "part": mark("Part"),
     "payee": mark("Paid to"),
     "principal": mark("Principal"),
@@ -80,6 +90,8 @@ LABELS: dict[str, str] = {
     "reason": mark("Reason"),
     "recommendations": mark("Recommendations"),
     "responsible": mark("Responsible"),
+    "rice_grams": mark("Rice saved (grams)"),
+    "rice_stock_grams": mark("Rice in stock (grams)"),
     "role": mark("Role"),
     "source": mark("Source"),
     "start": mark("Start"),
@@ -186,7 +198,9 @@ def _spec(name: str, node: Mapping[str, Any], defs: Mapping[str, Any], required:
         return replace(spec, choices=tuple(map(str, node["enum"])))
     if kind in ("rows", "group"):
         spec = replace(spec, children=tuple(_children(inner, defs)))
-    rows = {"rows": ROWS, "lines": ROWS, "changes": 3}.get(kind, 0)
+    # A command may ask for more rows (``json_schema_extra={"form_rows": 40}``: a sheet
+    # with a line per member).
+    rows = int(node.get("form_rows") or {"rows": ROWS, "lines": ROWS, "changes": 3}.get(kind, 0))
     return replace(spec, rows=rows)
 
 

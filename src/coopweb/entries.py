@@ -52,6 +52,7 @@ TITLES: dict[str, str] = {
     "write_off_loan": mark("Write off a loan"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
+    "seal_cutoff": mark("Cut-off from the paper books"),
 }
 
 

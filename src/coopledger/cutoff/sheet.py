@@ -274,8 +274,13 @@ class SealCutoff(GroupCommand):
     command: Literal["seal_cutoff"] = "seal_cutoff"
     cash: TakaOrZero
     rice_stock_grams: GramsOrZero
-    members: Annotated[list[OpeningBalance], Field(max_length=2000)] = []
-    loans: Annotated[list[CarriedLoan], Field(max_length=2000)] = []
+    # A web form shows a line per member of a large group (``form_rows``).
+    members: Annotated[
+        list[OpeningBalance], Field(max_length=2000, json_schema_extra={"form_rows": 40})
+    ] = []
+    loans: Annotated[
+        list[CarriedLoan], Field(max_length=2000, json_schema_extra={"form_rows": 12})
+    ] = []
     group_fund: SignedTaka
     group_rice_grams: SignedGrams = 0
     approved_by: Text

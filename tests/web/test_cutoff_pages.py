@@ -1,0 +1,97 @@
+"""The cut-off on the web: a sheet uploaded (checked, refused naming its row, sealed), typed
+in the entries form, and pages before the cut-off saying so in both languages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from coopledger import Ledger
+from coopledger.testing import seed_group
+from coopweb import Accounts, create_app
+
+PASSWORD = "a-long-password"
+SHEET = """field,value
+cut_off,2016-05-31
+cash,5000.00
+rice_stock_grams,30000
+group_fund,5700.00
+group_rice_grams,0
+approved_by,Rina Begum
+
+member,rice_grams,cash_savings,owes_for_rice
+1,12000,1500.00,200.00
+2,18000,1000.00,
+
+loan,member,outstanding,rate,method,frequency,instalments,next_due,purpose
+L-7,3,3000.00,12,declining,monthly,6,2016-05-15,goat
+"""
+
+
+@pytest.fixture
+def client(sqlite_ledger: Ledger) -> Iterator[TestClient[Any]]:
+    seed_group(sqlite_ledger, "JOBA", members=3)
+    app = create_app(sqlite_ledger, load_entry_points=False, secure_cookies=False)
+    accounts: Accounts = app.state.accounts
+    accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
+    with TestClient(app) as c:
+        c.get("/login")
+        token = c.cookies.get("csrftoken")
+        r = c.post("/login", data={"username": "rina", "password": PASSWORD, "_csrf_token": token})
+        assert r.status_code == 200, r.text
+        yield c
+
+
+def upload(client: TestClient[Any], text: str, **data: str) -> Any:
+    page = client.get("/groups/JOBA/cutoff")
+    key = re.search(r'name="key" value="([^"]+)"', page.text)
+    assert key is not None, page.text
+    return client.post(
+        "/groups/JOBA/cutoff",
+        data={"key": key.group(1), **data},
+        files={"sheet": ("joba.csv", text.encode(), "text/csv")},
+        headers={"x-csrftoken": client.cookies.get("csrftoken") or ""},
+    )
+
+
+def test_a_sheet_is_checked_then_sealed(client: TestClient[Any]) -> None:
+    checked = upload(client, SHEET, check="1")
+    assert checked.status_code == 200, checked.text
+    assert 'id="preview"' in checked.text
+    assert "Books kept here from" not in checked.text  # nothing written
+    sealed = upload(client, SHEET)
+    assert sealed.status_code == 200, sealed.text
+    assert 'class="seal"' in sealed.text
+    assert "Books kept here from" in sealed.text
+    page = client.get("/groups/JOBA/cutoff")
+    assert "L-7" in page.text
+
+
+def test_a_sheet_that_does_not_add_up_is_refused_naming_its_row(client: TestClient[Any]) -> None:
+    bad = upload(client, SHEET.replace("1,12000,1500.00", "1,12000,1600.00"))
+    assert bad.status_code == 422
+    assert "row 5, group_fund" in bad.text
+    assert "does not add up" in bad.text
+    assert "Books kept here from" not in client.get("/groups/JOBA/cutoff").text
+
+
+def test_pages_before_the_cut_off_say_so_in_both_languages(client: TestClient[Any]) -> None:
+    upload(client, SHEET)
+    for page in ("reports", "members/1", "panels/position"):
+        text = client.get(f"/groups/JOBA/{page}?as_of=2016-01-01").text
+        assert "Before the books were kept here" in text, page
+        later = client.get(f"/groups/JOBA/{page}?as_of=2016-06-01").text
+        assert "Before the books were kept here" not in later, page
+    client.cookies.set("lang", "bn")
+    bangla = client.get("/groups/JOBA/reports?as_of=2016-01-01", headers={"accept-language": "bn"})
+    assert "\u0995\u09be\u099f-\u0985\u09ab" in bangla.text  # "cut-off" in Bangla
+
+
+def test_the_sheet_can_be_typed_in_the_entries_form(client: TestClient[Any]) -> None:
+    form = client.get("/groups/JOBA/entries/seal_cutoff")
+    assert form.status_code == 200
+    assert 'name="members.39.member"' in form.text  # a line for each member of a large group
