@@ -18,9 +18,9 @@ from litestar.response import Template
 from coopledger import LedgerError
 from coopledger.cutoff.files import read_sheet
 from coopledger.errors import InvalidInput
-from coopledger.i18n import _
 from coopweb.application import Coopweb, Resource, in_thread
 from coopweb.forms import reason_of
+from coopweb.language import text
 
 
 def _context(request: Request[Any, Any, Any], code: str, **extra: Any) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def _upload(
     receipt, previewed, problem = None, None, None
     try:
         if not content:
-            raise InvalidInput("sheet", filename or None, _("choose a .csv or .xlsx file"))
+            raise InvalidInput("sheet", filename or None, text("choose a .csv or .xlsx file"))
         sheet = read_sheet(content, filename)
         command = sheet.command(
             group["code"], key=values.get("key") or None, recorded_by=user.username
