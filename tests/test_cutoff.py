@@ -5,18 +5,22 @@ say so instead of showing zeros."""
 from __future__ import annotations
 
 import io
+import multiprocessing
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from coopledger import InvalidInput, Ledger, RuleBroken, audit
 from coopledger.cutoff.files import read_sheet, seal_sheet
+from coopledger.kernel import unit as unit_module
 from coopledger.testing import (
     assert_books_balance,
     assert_passbooks_add_up,
     assert_refused,
+    fixed_clock,
     replay_matches,
     seed_group,
 )
@@ -254,3 +258,51 @@ def test_an_xlsx_sheet_is_read_with_its_row_numbers(any_ledger: Ledger) -> None:
     assert any_ledger.reports.cutoff.sheet("JOBA") is None
     seal_sheet(any_ledger, "JOBA", buffer.getvalue(), "joba.xlsx")
     assert any_ledger.reports.books.position("JOBA").rice_savings_grams == 30000
+
+
+# ---------------------------------------------------------------------- two processes
+FORK = multiprocessing.get_context("fork")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "books.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def _seal_at_the_barrier(url: str, barrier: Any, key: str, cash: str, out: Any) -> None:
+    """Decide a sheet, then wait for the other process before saving it."""
+
+    def hook(_unit: Any) -> None:
+        unit_module.BEFORE_SAVE.remove(hook)
+        barrier.wait(timeout=30)
+
+    unit_module.BEFORE_SAVE.append(hook)
+    with Ledger(url, clock=fixed_clock, user="tester") as ledger:
+        try:
+            fund = str(T(cash) + T("700.00"))
+            ledger.seal_cutoff("JOBA", **sheet(cash=cash, group_fund=fund), key=key)
+            out.put("sealed")
+        except RuleBroken as e:
+            out.put(f"refused {e.field}")
+
+
+def test_two_sheets_sealed_from_two_processes_at_once_admit_one(url: str) -> None:
+    with Ledger(url, clock=fixed_clock, user="tester") as ledger:
+        seed_group(ledger, "JOBA", members=3)
+    barrier, out = FORK.Barrier(2), FORK.Queue()
+    children = [
+        FORK.Process(target=_seal_at_the_barrier, args=(url, barrier, key, cash, out))
+        for key, cash in (("one", "5000.00"), ("two", "6000.00"))
+    ]
+    for c in children:
+        c.start()
+    answers = sorted(out.get(timeout=60) for _ in children)
+    for c in children:
+        c.join(30)
+    assert answers == ["refused date", "sealed"]
+    with Ledger(url, clock=fixed_clock, user="tester") as ledger:
+        assert [e.type_name for e in ledger.events("JOBA")].count("CutOffSealed") == 1
+        assert_books_balance(ledger, "JOBA")
+        assert audit.audit(ledger).ok
