@@ -306,3 +306,31 @@ def test_two_sheets_sealed_from_two_processes_at_once_admit_one(url: str) -> Non
         assert [e.type_name for e in ledger.events("JOBA")].count("CutOffSealed") == 1
         assert_books_balance(ledger, "JOBA")
         assert audit.audit(ledger).ok
+
+
+# ---------------------------------------------------------------------- command line
+def test_the_command_line_checks_seals_and_shows_a_sheet(tmp_path: Path) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from coopledger.cli import main  # noqa: PLC0415
+
+    db = str(tmp_path / "books.db")
+    with Ledger(db, clock=fixed_clock, user="tester") as ledger:
+        seed_group(ledger, "JOBA", members=3)
+    good, bad = tmp_path / "joba.csv", tmp_path / "bad.csv"
+    good.write_text(SHEET)
+    bad.write_text(SHEET.replace("2,18000,1000.00,", "2,18000,1100.00,"))
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(main, ["--db", db, *args])
+
+    refused = run("cutoff", "seal", "JOBA", str(bad))
+    assert refused.exit_code == 2
+    assert "row 5, group_fund='5700.00'" in " ".join(refused.output.split())
+    assert run("cutoff", "seal", "JOBA", str(good), "--check").exit_code == 0
+    assert "no cut-off" in run("cutoff", "show", "JOBA").output
+    assert run("cutoff", "seal", "JOBA", str(good)).exit_code == 0
+    shown = run("cutoff", "show", "JOBA", "--format", "json")
+    assert '"group_fund": "5700.00"' in shown.output
+    early = run("report", "group", "--group", "JOBA", "--as-of", "2016-01-01")
+    assert "before the books were kept here" in early.output

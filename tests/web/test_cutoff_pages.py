@@ -95,3 +95,28 @@ def test_the_sheet_can_be_typed_in_the_entries_form(client: TestClient[Any]) -> 
     form = client.get("/groups/JOBA/entries/seal_cutoff")
     assert form.status_code == 200
     assert 'name="members.39.member"' in form.text  # a line for each member of a large group
+
+
+def test_the_json_api_takes_the_sheet_and_refuses_one_that_does_not_add_up(
+    client: TestClient[Any],
+) -> None:
+    r = client.post("/api/v1/tokens", json={"username": "rina", "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    auth = {"authorization": f"Bearer {r.json()['token']}"}
+    body: dict[str, Any] = {
+        "command": "seal_cutoff",
+        "date": "2016-05-31",
+        "cash": "5000.00",
+        "rice_stock_grams": 30000,
+        "members": [{"member": 1, "rice_grams": 30000, "cash_savings": "1000.00"}],
+        "group_fund": "4100.00",
+        "approved_by": "Rina Begum",
+    }
+    bad = client.post("/api/v1/groups/JOBA/entries", json=body, headers=auth)
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["field"] == "group_fund"
+    body["group_fund"] = "4000.00"
+    ok = client.post("/api/v1/groups/JOBA/entries", json=body, headers=auth)
+    assert ok.status_code in (200, 201), ok.text
+    again = client.post("/api/v1/groups/JOBA/entries", json=body, headers=auth)
+    assert again.json()["replayed"] is True  # keyed "cutoff": sent twice, recorded once

@@ -234,6 +234,11 @@ def group(ctx: click.Context, code: str | None, as_of: Any, recorded: str | None
         )
         return
     p = positions[0]
+    if p.before_cutoff is not None:
+        from coopledger.cutoff.reports import before_note  # noqa: PLC0415
+
+        out.print(f"{p.group} {p.name}: {words(ctx, before_note(p.before_cutoff))}")
+        return
     rows = [
         [words(ctx, _("members")), s.n(p.members)],
         [words(ctx, _("rice in stock")), s.kg(p.rice_stock_grams)],
