@@ -334,3 +334,11 @@ def test_the_command_line_checks_seals_and_shows_a_sheet(tmp_path: Path) -> None
     assert '"group_fund": "5700.00"' in shown.output
     early = run("report", "group", "--group", "JOBA", "--as-of", "2016-01-01")
     assert "before the books were kept here" in early.output
+
+
+def test_the_sample_sheet_in_the_docs_is_the_one_the_web_offers() -> None:
+    root = Path(__file__).parent.parent
+    offered = (root / "src" / "coopweb" / "static" / "cutoff-sample.csv").read_text()
+    documented = (root / "docs" / "cutoff.md").read_text()
+    assert f"```\n{offered}```" in documented
+    assert read_sheet(offered.encode(), "cutoff-sample.csv").data["group_fund"] == "5700.00"

@@ -71,6 +71,15 @@ def test_a_sheet_is_checked_then_sealed(client: TestClient[Any]) -> None:
     assert "L-7" in page.text
 
 
+def test_a_sample_sheet_is_offered(client: TestClient[Any]) -> None:
+    page = client.get("/groups/JOBA/cutoff")
+    found = re.search(r'href="(/static/coopweb/cutoff-sample.csv[^"]*)"', page.text)
+    assert found is not None, page.text
+    sample = client.get(found.group(1))
+    assert sample.status_code == 200
+    assert sample.text.startswith("field,value")
+
+
 def test_a_sheet_that_does_not_add_up_is_refused_naming_its_row(client: TestClient[Any]) -> None:
     bad = upload(client, SHEET.replace("1,12000,1500.00", "1,12000,1600.00"))
     assert bad.status_code == 422
