@@ -129,3 +129,38 @@ def test_the_json_api_takes_the_sheet_and_refuses_one_that_does_not_add_up(
     assert ok.status_code in (200, 201), ok.text
     again = client.post("/api/v1/groups/JOBA/entries", json=body, headers=auth)
     assert again.json()["replayed"] is True  # keyed "cutoff": sent twice, recorded once
+
+
+def test_a_sheet_typed_in_the_form_is_refused_next_to_its_field_then_sealed(
+    client: TestClient[Any],
+) -> None:
+    form = client.get("/groups/JOBA/entries/seal_cutoff")
+    key = re.search(r'name="key" value="([^"]+)"', form.text)
+    assert key is not None
+    data = {
+        "key": key.group(1),
+        "date": "2016-05-31",
+        "cash": "5000.00",
+        "rice_stock_grams": "30000",
+        "members.0.member": "1",
+        "members.0.rice_grams": "30000",
+        "members.0.cash_savings": "1000.00",
+        "loans.0.member": "2",
+        "loans.0.outstanding": "800",
+        "loans.0.rate": "12",
+        "loans.0.instalments": "4",
+        "loans.0.next_due": "2016-06-30",
+        "loans.0.purpose": "a goat",
+        "group_fund": "4700.00",
+        "group_rice_grams": "0",
+        "approved_by": "Rina Begum",
+    }
+    headers = {"x-csrftoken": client.cookies.get("csrftoken") or ""}
+    bad = client.post("/groups/JOBA/entries/seal_cutoff", data=data, headers=headers)
+    assert bad.status_code == 422
+    assert 'id="err-group_fund"' in bad.text
+    data["group_fund"] = "4800.00"
+    ok = client.post("/groups/JOBA/entries/seal_cutoff", data=data, headers=headers)
+    assert ok.status_code == 200, ok.text
+    assert 'class="seal"' in ok.text
+    assert "Books kept here from" in client.get("/groups/JOBA/cutoff").text
