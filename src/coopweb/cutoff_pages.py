@@ -7,6 +7,7 @@ the file and the value as typed (``docs/cutoff.md``).
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -21,6 +22,8 @@ from coopledger.errors import InvalidInput
 from coopweb.application import Coopweb, Resource, in_thread
 from coopweb.forms import reason_of
 from coopweb.language import text
+
+CELL = re.compile(r"^row (\d+), (.+)$")
 
 
 def _context(request: Request[Any, Any, Any], code: str, **extra: Any) -> dict[str, Any]:
@@ -92,10 +95,23 @@ def _upload(
         receipt=receipt,
         previewed=previewed,
         problem=reason_of(problem) if problem is not None else None,
-        problem_field=problem.field if problem is not None else "",
+        **_where(problem),
         filename=filename,
     )
     return site.page("cutoff.html", status_code=422 if problem else 200, **context)
+
+
+def _where(problem: LedgerError | None) -> dict[str, Any]:
+    """Where a refusal points: the sheet's row and column (shown in the reader's words),
+    or a field, and the value as typed."""
+    if problem is None:
+        return {}
+    cell = CELL.match(problem.field)
+    return {
+        "problem_row": int(cell.group(1)) if cell else None,
+        "problem_column": cell.group(2) if cell else problem.field,
+        "problem_value": "" if problem.value is None else str(problem.value),
+    }
 
 
 ROUTES = [cutoff_page, upload_cutoff]

@@ -83,7 +83,7 @@ def test_a_sample_sheet_is_offered(client: TestClient[Any]) -> None:
 def test_a_sheet_that_does_not_add_up_is_refused_naming_its_row(client: TestClient[Any]) -> None:
     bad = upload(client, SHEET.replace("1,12000,1500.00", "1,12000,1600.00"))
     assert bad.status_code == 422
-    assert "row 5, group_fund" in bad.text
+    assert "Row 5, column group_fund ('5700.00')" in bad.text
     assert "does not add up" in bad.text
     assert "Books kept here from" not in client.get("/groups/JOBA/cutoff").text
 
