@@ -99,7 +99,9 @@ def as_of_param(request: ASGIConnection[Any, Any, Any, Any]) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise HTTPException(status_code=400, detail=f"as_of={text!r}: use YYYY-MM-DD") from None
+        raise HTTPException(
+            status_code=400, detail=say("as_of={day}: use YYYY-MM-DD.", day=repr(text))
+        ) from None
 
 
 @dataclass

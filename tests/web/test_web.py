@@ -399,6 +399,26 @@ def test_api_records_a_meeting_and_reports_problems_by_field(client: TestClient[
     assert problem["field"] == "sales[0].grams"
     assert problem["value"] == 99999
     assert bad.headers["content-type"].startswith("application/problem+json")
+    assert bad.headers["content-language"] == "en"
+    # the same refusal for a Bangla reader: the detail in Bangla, the field and value as sent
+    bangla = client.post(
+        "/api/v1/groups/JOBA/meetings",
+        headers={**auth, "accept-language": "bn-BD,bn;q=0.9,en;q=0.5"},
+        json={"date": str(D3), "sales": [{"buyer": 2, "grams": 99999, "taka_per_kg": "30"}]},
+    )
+    assert bangla.status_code == 422
+    assert bangla.headers["content-language"] == "bn"
+    said = bangla.json()
+    assert (said["field"], said["value"], said["title"]) == (
+        "sales[0].grams",
+        99999,
+        problem["title"],
+    )
+    assert said["detail"] != problem["detail"]
+    assert any("\u0980" <= ch <= "\u09ff" for ch in said["reason"])  # Bengali script
+    refused = client.get("/api/v1/groups/JOBA", headers={"accept-language": "bn"})
+    assert refused.status_code == 401
+    assert any("\u0980" <= ch <= "\u09ff" for ch in refused.json()["detail"])
 
 
 @pytest.mark.parametrize(

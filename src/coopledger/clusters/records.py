@@ -203,6 +203,9 @@ class ExtremePoorListed(NoMoney, LedgerEvent):
             listed_on=self.business_date.isoformat(),
         )
 
+    def result(self) -> Any:
+        return self.position  # the register entry's number
+
     def describe(self) -> Message:
         return _(
             "Household {household} ({head}, {village}) listed as extreme poor: {reason}",
@@ -265,6 +268,9 @@ class SafetyNetApplied(NoMoney, LedgerEvent):
             value=None,
             note="",
         )
+
+    def result(self) -> Any:
+        return self.position  # the application's number
 
     def describe(self) -> Message:
         return _(

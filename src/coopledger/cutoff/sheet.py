@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -271,16 +271,35 @@ class CutOffSealed(LedgerEvent):
 class SealCutoff(GroupCommand):
     """Seal the cut-off sheet: the paper books' balances on ``date`` (once per group)."""
 
+    form_title: ClassVar[Any] = _("Cut-off from the paper books")
+    form_labels: ClassVar[dict[str, Any]] = {
+        "date": _("Cut-off date"),
+        "cash": _("Cash in hand"),
+        "rice_stock_grams": _("Rice in stock (grams)"),
+        "members": _("Members' balances"),
+        "rice_grams": _("Rice saved (grams)"),
+        "cash_savings": _("Cash savings"),
+        "owes_for_rice": _("Owes for rice"),
+        "loans": _("Loans outstanding"),
+        "outstanding": _("Still owed"),
+        "rate": _("Yearly rate in percent"),
+        "method": _("Method"),
+        "frequency": _("Frequency"),
+        "instalments": _("Instalments left"),
+        "next_due": _("Next instalment due"),
+        "purpose": _("Purpose"),
+        "paper_ref": _("Number in the paper register"),
+        "group_fund": _("The group's fund"),
+        "group_rice_grams": _("The group's rice (grams)"),
+        "approved_by": _("Checked against the paper books by"),
+        "source": _("Source"),
+    }
+
     command: Literal["seal_cutoff"] = "seal_cutoff"
     cash: TakaOrZero
     rice_stock_grams: GramsOrZero
-    # A web form shows a line per member of a large group (``form_rows``).
-    members: Annotated[
-        list[OpeningBalance], Field(max_length=2000, json_schema_extra={"form_rows": 40})
-    ] = []
-    loans: Annotated[
-        list[CarriedLoan], Field(max_length=2000, json_schema_extra={"form_rows": 12})
-    ] = []
+    members: Annotated[list[OpeningBalance], Field(max_length=2000)] = []
+    loans: Annotated[list[CarriedLoan], Field(max_length=2000)] = []
     group_fund: SignedTaka
     group_rice_grams: SignedGrams = 0
     approved_by: Text

@@ -33,16 +33,23 @@ WORDS = (
     *(mark("khas-land"), mark("khas-pond"), mark("shelter")),
     *(mark("group-leader"), mark("field-facilitator")),
 )
-FORMS = (
-    "record_platform_meeting",
-    "name_representative",
-    "sign_mou",
-    "list_extreme_poor",
-    "apply_safety_net",
-    "decide_safety_net",
-    "hold_training",
-    "adopt_cluster_plan",
-    "hold_cluster_review",
+#: The platform's two forms drawn from its own books (its representatives to tick, its
+#: plan's activities and MoU commitments to review); every other platform command is a
+#: core entry form (``/clusters/{code}/entries/{name}``), listed here in the field's order.
+FORMS = ("record_platform_meeting", "hold_cluster_review")
+ENTRIES = (
+    ("name_representative", mark("A group's representative")),
+    ("plan_rotation", mark("Who chairs and hosts the monthly meetings")),
+    ("sign_mou", mark("Sign the MoU (a new version)")),
+    ("adopt_cluster_plan", mark("The year's combined plan (APO)")),
+    ("list_extreme_poor", mark("An extreme-poor household on the register")),
+    ("apply_safety_net", mark("A safety-net application")),
+    ("decide_safety_net", mark("A decision on an application")),
+    ("hold_training", mark("A training or community event")),
+    ("arrange_bank_loan", mark("A bank loan guaranteed by the platform")),
+    ("collect_bank_instalment", mark("A bank loan instalment collected")),
+    ("pay_bank", mark("Money paid over to the bank")),
+    ("representative_steps_down", mark("A representative steps down")),
 )
 
 
@@ -98,7 +105,11 @@ def _platform_context(site: Coopweb, code: str) -> dict[str, Any]:
         "schemes": SCHEMES,
         "key": uuid.uuid4().hex,
         "today": ledger.today().isoformat(),
+        "entries": ENTRIES,
         "error": None,
+        "failed": "",  # the form refused, shown open with what was typed
+        "typed": {},
+        "present": [],
     }
 
 
@@ -134,7 +145,7 @@ def _platform_form(
         receipt = site.record(user, parse_command({**data, "cluster": cluster.code}))
     except LedgerError as e:
         context = _platform_context(site, code)
-        context["error"] = e
+        context.update(error=e, failed=name, typed=single, present=multi.get("present", []))
         return site.page("cluster_platform/platform.html", status_code=422, **context)
     return Redirect(f"/clusters/{cluster.code}?recorded={receipt.seal}#{name}")
 
