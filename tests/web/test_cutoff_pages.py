@@ -130,6 +130,9 @@ def test_the_json_api_takes_the_sheet_and_refuses_one_that_does_not_add_up(
     assert ok.status_code in (200, 201), ok.text
     again = client.post("/api/v1/groups/JOBA/entries", json=body, headers=auth)
     assert again.json()["replayed"] is True  # keyed "cutoff": sent twice, recorded once
+    early = client.get("/api/v1/groups/JOBA?as_of=2016-01-01", headers=auth).json()
+    assert early["before_cutoff"] == "2016-05-31"
+    assert client.get("/api/v1/groups/JOBA", headers=auth).json()["before_cutoff"] is None
 
 
 def test_a_sheet_typed_in_the_form_is_refused_next_to_its_field_then_sealed(
