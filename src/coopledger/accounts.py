@@ -12,7 +12,12 @@ normally positive, savings owed to members and income normally negative.
 | ``Assets:Loans:M007`` | BDT | principal member 7 owes on loans from the group fund |
 | ``Income:ServiceCharge`` | BDT | service charge paid on loans |
 | ``Expenses:LoanWriteOffs`` | BDT | loan principal written off |
+| ``Assets:Fines:M007`` | BDT | fines member 7 owes for late instalments |
+| ``Income:Fines`` | BDT | fines charged for late instalments |
 | ``Liabilities:DueToBank:Krishi-Bank`` | BDT | (platform) collected for a bank, not paid over |
+| ``Liabilities:DueToPartner:P2`` | BDT | (platform) partner 2's share of income, not paid over |
+| ``Income:Agreements:A2`` | BDT | (platform) the cluster members' share of agreement 2's income |
+| ``Expenses:Agreements:A1`` | BDT | (platform) paid under agreement 1 (a guard's wages) |
 | ``Liabilities:Savings:Rice:M007`` | RICE | member 7's handful-of-rice savings |
 | ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
 | ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams) against what it fetched (taka) |
@@ -39,7 +44,10 @@ GRANTS = "Income:Grants"
 LOANS = "Assets:Loans"
 SERVICE_CHARGE = "Income:ServiceCharge"
 WRITE_OFFS = "Expenses:LoanWriteOffs"
+FINES = "Assets:Fines"
+FINE_INCOME = "Income:Fines"
 DUE_TO_BANK = "Liabilities:DueToBank"
+DUE_TO_PARTNER = "Liabilities:DueToPartner"
 ACTIVITY_INCOME = "Income:Activities"
 ACTIVITY_COSTS = "Expenses:Activities"
 EXPENSES = "Expenses"
@@ -57,7 +65,8 @@ def member_code(member_no: int) -> str:
 def member_of(account: str) -> int | None:
     """The member number in a member account, or None."""
     last = account.rsplit(":", 1)[-1]
-    if account.startswith((RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS)) and last[1:].isdigit():
+    members = (RECEIVABLE, RICE_SAVINGS, CASH_SAVINGS, LOANS, FINES)
+    if account.startswith(members) and last[1:].isdigit():
         return int(last[1:])
     return None
 
@@ -86,6 +95,12 @@ def loan(member_no: int) -> str:
     return f"{LOANS}:{member_code(member_no)}"
 
 
+@cache
+def fines(member_no: int) -> str:
+    """Fines member ``member_no`` owes for late instalments."""
+    return f"{FINES}:{member_code(member_no)}"
+
+
 def lender_slug(lender: str) -> str:
     """``'Krishi Bank, Jaldhaka'`` -> ``'krishi-bank-jaldhaka'``."""
     words = "".join(c.lower() if c.isalnum() else " " for c in lender).split()
@@ -95,6 +110,12 @@ def lender_slug(lender: str) -> str:
 def due_to_bank(lender: str) -> str:
     """What the platform holds for a bank: collected from borrowers, not yet paid over."""
     return f"{DUE_TO_BANK}:{component(lender_slug(lender))}"
+
+
+def due_to_partner(partner_no: int) -> str:
+    """What the platform owes partner ``partner_no`` of its register (its share of income
+    under an agreement), not yet paid over."""
+    return f"{DUE_TO_PARTNER}:P{partner_no}"
 
 
 @cache
@@ -132,7 +153,15 @@ def is_guarded(account: str) -> bool:
     """Accounts whose balance may never cross zero on any business date (a platform
     cannot pay a bank more than it collected for it)."""
     return account in (CASH, RICE_STOCK) or account.startswith(
-        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":", LOANS + ":", DUE_TO_BANK + ":")
+        (
+            RECEIVABLE + ":",
+            RICE_SAVINGS + ":",
+            CASH_SAVINGS + ":",
+            LOANS + ":",
+            DUE_TO_BANK + ":",
+            DUE_TO_PARTNER + ":",
+            FINES + ":",
+        )
     )
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from coopledger import cashbook, corrections, field
-from coopledger.clusters import bank_loans, membership, platform, records
+from coopledger import approvals, cashbook, corrections, field
+from coopledger.clusters import agreements, bank_loans, membership, partners, platform, records
 from coopledger.cutoff import sheet as cutoff_sheet
 from coopledger.groups import members
-from coopledger.loans import lending
+from coopledger.loans import fines, lending, products
 from coopledger.meetings import meeting
 from coopledger.plans import planning
 from coopledger.savings import cash, rice
@@ -39,12 +39,17 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     meeting,
     corrections,
     lending,
+    products,
+    fines,
     membership,
     platform,
     records,
     bank_loans,
+    partners,
+    agreements,
     planning,
     field,
+    approvals,
     cutoff_sheet,
 )
 

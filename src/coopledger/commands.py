@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import coopledger.capabilities  # noqa: F401 - fills the registry
 from coopledger.cashbook import BookActivityCost, BookActivityRevenue, PayExpense, ReceiveGrant
+from coopledger.clusters.agreements import (
+    BookAgreementIncome,
+    EndAgreement,
+    MakeAgreement,
+    PayUnderAgreement,
+    ReceivePlatformFunds,
+    Share,
+)
 from coopledger.clusters.bank_loans import (
     ArrangeBankLoan,
     CollectBankInstalment,
     Guarantor,
+    PaidOver,
     PayBank,
 )
 from coopledger.clusters.membership import (
@@ -23,6 +32,7 @@ from coopledger.clusters.membership import (
     NameRepresentative,
     RepresentativeStepsDown,
 )
+from coopledger.clusters.partners import RegisterPartner
 from coopledger.clusters.platform import Attendee, PlanRotation, RecordPlatformMeeting
 from coopledger.clusters.records import (
     ApplySafetyNet,
@@ -46,6 +56,7 @@ from coopledger.kernel.commands import (
     parse_command,
     validated,
 )
+from coopledger.loans.fines import AssessLoanFines, PayLoanFine
 from coopledger.loans.lending import (
     DisburseLoan,
     RepayLoan,
@@ -53,6 +64,7 @@ from coopledger.loans.lending import (
     SetLoanRules,
     WriteOffLoan,
 )
+from coopledger.loans.products import DefineLoanProduct, SetLoanFineRule
 from coopledger.meetings.meeting import (
     AddToMeeting,
     CashLine,
@@ -85,10 +97,12 @@ __all__ = [
     "AdoptedFrom",
     "ApplySafetyNet",
     "ArrangeBankLoan",
+    "AssessLoanFines",
     "AssignRole",
     "Attendee",
     "BookActivityCost",
     "BookActivityRevenue",
+    "BookAgreementIncome",
     "CashLine",
     "ClusterCommand",
     "CollectBankInstalment",
@@ -96,9 +110,11 @@ __all__ = [
     "Commitment",
     "CorrectEntry",
     "DecideSafetyNet",
+    "DefineLoanProduct",
     "Deposit",
     "DepositRice",
     "DisburseLoan",
+    "EndAgreement",
     "EndRole",
     "FormCluster",
     "FormGroup",
@@ -113,18 +129,24 @@ __all__ = [
     "LeaveMember",
     "ListExtremePoor",
     "LoanLine",
+    "MakeAgreement",
     "MicroProject",
     "NameRepresentative",
+    "PaidOver",
     "Party",
     "PayBank",
     "PayExpense",
+    "PayLoanFine",
+    "PayUnderAgreement",
     "PlanRotation",
     "PlannedActivity",
     "ReceiveGrant",
     "ReceivePayment",
+    "ReceivePlatformFunds",
     "Recommendation",
     "RecordMeeting",
     "RecordPlatformMeeting",
+    "RegisterPartner",
     "RepayLoan",
     "RepresentativeStepsDown",
     "RescheduleLoan",
@@ -133,7 +155,9 @@ __all__ = [
     "Sale",
     "SaveCash",
     "SellRice",
+    "SetLoanFineRule",
     "SetLoanRules",
+    "Share",
     "SignMou",
     "Wellbeing",
     "WithdrawCash",

@@ -23,7 +23,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Literal, cast
 
+from coopledger import approvals
 from coopledger import commands as cmd
+from coopledger.clusters.partners import PartnerKind
 from coopledger.ledger import Ledger
 from coopledger.loans.schedule import schedule as loan_schedule
 from coopledger.money import sale_value
@@ -199,6 +201,7 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         _cluster(ledger, clock)
         _plans_and_review(ledger, clock)
         _more_clusters(ledger, clock)
+        approvals.demo(ledger, lambda day: setattr(clock, "now", _at(day, 13)))
         _paper_group(ledger, clock)
         if progress:
             progress("clusters")
@@ -242,7 +245,6 @@ def _loans_week(
                         principal=principal,
                         instalments=5,
                         purpose="small trading",
-                        approved_by="group meeting",
                     )
                 ).result
             )
@@ -258,6 +260,91 @@ def _loans_week(
             repaid.append(cmd.LoanLine(loan=loan, taka=amount))
             cash += amount
     return cash, repaid
+
+
+PRODUCT_LOAN_FROM = date(2016, 6, 3)
+
+
+def _loan_products_week(ledger: Ledger, g: DemoGroup, day: date, cash: Decimal) -> Decimal:
+    """Loan products and fines (issue #14): SHAPLA defines a four-weekly small-business
+    product with a fine of 5 % of a late instalment after 7 days, and lends 2,600 Tk under it
+    in June (13 instalments of 220.00); the borrower misses the instalment of 26 August, is
+    fined at the meeting of 9 September and pays both with the fine on 23 September. JOBA
+    fines late instalments 20 Tk after 7 days of grace by its own rule (its late borrower is
+    fined at the first meeting of September, October and November). Entries of the meeting's day;
+    returns the cash after them."""
+
+    def run(command: cmd.Command) -> Any:
+        return ledger.execute(command).result
+
+    common: dict[str, Any] = {"group": g.code, "date": day, "recorded_by": g.animator}
+    if g.code == "JOBA" and day == date(2016, 5, 6):
+        run(
+            cmd.SetLoanFineRule(
+                **common,
+                key="JOBA-fine-rule",
+                fine="fixed",
+                fine_amount=Decimal("20"),
+                fine_grace_days=7,
+            )
+        )
+    if g.code == "JOBA" and day in (date(2016, 9, 2), date(2016, 10, 7), date(2016, 11, 4)):
+        run(cmd.AssessLoanFines(**common, key=f"JOBA-fines-{day}"))
+    if g.code != "SHAPLA":
+        return cash
+    if day == date(2016, 5, 6):
+        run(
+            cmd.DefineLoanProduct(
+                **common,
+                key="SHAPLA-product-small-business",
+                name="Small business",
+                min_principal=Decimal("1000"),
+                max_principal=Decimal("5000"),
+                rate=Decimal("10"),
+                method="flat",
+                frequency="4-weekly",
+                min_instalments=6,
+                max_instalments=13,
+                fine="percent",
+                fine_amount=Decimal("5"),
+                fine_grace_days=7,
+            )
+        )
+    if day == PRODUCT_LOAN_FROM:
+        run(
+            cmd.DisburseLoan(
+                **common,
+                key="SHAPLA-product-loan",
+                member=7,
+                principal=Decimal("2600"),
+                instalments=13,
+                purpose="a tea stall",
+                product="Small business",
+            )
+        )
+        return cash - Decimal("2600")
+    weeks = (day - PRODUCT_LOAN_FROM).days // 7
+    if day < PRODUCT_LOAN_FROM or weeks % 2:
+        return cash
+    loan = next(x for x in ledger.reports.loans.loans(g.code, member=7) if x.product)
+    paying = Decimal(0)
+    if day == date(2016, 9, 9):
+        run(cmd.AssessLoanFines(**common, key="SHAPLA-fines-2016-09-09", loan=loan.loan_no))
+    elif weeks % 4 == 0 and day != date(2016, 8, 26):
+        paying = Decimal("440.00") if day == date(2016, 9, 23) else Decimal("220.00")
+        run(
+            cmd.RepayLoan(
+                **common, key=f"SHAPLA-product-repay-{day}", loan=loan.loan_no, taka=paying
+            )
+        )
+        if day == date(2016, 9, 23):
+            run(
+                cmd.PayLoanFine(
+                    **common, key="SHAPLA-fine-paid", loan=loan.loan_no, taka=Decimal("11.00")
+                )
+            )
+            paying += Decimal("11.00")
+    return cash + paying
 
 
 def _plans_and_review(ledger: Ledger, clock: _Clock) -> None:
@@ -612,7 +699,10 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
                 recorded_by=by,
                 household_entry=found[f"ep{i}"],
                 scheme=schemes[i],
-                applied_to="Alokdihi Union Parishad",
+                partner=UNION_COUNCIL,
+                value=Decimal("1800.00"),
+                period_start=date(2016, 7, 1),
+                period_end=date(2017, 6, 30),
             ),
         )
 
@@ -649,6 +739,8 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
                         village=g.village,
                         reason="no land, no regular income, a widow or elderly head",
                         identified_by="transect-visit",
+                        group=g.code,
+                        member=_poorest(g),
                     ),
                 ),
             )
@@ -668,7 +760,7 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
                     key="training-bamboo",
                     recorded_by=by,
                     title="Bamboo management: shoot rot",
-                    facilitator="Upazila agriculture office",
+                    partner=AGRICULTURE_OFFICE,
                     members_female=8,
                     members_male=1,
                     others_female=6,
@@ -707,6 +799,7 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
             )
         )
     _bank_loans(schedule, run, found)
+    _services_and_agreements(schedule, run)
     for day, action in sorted(schedule, key=lambda item: item[0]):
         clock.now = _at(day)
         action()
@@ -737,7 +830,7 @@ def _bank_loans(
                         date=day,
                         key=f"bank-loan-{group}-{member}",
                         recorded_by=by,
-                        lender=BANK,
+                        partner=KRISHI_BANK,
                         group=group,
                         member=member,
                         principal=Decimal("8000.00"),
@@ -791,6 +884,123 @@ def _bank_loans(
                 ),
             )
         )
+
+
+#: The platform's partner register, in the order _services_and_agreements enters it.
+UNION_COUNCIL, KRISHI_BANK, AGRICULTURE_OFFICE, LIVESTOCK_OFFICE, PARA_VET = 1, 2, 3, 4, 5
+
+
+def _services_and_agreements(
+    schedule: list[tuple[date, Callable[[], Any]]],
+    run: Callable[[str, cmd.Command], None],
+) -> None:
+    """The platform's partner register (entered when it starts, so its other records
+    name partners by number), a vaccination camp with the para-vet, the groups' money for
+    the sapling guard, the guard paid 400 Tk a month from July 2016 (November and December
+    unpaid on the demo's last day), and the roadside plantation contract with the union
+    council (4 to 1 after 15 years; the prunings sold in its first year are the members')."""
+    code, by = "CHIRIRBANDAR-1", "manager.sustain"
+    base: dict[str, Any] = {"cluster": code, "recorded_by": by}
+    partners = [
+        (
+            "union-council",
+            "Alokdihi Union Parishad",
+            "Chairman, Alokdihi UP",
+            ["VGD and VGF cards", "old-age and widow allowances", "khas land"],
+        ),
+        ("bank", BANK, "Branch manager", ["crop and livestock loans"]),
+        (
+            "line-agency",
+            "Upazila agriculture office",
+            "Upazila agriculture officer",
+            ["training", "seed and saplings"],
+        ),
+        ("line-agency", "Upazila livestock office", "Upazila livestock officer", ["vaccines"]),
+        (
+            "service-provider",
+            "Md. Nazrul Islam, para-vet",
+            "Haripur bazar",
+            ["vaccination camps", "animal treatment"],
+        ),
+        ("ngo", "SUSTAIN", "Chirirbandar office", ["animators", "training"]),
+    ]
+    day = date(2016, 1, 20)
+    for n, (kind, name, contact, services) in enumerate(partners, start=1):
+        command = cmd.RegisterPartner(
+            **base,
+            date=day,
+            key=f"partner-{n}",
+            kind=cast(PartnerKind, kind),
+            name=name,
+            contact=contact,
+            services=services,
+        )
+        schedule.append((day, partial(run, f"partner{n}", command)))
+
+    def at(day: date, key: str, command: type[cmd.Command], **fields: Any) -> None:
+        schedule.append((day, partial(run, key, command(**base, date=day, key=key, **fields))))
+
+    at(
+        date(2016, 10, 14),
+        "vaccination-camp",
+        cmd.HoldTraining,
+        title="Livestock vaccination camp",
+        kind="vaccination-camp",
+        partner=PARA_VET,
+        members_female=31,
+        members_male=0,
+        others_female=22,
+        others_male=17,
+    )
+    at(
+        date(2016, 6, 24),
+        "guard-funds",
+        cmd.ReceivePlatformFunds,
+        source="the four groups, 600 Tk each",
+        taka=Decimal("2400.00"),
+        note="for the sapling guard",
+    )
+    at(
+        date(2016, 7, 1),
+        "guard",
+        cmd.MakeAgreement,
+        kind="payment",
+        title="Guard for the roadside saplings",
+        party="Sabita Murmu",
+        monthly=Decimal("400.00"),
+        starts_on=date(2016, 7, 1),
+    )
+    for month in (8, 9, 10, 11):
+        at(
+            date(2016, month, 5),
+            f"guard-paid-{month}",
+            cmd.PayUnderAgreement,
+            agreement=1,
+            taka=Decimal("400.00"),
+        )
+    at(
+        date(2016, 7, 8),
+        "plantation",
+        cmd.MakeAgreement,
+        kind="share",
+        title="Roadside plantation, Mohalbari to Damoir",
+        party="Alokdihi Union Parishad",
+        partner=UNION_COUNCIL,
+        starts_on=date(2016, 7, 8),
+        term_years=15,
+        shares=[
+            cmd.Share(party="cluster members", share=4),
+            cmd.Share(party="Alokdihi Union Parishad", share=1, partner=UNION_COUNCIL),
+        ],
+    )
+    at(
+        date(2016, 12, 16),
+        "plantation-prunings",
+        cmd.BookAgreementIncome,
+        agreement=2,
+        taka=Decimal("650.50"),
+        source="prunings sold at Chirirbandar bazar",
+    )
 
 
 def _poorest(g: DemoGroup) -> int:
@@ -941,6 +1151,7 @@ def _build_group(ledger: Ledger, g: DemoGroup, clock: _Clock) -> None:  # noqa: 
         cash = _vermicompost(ledger, g, rng, week, day, key, cash, clock)
         clock.now = _at(day)
         cash, repaid = _loans_week(ledger, g, day, cash, loans)
+        cash = _loan_products_week(ledger, g, day, cash)
         deposits: list[cmd.Deposit] = []
         for m in present:
             handfuls = 14 - rng.choice((0, 0, 0, 1, 2))

@@ -11,6 +11,8 @@
 | ``loans`` | :mod:`coopledger.loans.reports` | loans, arrears, days overdue, portfolios, PAR30 |
 | ``clusters`` | :mod:`coopledger.clusters.reports` | clusters, platforms, bank loans, programme |
 | ``plans`` | :mod:`coopledger.plans.reports` | annual plans and joint reviews |
+| ``partners`` | :mod:`coopledger.clusters.agreement_reports` | a platform's partner register |
+| ``agreements`` | :mod:`coopledger.clusters.agreement_reports` | agreements, what falls due |
 | ``cutoff`` | :mod:`coopledger.cutoff.reports` | the cut-off from paper books; dates before it |
 
 Plugins add their own areas with :func:`area`. Taka are :class:`~decimal.Decimal`, rice is
@@ -31,6 +33,7 @@ from coopledger.area import Area
 
 if TYPE_CHECKING:
     from coopledger.books import BookReports
+    from coopledger.clusters.agreement_reports import AgreementReports, PartnerReports
     from coopledger.clusters.reports import ClusterReports
     from coopledger.cutoff.reports import CutoffReports
     from coopledger.groups.reports import GroupReports
@@ -51,6 +54,8 @@ AREAS: dict[str, str | type[Area]] = {
     "loans": "coopledger.loans.reports:LoanReports",
     "clusters": "coopledger.clusters.reports:ClusterReports",
     "plans": "coopledger.plans.reports:PlanReports",
+    "partners": "coopledger.clusters.agreement_reports:PartnerReports",
+    "agreements": "coopledger.clusters.agreement_reports:AgreementReports",
     "cutoff": "coopledger.cutoff.reports:CutoffReports",
 }
 
@@ -70,6 +75,8 @@ class Reports:
     loans: LoanReports
     clusters: ClusterReports
     plans: PlanReports
+    partners: PartnerReports
+    agreements: AgreementReports
     cutoff: CutoffReports
 
     def __init__(

@@ -241,6 +241,26 @@ def passbook(
     return _plain(book.as_dict())  # type: ignore[no-any-return]
 
 
+@get(
+    "/groups/{code:str}/loans",
+    summary="A group's loans, loan products and fines (as_of=YYYY-MM-DD, member=N)",
+    sync_to_thread=True,
+)
+def group_loans(
+    request: Request[Any, Any, Any], code: FromPath[str], member: FromQuery[int | None] = None
+) -> dict[str, Any]:
+    _group(request, code)
+    reports = request.app.state.ledger.reports.loans
+    as_of, who = _as_of(request), member
+    return _plain(  # type: ignore[no-any-return]
+        {
+            "loans": [x.as_dict() for x in reports.loans(code, as_of=as_of, member=who)],
+            "products": [x.as_dict() for x in reports.products(code, as_of=as_of)],
+            "fines": [x.as_dict() for x in reports.fines(code, as_of=as_of, member=who)],
+        }
+    )
+
+
 @get("/groups/{code:str}/trial-balance", summary="Trial balance", sync_to_thread=True)
 def trial_balance(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     _group(request, code)
@@ -287,6 +307,19 @@ def events(
         )
         for e in found
     ]
+
+
+@get(
+    "/groups/{code:str}/approvals",
+    summary="Entries that needed a second signature (status=waiting|approved|rejected)",
+    sync_to_thread=True,
+)
+def approvals(
+    request: Request[Any, Any, Any], code: FromPath[str], status: FromQuery[str | None] = None
+) -> list[dict[str, Any]]:
+    _group(request, code)
+    found = request.app.state.ledger.reports.approvals.entries(code, status=status)
+    return [_plain(a.as_dict()) for a in found]
 
 
 def _command_name(body: dict[str, Any], allowed: set[str]) -> str:
@@ -481,6 +514,28 @@ def cluster_platform(request: Request[Any, Any, Any], code: FromPath[str]) -> di
 
 
 @get(
+    "/clusters/{code:str}/agreements",
+    summary="A platform's agreements: each month due, paid or not; income split (as_of=)",
+    sync_to_thread=True,
+)
+def cluster_agreements(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _cluster(request, code)
+    report = request.app.state.ledger.reports.agreements.agreements(code, as_of=_as_of(request))
+    return _plain(report)  # type: ignore[no-any-return]
+
+
+@get(
+    "/clusters/{code:str}/partners",
+    summary="A platform's partners and what refers to each (as_of=YYYY-MM-DD)",
+    sync_to_thread=True,
+)
+def cluster_partners(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _cluster(request, code)
+    report = request.app.state.ledger.reports.partners.register(code, as_of=_as_of(request))
+    return _plain(report)  # type: ignore[no-any-return]
+
+
+@get(
     "/programme",
     summary="Programme figures (by=district|upazila|union|cluster)",
     sync_to_thread=True,
@@ -557,15 +612,19 @@ def api_router() -> Router:
             revoke_tokens,
             list_groups,
             group_position,
+            group_loans,
             group_members,
             passbook,
             trial_balance,
             reconciliation,
             events,
+            approvals,
             record_meeting,
             record_entry,
             list_clusters,
             cluster_platform,
+            cluster_agreements,
+            cluster_partners,
             programme,
             record_cluster_entry,
             field_router(),

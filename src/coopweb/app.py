@@ -47,6 +47,7 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
 from coopweb import (
+    approvals_pages,
     core_plugin,
     cutoff_pages,
     entries,
@@ -393,9 +394,11 @@ def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
     events = (
         ledger.events(code, after=after, limit=size) if after else ledger.events(code, limit=size)
     )
+    signed = ledger.reports.approvals.signatures(code)  # position -> (maker, checker)
     rows = [
         {
             "position": e.position,
+            "signed": signed.get(e.position),
             "wording": e.describe(),
             "business_date": e.business_date,
             "recorded_at": e.timestamp,
@@ -741,6 +744,7 @@ class CorePages:
             *entries.ROUTES,
             *sheets.ROUTES,
             *field_pages.ROUTES,
+            *approvals_pages.ROUTES,
             *cutoff_pages.ROUTES,
         ]
 

@@ -243,7 +243,8 @@ class Coopweb:
         command; ``recorded_by`` is set to her; the ledger's refusals are raised as they
         are, and nothing is recorded."""
         if isinstance(command, GroupCommand):
-            self.require(user, "write", Resource("group", find_group(self.ledger, command.group)))
+            action = getattr(command, "action", "write")  # "approve": a second signature
+            self.require(user, action, Resource("group", find_group(self.ledger, command.group)))
         elif isinstance(command, ClusterCommand):
             cluster = find_cluster(self.ledger, command.cluster)
             self.require(user, "write", Resource("cluster", cluster))

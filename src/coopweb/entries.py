@@ -53,6 +53,13 @@ TITLES: dict[str, str] = {
     "repay_loan": mark("A loan repayment"),
     "reschedule_loan": mark("Reschedule a loan"),
     "write_off_loan": mark("Write off a loan"),
+    "set_approval_rules": mark("Which entries need a second signature"),
+    "approve_entry": mark("Approve an entry (second signature)"),
+    "reject_entry": mark("Reject an entry waiting for a second signature"),
+    "define_loan_product": mark("A loan product"),
+    "set_loan_fine_rule": mark("The group's fine for late instalments"),
+    "assess_loan_fines": mark("Charge fines on late instalments"),
+    "pay_loan_fine": mark("A fine paid"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
     # a cluster platform's
@@ -72,6 +79,12 @@ TITLES: dict[str, str] = {
     "arrange_bank_loan": mark("A bank loan guaranteed by the platform"),
     "collect_bank_instalment": mark("A bank loan instalment collected"),
     "pay_bank": mark("Money paid over to the bank"),
+    "register_partner": mark("Register a partner or service provider"),
+    "make_agreement": mark("Make an agreement"),
+    "pay_under_agreement": mark("Pay under an agreement"),
+    "book_agreement_income": mark("Income under an agreement"),
+    "receive_platform_funds": mark("Money received by the platform"),
+    "end_agreement": mark("End an agreement"),
 }
 
 

@@ -222,7 +222,6 @@ def test_a_loan_is_previewed_with_its_schedule_then_recorded(
         "method": "flat",
         "frequency": "monthly",
         "purpose": "goat",
-        "approved_by": "group meeting",
     }
     before = ledger.load("JOBA").version
     preview = post(client, "disburse_loan", {**data, "preview": "1"})

@@ -559,7 +559,6 @@ def test_the_dashboard_shows_the_loans_panel(client: TestClient[Any], ledger: Le
         instalments=4,
         rate="12",
         purpose="goat",
-        approved_by="meeting",
         date=D1,
     )
     sign_in(client, "rina")
@@ -581,7 +580,6 @@ def test_a_late_borrowers_passbook_shows_what_she_owes_and_what_is_overdue(
         instalments=4,
         rate="12",
         purpose="goat",
-        approved_by="meeting",
         date=D1,
     )
     ledger.pin_today(date(2016, 3, 1))  # two instalments fell due, none paid
@@ -610,7 +608,6 @@ def test_loan_repayments_are_collected_in_the_meeting_form(
         instalments=4,
         rate="12",
         purpose="goat",
-        approved_by="meeting",
         date=D1,
     )
     sign_in(client, "rina")

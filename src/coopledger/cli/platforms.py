@@ -141,7 +141,9 @@ def bank_loans(ctx: click.Context, code: str, as_of: Any, recorded: str | None, 
             _("group"),
             _("principal"),
             _("collected"),
+            _("paid over"),
             _("owes the bank"),
+            _("bank not yet paid"),
             _("arrears"),
             _("days late"),
             _("guarantors"),
@@ -154,14 +156,16 @@ def bank_loans(ctx: click.Context, code: str, as_of: Any, recorded: str | None, 
                 x.group,
                 s.tk(x.principal),
                 s.tk(x.collected),
+                s.tk(x.paid_over),
                 s.tk(x.outstanding),
+                s.tk(x.owed_to_bank),
                 s.tk(x.arrears),
                 s.n(x.days_overdue),
                 ", ".join(f"{g.group}/{g.member_no}" for g in x.guarantors),
             ]
             for x in report.loans
         ],
-        right=range(4, 9),
+        right=range(4, 11),
     )
     out.print(
         words(

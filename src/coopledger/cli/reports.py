@@ -440,6 +440,7 @@ def loans(
             _("outstanding"),
             _("arrears"),
             _("days late"),
+            _("fines owed"),
             _("status"),
         ],
         [
@@ -453,11 +454,12 @@ def loans(
                 s.tk(x.outstanding),
                 s.tk(x.arrears),
                 s.n(x.days_overdue),
+                s.tk(x.fines_owed),
                 x.status,
             ]
             for x in rows
         ],
-        right=range(3, 9),
+        right=range(3, 10),
     )
 
 
@@ -562,8 +564,13 @@ def _need_cluster(code: str | None) -> str:
     return str(need(code, "--cluster"))
 
 
+from coopledger.cli.loan_products import register as register_loan_products  # noqa: E402
 from coopledger.cli.platforms import register  # noqa: E402 - after the group it extends
 
 register(report)
+from coopledger.cli.agreements import register as register_agreements  # noqa: E402
+
+register_agreements(report)
+register_loan_products(report)
 
 __all__ = ["groups", "report"]

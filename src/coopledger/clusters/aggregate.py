@@ -36,10 +36,11 @@ class Cluster(Chained):
     of the latest version's commitments), ``register`` (entry positions), ``pending``
     (applications waiting), ``bank_loans`` (number -> lender, borrower, schedule,
     collections), ``balances`` (its cash and ``Liabilities:DueToBank:*``), ``plans`` (year
-    -> planned activities), ``reviewed`` (years).
+    -> planned activities), ``reviewed`` (years), ``partners`` (number -> kind, name) and
+    ``agreements`` (number -> terms, payments; see ``clusters/agreements.py``).
     """
 
-    state_version = 3
+    state_version = 4
     #: The stream's type as stored with its first event: a name, not a module path.
     TOPIC = "coopledger/Cluster"
 
@@ -64,6 +65,8 @@ class Cluster(Chained):
         balances: dict[str, Timeline]
         plans: dict[str, list[dict[str, Any]]]
         reviewed: list[int]
+        partners: dict[str, dict[str, Any]]
+        agreements: dict[str, dict[str, Any]]
 
     def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:
         """Trigger one event dated ``on``; returns its position."""

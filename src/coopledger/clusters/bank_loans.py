@@ -7,19 +7,27 @@ Events: ``BankLoanArranged`` (the schedule fixed and stored), ``BankInstalmentCo
 (split into charge and principal by the same allocation order as a group loan; the platform
 holds it for the bank), ``BankPaymentMade``. Commands: ``arrange_bank_loan``,
 ``collect_bank_instalment``, ``pay_bank``. Tables: ``cluster_bank_loans``,
-``cluster_bank_collections``, ``cluster_bank_payments``.
+``cluster_bank_collections``, ``cluster_bank_payments``, ``cluster_bank_payovers`` (each
+payment's part per member loan).
 
 The loan itself is between the bank and the borrower and is not in the platform's books;
 what the platform collects is: its cash goes up and so does what it owes the bank
 (``Liabilities:DueToBank:<bank>``), and a payment to the bank takes both down. Both are
 guarded like a group's cash box: the platform cannot pass on more than it holds for that
-bank, on the day or any later day. Guarantors must sit on the platform when the loan is
-arranged (a representative who left her group lost her seat with it); the borrower must be
-a member of one of the cluster's groups on the day, read from her group's own records.
+bank, on the day or any later day, and a payment is recorded against the member loans its
+money was collected on, never more than is held from each (so the report shows what each
+loan has paid over and what is still owed to the bank). Guarantors must sit on the platform
+when the loan is arranged (a representative who left her group lost her seat with it); the
+borrower must be a member of one of the cluster's groups on the day, read from her group's
+own records.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -27,15 +35,26 @@ from pydantic import Field
 
 from coopledger import accounts as acc
 from coopledger.clusters.aggregate import Cluster
+from coopledger.clusters.partners import partner
 from coopledger.errors import InvalidInput, RuleBroken
 from coopledger.i18n import Message, _, taka
-from coopledger.kernel.commands import ClusterCommand, Code, MemberNo, Number, Rate, Row, Taka, Text
+from coopledger.kernel.commands import (
+    ClusterCommand,
+    Code,
+    MemberNo,
+    Number,
+    OptionalText,
+    Rate,
+    Row,
+    Taka,
+    Text,
+)
 from coopledger.kernel.events import LedgerEvent, NoMoney
 from coopledger.kernel.integrity import canonical
 from coopledger.kernel.postings import Posting, money
 from coopledger.kernel.projection import Rows, table
 from coopledger.kernel.unit import Unit
-from coopledger.loans.schedule import allocate, most_payable, schedule
+from coopledger.loans.schedule import Frequency, allocate, most_payable, schedule
 from coopledger.money import paisa
 
 table(
@@ -45,7 +64,8 @@ table(
       member_no INTEGER NOT NULL, borrower TEXT NOT NULL, principal BIGINT NOT NULL,
       rate TEXT NOT NULL, method TEXT NOT NULL, frequency TEXT NOT NULL,
       instalments INTEGER NOT NULL, grace INTEGER NOT NULL, arranged_on TEXT NOT NULL,
-      guarantors TEXT NOT NULL, introducer TEXT NOT NULL, schedule TEXT NOT NULL""",
+      guarantors TEXT NOT NULL, introducer TEXT NOT NULL, schedule TEXT NOT NULL,
+      partner_no INTEGER""",
     ["cluster_id", "bank_loan_no"],
     "(group_code)",
 )
@@ -55,6 +75,13 @@ table(
       bank_loan_no INTEGER NOT NULL, lender TEXT NOT NULL, collected_on TEXT NOT NULL,
       taka BIGINT NOT NULL, charge BIGINT NOT NULL, principal BIGINT NOT NULL""",
     ["cluster_id", "position"],
+)
+table(
+    "cluster_bank_payovers",
+    """cluster_id TEXT NOT NULL, position INTEGER NOT NULL, bank_loan_no INTEGER NOT NULL,
+      paid_on TEXT NOT NULL, taka BIGINT NOT NULL, charge BIGINT NOT NULL,
+      principal BIGINT NOT NULL""",
+    ["cluster_id", "position", "bank_loan_no"],
 )
 table(
     "cluster_bank_payments",
@@ -69,8 +96,13 @@ table(
 class BankLoanArranged(NoMoney, LedgerEvent):
     """A bank lent to a member of one of the cluster's groups, the platform's
     representatives standing as guarantors (``{"group", "member_no"}``) and an introducer
-    (the union chairman ...); the schedule is fixed here."""
+    (the union chairman ...); the schedule is fixed here.
 
+    Version 2 added ``partner_no``: the lender's number in the platform's partner register;
+    version 1 events are read without one.
+    """
+
+    class_version = 2
     bank_loan_no: int
     lender: str
     group: str
@@ -85,6 +117,11 @@ class BankLoanArranged(NoMoney, LedgerEvent):
     guarantors: list[dict[str, Any]]
     introducer: str
     schedule: list[dict[str, Any]]
+    partner_no: int | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["partner_no"] = None
 
     def apply(self, cluster: Cluster) -> None:
         cluster.bank_loans[str(self.bank_loan_no)] = {
@@ -117,6 +154,7 @@ class BankLoanArranged(NoMoney, LedgerEvent):
             guarantors=canonical(list(self.guarantors)),
             introducer=self.introducer,
             schedule=canonical(list(self.schedule)),
+            partner_no=self.partner_no,
         )
 
     def describe(self) -> Message:
@@ -147,13 +185,14 @@ class ArrangeBankLoan(ClusterCommand):
     """A bank loan to a member, the platform's representatives standing as guarantors."""
 
     command: Literal["arrange_bank_loan"] = "arrange_bank_loan"
-    lender: Text
+    lender: OptionalText = ""
+    partner: Annotated[Number | None, Field(description="the lender, in the register")] = None
     group: Code
     member: MemberNo
     principal: Taka
     rate: Rate
     method: Literal["declining", "flat"] = "flat"
-    frequency: Literal["weekly", "fortnightly", "monthly"] = "monthly"
+    frequency: Frequency = "monthly"
     instalments: Annotated[int, Field(ge=1, le=104, strict=True)]
     grace: Annotated[int, Field(ge=0, le=12, strict=True)] = 0
     guarantors: Annotated[list[Guarantor], Field(min_length=1)]
@@ -165,13 +204,19 @@ class ArrangeBankLoan(ClusterCommand):
         code = cluster.member_group("group", self.group)
         borrower = unit.group(code, write=False).member("member", self.member, on)
         guarantors = _guarantors(cluster, self.guarantors)
+        lender = self.lender
+        if self.partner is not None:
+            name = partner(cluster, "partner", self.partner, ("bank", "ngo"))
+            lender = lender or name
+        if not lender:
+            raise InvalidInput("lender", "", _("name the lender, or its partner number"))
         number = len(cluster.bank_loans) + 1
         cluster.record(
             BankLoanArranged,
             on,
             unit.stamp,
             bank_loan_no=number,
-            lender=self.lender,
+            lender=lender,
             group=code,
             member_no=self.member,
             borrower=borrower["name"],
@@ -192,6 +237,7 @@ class ArrangeBankLoan(ClusterCommand):
                 on,
                 self.grace,
             ),
+            partner_no=self.partner,
         )
         return number
 
@@ -302,46 +348,187 @@ class CollectBankInstalment(ClusterCommand):
 
 # ---------------------------------------------------------------------- paying the bank
 class BankPaymentMade(LedgerEvent):
-    """The platform passed money it held for a bank on to the bank."""
+    """The platform passed money it held for a bank on to the bank, against the member
+    loans it was collected on (``loans``: ``{"bank_loan_no", "taka", "charge",
+    "principal"}``, split by the bank's allocation order; empty in events recorded before
+    pay-overs were kept per loan)."""
 
+    class_version = 2
     lender: str
     taka: Decimal
+    loans: list[dict[str, Any]]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["loans"] = []
 
     def postings(self) -> list[Posting]:
         return [money(acc.due_to_bank(self.lender), self.taka), money(acc.CASH, -self.taka)]
 
     def apply(self, cluster: Cluster) -> None:
         cluster.post(self.postings(), self.business_date)
+        for part in self.loans:
+            loan = cluster.bank_loans[str(part["bank_loan_no"])]
+            loan.setdefault("paid_over", []).append(
+                {
+                    "business_date": self.business_date,
+                    "taka": part["taka"],
+                    "charge": part["charge"],
+                    "principal": part["principal"],
+                }
+            )
 
     def project(self, rows: Rows) -> None:
+        cid, day = self.originator_id.hex, self.business_date.isoformat()
         rows.insert(
             "cluster_bank_payments",
-            cluster_id=self.originator_id.hex,
+            cluster_id=cid,
             position=self.position,
             lender=self.lender,
             account=acc.due_to_bank(self.lender),
-            paid_on=self.business_date.isoformat(),
+            paid_on=day,
             taka=paisa(self.taka),
         )
+        for part in self.loans:
+            rows.insert(
+                "cluster_bank_payovers",
+                cluster_id=cid,
+                position=self.position,
+                bank_loan_no=part["bank_loan_no"],
+                paid_on=day,
+                taka=paisa(Decimal(part["taka"])),
+                charge=paisa(Decimal(part["charge"])),
+                principal=paisa(Decimal(part["principal"])),
+            )
 
     def describe(self) -> Message:
-        return _("Paid {amount} over to {lender}", amount=taka(self.taka), lender=self.lender)
+        if not self.loans:
+            return _("Paid {amount} over to {lender}", amount=taka(self.taka), lender=self.lender)
+        return _(
+            "Paid {amount} over to {lender} on bank loans {loans}",
+            amount=taka(self.taka),
+            lender=self.lender,
+            loans=", ".join(str(p["bank_loan_no"]) for p in self.loans),
+        )
+
+
+class PaidOver(Row):
+    """The part of a payment to the bank that was collected on one bank loan."""
+
+    bank_loan: Number
+    taka: Taka
+
+
+def held_from(loan: dict[str, Any], on: date) -> Decimal:
+    """What the platform holds for the bank from one loan (collected, not paid over) on
+    ``on`` and every later day: the lowest of those balances."""
+    moves: dict[date, Decimal] = defaultdict(Decimal)
+    for r in loan["repayments"]:
+        moves[r["business_date"]] += Decimal(r["principal"]) + Decimal(r["charge"])
+    for r in loan.get("paid_over", []):
+        moves[r["business_date"]] -= Decimal(r["taka"])
+    running = sum((v for d, v in moves.items() if d <= on), Decimal("0.00"))
+    lowest = running
+    for d in sorted(d for d in moves if d > on):
+        running += moves[d]
+        lowest = min(lowest, running)
+    return lowest
 
 
 class PayBank(ClusterCommand):
-    """The platform passes what it collected on to the bank."""
+    """The platform passes what it collected on to the bank, against the loans it was
+    collected on (given in ``loans``, or the oldest loans' first)."""
 
     command: Literal["pay_bank"] = "pay_bank"
     lender: Text
     taka: Taka
+    loans: list[PaidOver] | None = None
+
+    def fingerprint(self) -> str:
+        """As before pay-overs were kept per loan when no loans are named."""
+        if self.loans is not None:
+            return super().fingerprint()
+        content = self.model_dump(mode="json", exclude={"key", "recorded_by", "loans"})
+        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
     def handle(self, unit: Unit) -> Any:
         cluster = unit.cluster(self.cluster)
         on = cluster.check_date(self.date, unit.stamp.today)
         legs = [money(acc.due_to_bank(self.lender), self.taka), money(acc.CASH, -self.taka)]
         cluster.check_balances(legs, on, "taka", self.taka, bank=self.lender)
-        cluster.record(BankPaymentMade, on, unit.stamp, lender=self.lender, taka=self.taka)
+        given = self.loans if self.loans is not None else self._oldest_first(cluster, on)
+        parts = _split(cluster, self.lender, given, self.taka, on)
+        cluster.record(
+            BankPaymentMade, on, unit.stamp, lender=self.lender, taka=self.taka, loans=parts
+        )
         return cluster.version
+
+    def _oldest_first(self, cluster: Cluster, on: date) -> list[PaidOver]:
+        """The payment spread over the lender's loans, oldest first, as far as each holds."""
+        left, out = self.taka, []
+        for number, loan in sorted(cluster.bank_loans.items(), key=lambda kv: int(kv[0])):
+            if left <= 0:
+                break
+            if acc.due_to_bank(loan["lender"]) != acc.due_to_bank(self.lender):
+                continue
+            part = min(left, held_from(loan, on))
+            if part > 0:
+                out.append(PaidOver(bank_loan=int(number), taka=part))
+                left -= part
+        if left > 0:  # held, but not against any loan (paid over before loans were kept)
+            raise RuleBroken(
+                "loans",
+                left,
+                _(
+                    "{amount} of it was not collected on any of this bank's loans",
+                    amount=taka(left),
+                ),
+            )
+        return out
+
+
+def _split(
+    cluster: Cluster, lender: str, given: list[PaidOver], total: Decimal, on: date
+) -> list[dict[str, Any]]:
+    """Each loan's part checked (this bank's, held on the day and after) and split into
+    charge and principal by the bank's allocation order."""
+    if sum((p.taka for p in given), Decimal("0.00")) != total:
+        raise InvalidInput(
+            "loans",
+            sum((p.taka for p in given), Decimal("0.00")),
+            _("the loans' parts must add up to the payment, {amount}", amount=taka(total)),
+        )
+    out, seen = [], set()
+    for i, p in enumerate(given):
+        loan = cluster.bank_loans.get(str(p.bank_loan))
+        if loan is None or acc.due_to_bank(loan["lender"]) != acc.due_to_bank(lender):
+            raise InvalidInput(
+                f"loans[{i}].bank_loan", p.bank_loan, _("is not a loan of {lender}", lender=lender)
+            )
+        if p.bank_loan in seen:
+            raise InvalidInput(f"loans[{i}].bank_loan", p.bank_loan, _("is listed twice"))
+        seen.add(p.bank_loan)
+        held = held_from(loan, on)
+        if p.taka > held:
+            raise RuleBroken(
+                f"loans[{i}].taka",
+                p.taka,
+                _(
+                    "the platform holds only {amount} collected on bank loan {loan} from {day} on",
+                    amount=taka(held),
+                    loan=p.bank_loan,
+                    day=on,
+                ),
+            )
+        earlier = loan.get("paid_over", [])
+        charge, principal = allocate(
+            loan["schedule"], Decimal(loan["principal"]), earlier, p.taka, on
+        )
+        out.append(
+            {"bank_loan_no": p.bank_loan, "taka": p.taka, "charge": charge, "principal": principal}
+        )
+    return out
 
 
 __all__ = [
@@ -351,5 +538,7 @@ __all__ = [
     "BankPaymentMade",
     "CollectBankInstalment",
     "Guarantor",
+    "PaidOver",
     "PayBank",
+    "held_from",
 ]

@@ -184,6 +184,10 @@ class Group(Chained):
             return _(
                 "{name} owes only {amount} on loans from {day} on", name=name, amount=shown, day=on
             )
+        if account.startswith(acc.FINES):
+            return _(
+                "{name} owes only {amount} in fines from {day} on", name=name, amount=shown, day=on
+            )
         return _(
             "{name} has only {amount} of rice savings from {day} on",
             name=name,

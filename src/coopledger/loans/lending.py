@@ -11,6 +11,8 @@ report as of a past day reads the schedule in force that day), ``loan_repayments
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -29,7 +31,8 @@ from coopledger.kernel.lines import Delta, Draft, Line, register_words
 from coopledger.kernel.postings import Posting, money
 from coopledger.kernel.projection import Rows, table
 from coopledger.kernel.unit import Unit
-from coopledger.loans.schedule import allocate, most_payable, schedule
+from coopledger.loans.products import product_terms
+from coopledger.loans.schedule import Frequency, Method, allocate, most_payable, schedule
 from coopledger.money import paisa
 
 table(
@@ -55,11 +58,19 @@ table(
     ["group_id", "position", "part"],
 )
 
-Method = Literal["declining", "flat"]
-Frequency = Literal["weekly", "fortnightly", "monthly"]
 #: How the methods and frequencies read in a sentence.
 METHODS = {"declining": _("service charge on the declining balance"), "flat": _("flat charge")}
-FREQUENCIES = {"weekly": _("weekly"), "fortnightly": _("fortnightly"), "monthly": _("monthly")}
+FREQUENCIES = {
+    "weekly": _("weekly"),
+    "fortnightly": _("fortnightly"),
+    "3-weekly": _("every 3 weeks"),
+    "4-weekly": _("every 4 weeks"),
+    "5-weekly": _("every 5 weeks"),
+    "6-weekly": _("every 6 weeks"),
+    "7-weekly": _("every 7 weeks"),
+    "8-weekly": _("every 8 weeks"),
+    "monthly": _("monthly"),
+}
 Instalments = Annotated[int, Field(ge=1, le=104, strict=True)]
 Grace = Annotated[int, Field(ge=0, le=12, strict=True)]
 
@@ -75,6 +86,12 @@ def loan_of(group: Group, field: str, loan_no: int) -> dict[str, Any]:
     if found is None:
         raise InvalidInput(field, loan_no, _("group {code} has no such loan", code=group.code))
     return found
+
+
+def noted(message: Message, note: str) -> Message:
+    """An event's sentence with who approved it, as written by hand before second
+    signatures (``approval_note``; empty since)."""
+    return _("{what} (approved by {who})", what=message, who=note) if note else message
 
 
 def _schedule_json(rows: list[dict[str, Any]]) -> str:
@@ -136,8 +153,16 @@ class SetLoanRules(GroupCommand):
 
 # ---------------------------------------------------------------------- disbursing
 class LoanDisbursed(LedgerEvent):
-    """A loan from the group fund, with its schedule fixed at disbursement."""
+    """A loan from the group fund, with its schedule fixed at disbursement (and the loan
+    product it was made under, with that product's fine rule, if any).
 
+    Version 2: ``approved_by`` (free text) became ``approval_note``, kept for events of
+    before second signatures and empty since (the checker is the ``EntryApproved`` that
+    recorded it: see ``coopledger.approvals``); ``product`` and ``fine`` were added (empty
+    and none for loans of before loan products).
+    """
+
+    class_version = 2
     loan_no: int
     member_no: int
     principal: Decimal
@@ -147,8 +172,16 @@ class LoanDisbursed(LedgerEvent):
     instalments: int
     grace: int
     purpose: str
-    approved_by: str
+    approval_note: str
     schedule: list[dict[str, Any]]
+    product: str
+    fine: dict[str, Any] | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["approval_note"] = state.pop("approved_by", "")
+        state["product"] = ""
+        state["fine"] = None
 
     def postings(self) -> list[Posting]:
         return [money(acc.loan(self.member_no), self.principal), money(acc.CASH, -self.principal)]
@@ -165,6 +198,8 @@ class LoanDisbursed(LedgerEvent):
             "repayments": [],
             "written_off": Decimal("0.00"),
         }
+        if self.product or self.fine is not None:  # older snapshots' loans have neither
+            group.loans[str(self.loan_no)].update(product=self.product, fine=self.fine)
 
     def project(self, rows: Rows) -> None:
         gid, day = self.originator_id.hex, self.business_date.isoformat()
@@ -182,7 +217,7 @@ class LoanDisbursed(LedgerEvent):
             grace=self.grace,
             disbursed_on=day,
             purpose=self.purpose,
-            approved_by=self.approved_by,
+            approved_by=self.approval_note,
             written_off=0,
             written_off_on=None,
         )
@@ -197,14 +232,25 @@ class LoanDisbursed(LedgerEvent):
         rows.passbook_row(
             self, "", self.member_no, Delta(lent=paisa(self.principal)), "loan", target=self.loan_no
         )
+        if self.product or self.fine is not None:
+            rows.insert(
+                "loan_terms",
+                group_id=gid,
+                loan_no=self.loan_no,
+                product=self.product,
+                fine=canonical(self.fine),
+            )
 
     def describe(self) -> Message:
-        return _(
-            "Loan {loan} of {amount} to member {no} for {purpose}",
-            loan=self.loan_no,
-            amount=taka(self.principal),
-            no=self.member_no,
-            purpose=self.purpose,
+        return noted(
+            _(
+                "Loan {loan} of {amount} to member {no} for {purpose}",
+                loan=self.loan_no,
+                amount=taka(self.principal),
+                no=self.member_no,
+                purpose=self.purpose,
+            ),
+            self.approval_note,
         )
 
     def result(self) -> Any:
@@ -212,7 +258,8 @@ class LoanDisbursed(LedgerEvent):
 
 
 class DisburseLoan(GroupCommand):
-    """Lend from the group fund (rate, method, frequency default to the group's rules)."""
+    """Lend from the group fund (under a loan product, whose limits hold and whose terms
+    are the loan's; else rate, method, frequency default to the group's rules)."""
 
     command: Literal["disburse_loan"] = "disburse_loan"
     member: MemberNo
@@ -223,12 +270,33 @@ class DisburseLoan(GroupCommand):
     method: Method | None = None
     frequency: Frequency | None = None
     purpose: Text
-    approved_by: Text
+    product: Text | None = None
+
+    def fingerprint(self) -> str:
+        """As before products existed when none is named (a key sent again by an older
+        client is still the same command)."""
+        if self.product is not None:
+            return super().fingerprint()
+        content = self.model_dump(mode="json", exclude={"key", "recorded_by", "product"})
+        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
     def handle(self, unit: Unit) -> Any:
         group = unit.group(self.group)
         on = group.check_date(self.date, unit.stamp.today)
         group.member("member", self.member, on)
+        terms: dict[str, Any] = {"fine": None}
+        if self.product is not None:
+            terms = product_terms(
+                group,
+                on,
+                self.product,
+                self.principal,
+                self.instalments,
+                self.rate,
+                self.method,
+                self.frequency,
+            )
         rules = group.loan_rules or {}
         if rules.get("max_principal") is not None and self.principal > rules["max_principal"]:
             raise RuleBroken(
@@ -243,9 +311,9 @@ class DisburseLoan(GroupCommand):
             raise RuleBroken(
                 "member", self.member, _("already has a loan and the group lends one at a time")
             )
-        rate = Decimal(rules.get("rate", 0)) if self.rate is None else self.rate
-        method = self.method or rules.get("method", "declining")
-        frequency = self.frequency or rules.get("frequency", "monthly")
+        rate = Decimal(terms.get("rate", rules.get("rate", 0))) if self.rate is None else self.rate
+        method = self.method or terms.get("method") or rules.get("method", "declining")
+        frequency = self.frequency or terms.get("frequency") or rules.get("frequency", "monthly")
         rows = schedule(self.principal, rate, method, frequency, self.instalments, on, self.grace)
         loan_no = len(group.loans) + 1
         legs = [money(acc.loan(self.member), self.principal), money(acc.CASH, -self.principal)]
@@ -263,8 +331,10 @@ class DisburseLoan(GroupCommand):
             instalments=self.instalments,
             grace=self.grace,
             purpose=self.purpose,
-            approved_by=self.approved_by,
+            approval_note="",
             schedule=rows,
+            product=self.product or "",
+            fine=terms["fine"],
         )
         return loan_no
 
@@ -426,13 +496,20 @@ class RepayLoan(GroupCommand):
 # ---------------------------------------------------------------------- rescheduling
 class LoanRescheduled(NoMoney, LedgerEvent):
     """The rest of a loan got a new schedule from this day (its principal parts sum to what
-    is owed); the schedule before stays in force for every day before."""
+    is owed); the schedule before stays in force for every day before. Version 2:
+    ``approved_by`` became ``approval_note`` (as ``LoanDisbursed``)."""
+
+    class_version = 2
 
     loan_no: int
     member_no: int
     reason: str
-    approved_by: str
+    approval_note: str
     schedule: list[dict[str, Any]]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["approval_note"] = state.pop("approved_by", "")
 
     def apply(self, group: Group) -> None:
         group.loans[str(self.loan_no)]["schedule"] = list(self.schedule)
@@ -448,7 +525,10 @@ class LoanRescheduled(NoMoney, LedgerEvent):
         )
 
     def describe(self) -> Message:
-        return _("Loan {loan} rescheduled: {reason}", loan=self.loan_no, reason=self.reason)
+        return noted(
+            _("Loan {loan} rescheduled: {reason}", loan=self.loan_no, reason=self.reason),
+            self.approval_note,
+        )
 
 
 class RescheduleLoan(GroupCommand):
@@ -461,7 +541,6 @@ class RescheduleLoan(GroupCommand):
     rate: Rate | None = None
     frequency: Frequency | None = None
     reason: Text
-    approved_by: Text
 
     def handle(self, unit: Unit) -> Any:
         group = unit.group(self.group)
@@ -489,7 +568,7 @@ class RescheduleLoan(GroupCommand):
             loan_no=self.loan,
             member_no=loan["member_no"],
             reason=self.reason,
-            approved_by=self.approved_by,
+            approval_note="",
             schedule=[settled, *rows],
         )
         return None
@@ -497,13 +576,20 @@ class RescheduleLoan(GroupCommand):
 
 # ---------------------------------------------------------------------- writing off
 class LoanWrittenOff(LedgerEvent):
-    """What was left of a loan was written off."""
+    """What was left of a loan was written off. Version 2: ``approved_by`` became
+    ``approval_note`` (as ``LoanDisbursed``)."""
+
+    class_version = 2
 
     loan_no: int
     member_no: int
     principal: Decimal
     reason: str
-    approved_by: str
+    approval_note: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["approval_note"] = state.pop("approved_by", "")
 
     def postings(self) -> list[Posting]:
         return [
@@ -536,11 +622,14 @@ class LoanWrittenOff(LedgerEvent):
         )
 
     def describe(self) -> Message:
-        return _(
-            "Loan {loan} written off ({amount}): {reason}",
-            loan=self.loan_no,
-            amount=taka(self.principal),
-            reason=self.reason,
+        return noted(
+            _(
+                "Loan {loan} written off ({amount}): {reason}",
+                loan=self.loan_no,
+                amount=taka(self.principal),
+                reason=self.reason,
+            ),
+            self.approval_note,
         )
 
 
@@ -550,7 +639,6 @@ class WriteOffLoan(GroupCommand):
     command: Literal["write_off_loan"] = "write_off_loan"
     loan: Number
     reason: Text
-    approved_by: Text
 
     def handle(self, unit: Unit) -> Any:
         group = unit.group(self.group)
@@ -567,7 +655,7 @@ class WriteOffLoan(GroupCommand):
             member_no=loan["member_no"],
             principal=left,
             reason=self.reason,
-            approved_by=self.approved_by,
+            approval_note="",
         )
         return None
 

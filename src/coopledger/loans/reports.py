@@ -44,6 +44,52 @@ class LoanStatus:
     status: str  # "on time", "late", "closed", "written off"
     schedule: list[dict[str, Any]]
     repayments: list[dict[str, Any]]
+    #: the loan product it was made under ("" for none), and its fines by the date
+    product: str = ""
+    fines_charged: Decimal = ZERO
+    fines_paid: Decimal = ZERO
+
+    @property
+    def fines_owed(self) -> Decimal:
+        return self.fines_charged - self.fines_paid
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["fines_owed"] = self.fines_owed
+        return out
+
+
+@dataclass(frozen=True)
+class LoanProduct:
+    """A loan product of a group, as defined on a date (``fine``: ``{"kind", "amount",
+    "grace_days"}`` or None)."""
+
+    name: str
+    defined_on: str
+    min_principal: Decimal
+    max_principal: Decimal
+    rate: Decimal
+    method: str
+    frequency: str
+    min_instalments: int
+    max_instalments: int
+    fine: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Fine:
+    """A fine charged on a late instalment (``kind`` "fine"), or fines paid ("paid")."""
+
+    loan_no: int
+    member_no: int
+    kind: str
+    on: str
+    instalment: int
+    due: str
+    taka: Decimal
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,6 +150,19 @@ class LoanReports(Area):
             sql += " AND member_no = ?"
             params.append(member)
         out = []
+        products = {
+            r["loan_no"]: r["product"]
+            for r in self.query(
+                "SELECT loan_no, product FROM {loan_terms} WHERE group_id = ?", (gid,)
+            )
+        }
+        fines: dict[int, dict[str, Decimal]] = {}
+        for r in self.query(
+            "SELECT loan_no, kind, SUM(taka) AS total FROM {loan_fines} WHERE group_id = ? AND "
+            "on_day <= ? GROUP BY loan_no, kind",
+            (gid, day),
+        ):
+            fines.setdefault(r["loan_no"], {})[r["kind"]] = taka(int(r["total"]))
         for loan in self.query(sql + " ORDER BY loan_no", params):
             repayments = [
                 {
@@ -128,6 +187,7 @@ class LoanReports(Area):
                 taka(loan["written_off"]) if (loan["written_off_on"] or "9999") <= day else ZERO
             )
             principal = taka(loan["principal"])
+            fined = fines.get(loan["loan_no"], {})
             now = state(plan, principal, repayments, on, written)
             late = days_overdue(plan, repayments, on) if now.outstanding > 0 else 0
             out.append(
@@ -151,9 +211,62 @@ class LoanReports(Area):
                     status=status(now.outstanding, written, late),
                     schedule=plan,
                     repayments=repayments,
+                    product=products.get(loan["loan_no"], ""),
+                    fines_charged=fined.get("fine", ZERO),
+                    fines_paid=fined.get("paid", ZERO),
                 )
             )
         return out
+
+    def products(self, code: str, *, as_of: date | None = None) -> list[LoanProduct]:
+        """A group's loan products as defined on ``as_of`` (the latest definition of each
+        name by then), by name."""
+        gid, day = self.gid(code), day_of(as_of)
+        latest: dict[str, dict[str, Any]] = {}
+        for r in self.query(
+            "SELECT * FROM {loan_products} WHERE group_id = ? AND defined_on <= ? "
+            "ORDER BY defined_on, position",
+            (gid, day),
+        ):
+            latest[r["name"]] = r
+        return [
+            LoanProduct(
+                name=r["name"],
+                defined_on=r["defined_on"],
+                min_principal=taka(r["min_principal"]),
+                max_principal=taka(r["max_principal"]),
+                rate=Decimal(r["rate"]),
+                method=r["method"],
+                frequency=r["frequency"],
+                min_instalments=r["min_instalments"],
+                max_instalments=r["max_instalments"],
+                fine=_fine(r["fine"]),
+            )
+            for _name, r in sorted(latest.items())
+        ]
+
+    def fines(
+        self, code: str, *, as_of: date | None = None, member: int | None = None
+    ) -> list[Fine]:
+        """Fines charged and paid in a group (or for one member) by ``as_of``, in order."""
+        gid, day = self.gid(code), day_of(as_of)
+        sql = "SELECT * FROM {loan_fines} WHERE group_id = ? AND on_day <= ?"
+        params: list[Any] = [gid, day]
+        if member is not None:
+            sql += " AND member_no = ?"
+            params.append(member)
+        return [
+            Fine(
+                loan_no=r["loan_no"],
+                member_no=r["member_no"],
+                kind=r["kind"],
+                on=r["on_day"],
+                instalment=r["instalment"],
+                due=r["due"],
+                taka=taka(r["taka"]),
+            )
+            for r in self.query(sql + " ORDER BY position, part", params)
+        ]
 
     def portfolio(
         self, codes: list[str], *, as_of: date | None = None, since: date | None = None
@@ -180,3 +293,10 @@ class LoanReports(Area):
             ),
             written_off=sum((x.written_off for x in loans), ZERO),
         )
+
+
+def _fine(text: str) -> dict[str, Any] | None:
+    rule: dict[str, Any] | None = json.loads(text)
+    if rule is not None:
+        rule["amount"] = Decimal(rule["amount"])
+    return rule

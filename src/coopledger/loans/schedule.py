@@ -3,18 +3,18 @@
 Schedules are computed once, at disbursement, and stored in the ``LoanDisbursed`` event, so
 that a later change of this code never alters an issued schedule.
 
-Rounding rule. *Declining balance*: the instalment is the annuity
-``P * i / (1 - (1 + i) ** -n)`` (``i`` the rate per period: annual rate / 12 monthly or / 52
-weekly) rounded half up to the paisa; each period's service charge is the outstanding
-principal times ``i`` rounded half up to the paisa; the principal part is the instalment less
-the charge; the last instalment takes whatever principal is left, so the principal parts sum
-exactly to the loan. *Flat*: the whole charge is ``P * annual rate * years`` rounded half up.
-When principal plus charge divides evenly into the instalments (to the paisa), every
-instalment is that amount: the principal is spread evenly in paisa (the odd paisa in the
-first instalments) and each charge is the rest (10,000 Tk at 10 % over six months: six
-instalments of 1,750.00). Otherwise principal and charge are split evenly, rounded down to
-the paisa, the last instalment taking the remainders. A grace period of ``g`` periods moves
-the first due date ``g`` periods later (no charge accrues in it).
+Rounding rule. *Declining balance*: the instalment is the annuity ``P * i / (1 - (1 + i) **
+-n)`` (``i`` the rate per period: annual rate / 12 monthly, / 52 weekly, / 26 fortnightly, x
+N / 52 every N weeks) rounded half up to the paisa; each period's service charge is the
+outstanding principal times ``i`` rounded half up to the paisa; the principal part is the
+instalment less the charge; the last instalment takes whatever principal is left, so the
+principal parts sum exactly to the loan. *Flat*: the whole charge is ``P * annual rate *
+years`` rounded half up. When principal plus charge divides evenly into the instalments (to
+the paisa), every instalment is that amount: the principal is spread evenly in paisa (the
+odd paisa in the first instalments) and each charge is the rest (10,000 Tk at 10 % over six
+months: six instalments of 1,750.00). Otherwise principal and charge are split evenly,
+rounded down to the paisa, the last instalment taking the remainders. A grace period of
+``g`` periods moves the first due date ``g`` periods later (no charge accrues in it).
 
 Allocation order of a repayment: first the service charge that has fallen due, then the
 principal that has fallen due (oldest instalment first), then principal not yet due (an
@@ -28,19 +28,61 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Literal
 
 PAISA = Decimal("0.01")
 PERIODS = {"weekly": 52, "fortnightly": 26, "monthly": 12}
+#: Every N weeks, N from 3 to 8 (``"4-weekly"``: every four weeks); weekly and fortnightly
+#: are N = 1 and 2.
+EVERY_WEEKS = tuple(f"{n}-weekly" for n in range(3, 9))
+FREQUENCIES = ("weekly", "fortnightly", *EVERY_WEEKS, "monthly")
+#: What a command may name (the same list as :data:`FREQUENCIES`).
+Frequency = Literal[
+    "weekly",
+    "fortnightly",
+    "3-weekly",
+    "4-weekly",
+    "5-weekly",
+    "6-weekly",
+    "7-weekly",
+    "8-weekly",
+    "monthly",
+]
+Method = Literal["declining", "flat"]
+
+
+def weeks_of(frequency: str) -> int | None:
+    """How many weeks apart instalments fall (None for monthly)."""
+    if frequency == "weekly":
+        return 1
+    if frequency == "fortnightly":
+        return 2
+    if frequency.endswith("-weekly") and frequency[: -len("-weekly")].isdigit():
+        return int(frequency[: -len("-weekly")])
+    return None
+
+
+def period_rate(rate: Decimal, frequency: str) -> Decimal:
+    """The rate per period of a yearly ``rate`` in percent: / 12 monthly, / 52 weekly,
+    / 26 fortnightly, x N / 52 every N weeks."""
+    if frequency in PERIODS:
+        return rate / 100 / PERIODS[frequency]
+    return rate / 100 * (weeks_of(frequency) or 0) / 52
+
+
+def years_of(n: int, frequency: str) -> Decimal:
+    """How many years ``n`` periods last (52 weeks a year)."""
+    if frequency in PERIODS:
+        return Decimal(n) / PERIODS[frequency]
+    return Decimal(n * (weeks_of(frequency) or 0)) / 52
 
 
 def add_periods(start: date, frequency: str, n: int) -> date:
-    """``start`` plus ``n`` weeks, fortnights or months (a month-end date stays within its
-    month)."""
-    if frequency == "weekly":
-        return start + timedelta(weeks=n)
-    if frequency == "fortnightly":
-        return start + timedelta(weeks=2 * n)
+    """``start`` plus ``n`` periods: weeks, fortnights, N weeks or months (a month-end date
+    stays within its month)."""
+    weeks = weeks_of(frequency)
+    if weeks is not None:
+        return start + timedelta(weeks=weeks * n)
     months = start.month - 1 + n
     year, month = start.year + months // 12, months % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
@@ -48,7 +90,7 @@ def add_periods(start: date, frequency: str, n: int) -> date:
 
 def annuity(principal: Decimal, rate: Decimal, frequency: str, n: int) -> Decimal:
     """The unrounded instalment of a declining-balance loan."""
-    i = rate / 100 / PERIODS[frequency]
+    i = period_rate(rate, frequency)
     if i == 0:
         return principal / n
     return principal * i / (1 - (1 + i) ** -n)
@@ -88,7 +130,7 @@ def schedule(
     due = [add_periods(disbursed_on, frequency, grace + k) for k in range(1, n + 1)]
     out = []
     if method == "declining":
-        i = rate / 100 / PERIODS[frequency]
+        i = period_rate(rate, frequency)
         instalment = annuity(principal, rate, frequency, n).quantize(PAISA, ROUND_HALF_UP)
         balance = principal
         for k in range(n):
@@ -97,7 +139,7 @@ def schedule(
             out.append({"no": k + 1, "due": due[k], "principal": part, "charge": charge})
             balance -= part
         return out
-    years = Decimal(n) / PERIODS[frequency]
+    years = years_of(n, frequency)
     total_charge = (principal * rate / 100 * years).quantize(PAISA, ROUND_HALF_UP)
     equal = _equal(principal, total_charge, n, due)
     if equal is not None:

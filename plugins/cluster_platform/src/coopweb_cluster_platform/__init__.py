@@ -19,6 +19,7 @@ from coopledger.clusters.reports import ClusterInfo
 from coopledger.i18n import Catalog
 from coopledger.kernel.streams import cluster_key
 from coopweb import Coopweb, Resource, hookimpl, in_thread, mark
+from coopweb_cluster_platform import services
 from coopweb_cluster_platform.forms import command
 
 HERE = Path(__file__).parent
@@ -30,7 +31,7 @@ WORDS = (
     *(mark("not"), mark("kept"), mark("female"), mark("male")),
     *(mark("other"), mark("extreme-poor"), mark("poor"), mark("middle"), mark("better-off")),
     *(mark("vgd"), mark("vgf"), mark("old-age-allowance"), mark("widow-allowance")),
-    *(mark("khas-land"), mark("khas-pond"), mark("shelter")),
+    *(mark("khas-land"), mark("khas-pond"), mark("shelter"), mark("vaccination-camp")),
     *(mark("group-leader"), mark("field-facilitator")),
 )
 #: The platform's two forms drawn from its own books (its representatives to tick, its
@@ -103,6 +104,7 @@ def _platform_context(site: Coopweb, code: str) -> dict[str, Any]:
         "personal": user.sees_personal_data,
         "can_write": site.allowed(user, "write", Resource("cluster", cluster.as_dict())),
         "schemes": SCHEMES,
+        "partners": reports.partners.register(cluster.code, as_of=as_of).partners,
         "key": uuid.uuid4().hex,
         "today": ledger.today().isoformat(),
         "entries": ENTRIES,
@@ -178,4 +180,4 @@ def review_sheet(
 
 @hookimpl
 def coopweb_routes() -> list[Any]:
-    return [clusters_page, platform_page, platform_form, review_sheet]
+    return [clusters_page, platform_page, platform_form, review_sheet, *services.ROUTES]

@@ -1,0 +1,147 @@
+"""Loan products and fines in a real browser (Playwright driving Debian's chromium), on a
+phone, in Bangla and English: the animator defines a product, lends under it, charges the
+fine of a late instalment and records its payment; every page fits the screen
+(``COOPWEB_SCREENSHOTS``: a folder to keep the pictures in)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from coopledger import Ledger
+from coopledger.testing import seed_group
+from coopweb import create_app
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    if os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+PASSWORD = "a-long-password"
+TODAY = date(2016, 3, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
+    ledger = Ledger(str(tmp_path / "books.db"))
+    ledger.pin_today(TODAY)
+    seed_group(ledger, "JOBA", members=3)
+    ledger.receive_grant("JOBA", source="ALRD", purpose="fund", taka="20000", date=date(2016, 1, 1))
+    app = create_app(ledger, load_entry_points=False, secure_cookies=False)
+    app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ledger
+    server.should_exit = True
+    thread.join(timeout=10)
+    ledger.close()
+
+
+def fits(page: Page, name: str) -> None:
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    screen = page.viewport_size["width"] if page.viewport_size else 0
+    assert wide <= screen, f"{name}: {wide} px wide on a {screen} px screen"
+    folder = os.environ.get("COOPWEB_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def record(page: Page) -> None:
+    page.click("#entry-form button[type=submit]:not([name=preview])")
+    expect(page.locator("#entry-form .ok .seal")).to_be_visible()
+
+
+STEPS: list[tuple[str, dict[str, object]]] = [
+    (
+        "define_loan_product",
+        {
+            "date": "2016-01-01",
+            "name": "Small business",
+            "min_principal": "2000",
+            "max_principal": "10000",
+            "rate": "10",
+            "method": ("select", "flat"),
+            "frequency": ("select", "4-weekly"),
+            "min_instalments": "6",
+            "max_instalments": "13",
+            "fine": ("select", "percent"),
+            "fine_amount": "5",
+            "fine_grace_days": "7",
+        },
+    ),
+    (
+        "disburse_loan",
+        {
+            "date": "2016-01-15",
+            "member": "1",
+            "principal": "6500",
+            "instalments": "13",
+            "purpose": "goats",
+            "product": "Small business",
+        },
+    ),
+    ("assess_loan_fines", {"date": "2016-02-20"}),
+    ("pay_loan_fine", {"date": "2016-02-26", "loan": "1", "taka": "27.50"}),
+]
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_products_and_fines_on_a_phone(site: tuple[str, Ledger], lang: str) -> None:
+    url, ledger = site
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        context = browser.new_context(
+            base_url=url, viewport={"width": 360, "height": 740}, locale="en-GB"
+        )
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=username]", "rina")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/groups")
+        if lang != "en":
+            page.click(f"nav.language a[lang={lang}]")
+        for number, (name, typed) in enumerate(STEPS, start=1):
+            page.goto(f"/groups/JOBA/entries/{name}")
+            for field, value in typed.items():
+                if isinstance(value, tuple):
+                    page.select_option(f"select[name={field}]", str(value[1]))
+                else:
+                    page.fill(f"input[name={field}]", str(value))
+            record(page)
+            fits(page, f"{lang}-phone-loan-products-{number:02d}-{name}")
+        page.goto("/groups/JOBA")
+        expect(page.locator("#loan-products")).to_be_visible()
+        fits(page, f"{lang}-phone-loan-products-dashboard")
+        browser.close()
+    (loan,) = ledger.reports.loans.loans("JOBA")
+    assert (loan.product, loan.fines_charged, loan.fines_owed) == (
+        "Small business",
+        Decimal("27.50"),
+        Decimal("0.00"),
+    )
