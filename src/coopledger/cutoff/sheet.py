@@ -48,8 +48,8 @@ from coopledger.kernel.lines import Delta, register_words
 from coopledger.kernel.postings import Posting, money, rice
 from coopledger.kernel.projection import Rows, table
 from coopledger.kernel.unit import Unit
-from coopledger.loans.lending import Frequency, Instalments, Method
-from coopledger.loans.schedule import add_periods, schedule
+from coopledger.loans.lending import Instalments
+from coopledger.loans.schedule import Frequency, Method, add_periods, schedule
 from coopledger.money import MAX_TAKA, PAISA, paisa
 
 #: Where the group's own fund from before the cut-off is kept (taka and rice).
