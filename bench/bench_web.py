@@ -1,7 +1,8 @@
 """Staff pages under concurrent load, 1 against 2 worker processes, on 127.0.0.1.
 
     python bench/bench_web.py [--clients 1,4,8,16] [--workers 1,2] [--seconds 5]
-                              [--keep bench-web.db] [--fava]
+                              [--keep bench-web.db] [--fava] [--load wrk|python]
+                              [--rounds 2] [--before OLD_SRC]
 
 Builds (or reuses, with ``--keep``) a SQLite ledger holding three 30-member groups with 1,
 5 and 10 years of busy weekly meetings (Y1, Y5, Y10), starts ``coopledger serve --workers
@@ -17,12 +18,26 @@ W``, signs in one client per concurrent user and has them all request the same p
 ``--fava``: also serve the Beancount export of Y10 (``coopledger export --format
 beancount``) with Fava (``pip install fava``: not a dependency of coopledger) and load its
 balance sheet and the cash account's report the same way.
+
+``--load wrk`` (default when ``wrk`` is on the PATH): the requests are made by wrk (one
+thread, N connections: N clients), which costs the two cores far less than ``--load
+python`` (N Python threads with httpx, the earlier bench's client). ``--rounds R``: every
+server is started once and they all stay up; each cell (clients x page) is measured on
+each server in turn, the order reversed every other round, R rounds; the tables give the
+median of the rounds. ``--before OLD_SRC``: also serve the code in ``OLD_SRC/src``
+(``git archive <commit> src | tar -x -C OLD_SRC``) with 1 and 2 workers, in the same
+rounds; ``--no-cache-too``: also serve this code with ``COOPWEB_PAGE_CACHE=0``. Each
+cell also gives the CPU time the server's processes used per request (``/proc``: the
+uvicorn processes and their children), wrk's (or this process's) CPU time per request,
+and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,9 +45,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
-from common import FixedClock, machine, meeting, new_group, percentile
+from common import FixedClock, load, machine, meeting, new_group, percentile
 
 from coopledger import Ledger
 from coopweb import Accounts
@@ -40,7 +56,6 @@ from coopweb import Accounts
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway benchmark account
 GROUPS = {"Y1": 1, "Y5": 5, "Y10": 10}
 PAGES = {"dashboard": "/groups/{code}", "passbook": "/groups/{code}/members/{member}"}
-FAVA_PAGES = {"fava balance sheet": "balance_sheet/", "fava account": "account/Assets:Y10:Cash/"}
 
 
 def build(db: str) -> None:
@@ -69,7 +84,16 @@ def same_session(signed_in: httpx.Client, base: str) -> httpx.Client:
     return httpx.Client(base_url=base, timeout=60, follow_redirects=True, cookies=signed_in.cookies)
 
 
-def serve(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def serve(
+    db: str, port: int, workers: int, src: str | None = None, cache: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``coopledger serve`` in processes of its own (``src``: that code instead of the
+    installed one, through ``PYTHONPATH``; ``cache``: ``COOPWEB_PAGE_CACHE``)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if cache is not None:
+        env["COOPWEB_PAGE_CACHE"] = cache
+    if src:
+        env["PYTHONPATH"] = str(Path(src) / "src")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -85,7 +109,7 @@ def serve(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -127,22 +151,65 @@ def fava(db: str, tmp: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("fava did not start")
 
 
-def load(
-    clients: list[httpx.Client], code: str, page: str, seconds: float
-) -> tuple[list[float], float]:
-    """Every client requests the page in a loop for ``seconds``; latencies and req/s."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and every process under it (uvicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, p in parents.items():
+            if p == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(used.get(p, 0.0) for p in tree)
+
+
+class Measured:
+    """One cell: the page's latencies (p50, p95 in seconds), requests, req/s, the server's
+    CPU seconds per request, the load generator's CPU seconds per request, the load."""
+
+    def __init__(
+        self,
+        p50: float,
+        p95: float,
+        requests: int,
+        rps: float,
+        server_cpu: float,
+        client_cpu: float,
+    ) -> None:
+        self.p50, self.p95, self.requests, self.rps = p50, p95, requests, rps
+        self.server_cpu, self.client_cpu = server_cpu, client_cpu
+        self.load = os.getloadavg()[0]
+
+
+def load_python(
+    clients: list[httpx.Client], url_of: Any, seconds: float
+) -> tuple[list[float], float, float]:
+    """Every client requests the page in a loop for ``seconds`` (a Python thread each);
+    latencies, req/s and this process's CPU seconds."""
     times: list[float] = []
     lock = threading.Lock()
-    pattern = PAGES.get(page) or FAVA_PAGES[page]
     for c in clients:  # warm-up: one request each (templates, caches, connections)
-        c.get(pattern.format(code=code, member=1)).raise_for_status()
+        c.get(url_of(0)).raise_for_status()
+    cpu0 = time.process_time()
     start = time.perf_counter()
     stop = start + seconds
 
     def work(i: int, c: httpx.Client) -> None:
         j = 0
         while time.perf_counter() < stop:
-            url = pattern.format(code=code, member=1 + (i + j) % 30)
+            url = url_of(i + j)
             t0 = time.perf_counter()
             r = c.get(url)
             elapsed = time.perf_counter() - t0
@@ -157,7 +224,138 @@ def load(
         t.start()
     for t in threads:
         t.join()
-    return times, len(times) / (time.perf_counter() - start)
+    return times, len(times) / (time.perf_counter() - start), time.process_time() - cpu0
+
+
+#: wrk's script: the passbook of member 1, 2 ... 30 in turn (like the Python clients), the
+#: report as JSON on stderr (latencies in microseconds), non-200 answers counted.
+WRK_SCRIPT = """
+local n = 0
+request = function()
+  n = n + 1
+  local path = string.gsub(PATTERN, "{member}", tostring(1 + n % 30))
+  return wrk.format("GET", path)
+end
+local bad = 0
+response = function(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+done = function(summary, latency, requests)
+  io.stderr:write(string.format(
+    '{"p50": %d, "p95": %d, "requests": %d, "us": %d, "errors": %d, "non200": %d}\\n',
+    latency:percentile(50), latency:percentile(95), summary.requests, summary.duration,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.status + summary.errors.timeout, bad))
+end
+"""
+
+
+def load_wrk(
+    base: str, pattern: str, n: int, seconds: float, cookies: dict[str, str], tmp: str
+) -> tuple[float, float, int, float, float]:
+    """wrk, one thread, ``n`` connections, for ``seconds``: p50 and p95 (seconds), requests,
+    req/s, wrk's CPU seconds."""
+    script = Path(tmp) / "bench.lua"
+    script.write_text(f"PATTERN = {json.dumps(pattern)}\n{WRK_SCRIPT}")
+    headers = ["-H", "Accept-Encoding: gzip"]
+    if cookies:
+        headers += ["-H", "Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items())]
+    first = base.rstrip("/") + pattern.replace("{member}", "1")
+    httpx.get(first, cookies=cookies, timeout=60).raise_for_status()  # warm-up
+    before = os.times()
+    duration = f"-d{max(1, round(seconds))}s"
+    command = ["wrk", "-t1", f"-c{n}", duration, "--timeout", "30s", "-s", str(script)]
+    done = subprocess.run(
+        [*command, *headers, first],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    after = os.times()
+    found = json.loads(done.stderr.strip().splitlines()[-1])
+    if found["errors"] or found["non200"]:
+        raise RuntimeError(f"{first}: {found} {done.stdout}")
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    rps = found["requests"] / (found["us"] / 1e6)
+    return found["p50"] / 1e6, found["p95"] / 1e6, found["requests"], rps, cpu
+
+
+class Server:
+    """A server under test: a label, its base URL, its process, the cookies of a signed-in
+    session (none for Fava) and its pages' URL patterns."""
+
+    def __init__(
+        self, label: str, base: str, process: subprocess.Popen[bytes], pages: dict[str, str]
+    ) -> None:
+        self.label, self.base, self.process, self.pages = label, base, process, pages
+        self.version, self.workers = "", 0
+        self.cookies: dict[str, str] = {}
+        self.signed_in: httpx.Client | None = None
+
+    def stop(self) -> None:
+        if self.signed_in is not None:
+            self.signed_in.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def measure(server: Server, page: str, n: int, seconds: float, how: str, tmp: str) -> Measured:
+    pattern = server.pages[page].replace("{code}", "Y10")
+    cpu0 = cpu_seconds(server.process.pid)
+    if how == "wrk":
+        p50, p95, count, rps, client_cpu = load_wrk(
+            server.base, pattern, n, seconds, server.cookies, tmp
+        )
+    else:
+        clients = [
+            httpx.Client(base_url=server.base, timeout=120, cookies=server.cookies)
+            for _ in range(n)
+        ]
+        try:
+            times, rps, client_cpu = load_python(
+                clients, lambda k: pattern.replace("{member}", str(1 + k % 30)), seconds
+            )
+        finally:
+            for c in clients:
+                c.close()
+        p50, p95, count = statistics.median(times), percentile(times, 95), len(times)
+    used = cpu_seconds(server.process.pid) - cpu0
+    return Measured(p50, p95, count, rps, used / max(count, 1), client_cpu / max(count, 1))
+
+
+def start_servers(args: argparse.Namespace, db: str, tmp: str) -> list[Server]:
+    servers: list[Server] = []
+    port = args.port
+    pages = dict(PAGES)
+    versions: list[tuple[str, str | None, str | None]] = [("now", None, None)]
+    if args.no_cache_too:
+        versions.append(("now, no page cache", None, "0"))
+    if args.before:
+        versions.append(("before", args.before, None))
+    for version, src, cache in versions:
+        for workers in [int(x) for x in args.workers.split(",")]:
+            base = f"http://127.0.0.1:{port}"
+            label = f"{workers} worker{'s' if workers > 1 else ''}"
+            if len(versions) > 1:
+                label = f"{version}, {label}"
+            server = Server(label, base, serve(db, port, workers, src, cache), pages)
+            server.version, server.workers = version, workers
+            server.signed_in = sign_in(base)
+            server.cookies = dict(server.signed_in.cookies.items())
+            servers.append(server)
+            port += 1
+    if args.fava:
+        process, ledger_url = fava(db, tmp, port)
+        root = ledger_url.split("/", 3)  # http:, '', host:port, slug/
+        pages = {p: f"/{root[3]}{u}" for p, u in FAVA_URLS.items()}
+        servers.append(Server("Fava", "/".join(root[:3]), process, pages))
+    return servers
+
+
+#: Fava's two pages under the names of ours they are compared with.
+FAVA_URLS = {"dashboard": "balance_sheet/", "passbook": "account/Assets:Y10:Cash/"}
 
 
 def main() -> None:
@@ -168,107 +366,115 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", help="build the ledger in this file once, and reuse it")
     parser.add_argument("--fava", action="store_true", help="also measure Fava (pip install fava)")
+    parser.add_argument("--load", choices=("wrk", "python"), default=None)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--before", help="also serve the code of OLD_SRC/src, same rounds")
+    parser.add_argument(
+        "--no-cache-too", action="store_true", help="also serve with COOPWEB_PAGE_CACHE=0"
+    )
     args = parser.parse_args()
+    how = args.load or ("wrk" if shutil.which("wrk") else "python")
     counts = [int(x) for x in args.clients.split(",")]
-    worker_counts = [int(x) for x in args.workers.split(",")]
-    print(f"machine: {machine()}\n")
+    print(f"machine: {machine()}\nload generator: {how}\n")
     with tempfile.TemporaryDirectory() as tmp:
         db = args.keep or str(Path(tmp) / "bench.db")
         if not Path(db).exists():
             t0 = time.perf_counter()
             build(db)
             print(f"built Y1, Y5 and Y10 in {time.perf_counter() - t0:.0f} s\n")
-        load_rows = []
-        history_rows = []
-        for workers in worker_counts:
-            server = serve(db, args.port, workers)
-            base = f"http://127.0.0.1:{args.port}"
-            try:
-                first = sign_in(base)
-                if workers == worker_counts[0]:
-                    for code in GROUPS:
-                        for page in PAGES:
-                            times, _ = load([first], code, page, args.seconds)
-                            history_rows.append((code, page, times))
+        servers = start_servers(args, db, tmp)
+        try:
+            cells: dict[tuple[str, int, str], list[Measured]] = {}
+            for r in range(args.rounds):
+                order = servers if r % 2 == 0 else servers[::-1]
+                print(f"round {r + 1}: {load()}", flush=True)
                 for n in counts:
-                    clients = [same_session(first, base) for _ in range(n)]
                     for page in PAGES:
-                        times, rps = load(clients, "Y10", page, args.seconds)
-                        load_rows.append((workers, n, page, times, rps))
-                    for c0 in clients:
-                        c0.close()
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-        if args.fava:
-            load_rows += measure_fava(db, tmp, args.port + 1, counts, args.seconds)
-    report(load_rows, history_rows, counts, worker_counts, args.seconds)
+                        for server in order:
+                            found = measure(server, page, n, args.seconds, how, tmp)
+                            cells.setdefault((server.label, n, page), []).append(found)
+            print(f"end: {load()}\n")
+            history = measure_history(servers[0], args.seconds, how, tmp)
+        finally:
+            for server in servers:
+                server.stop()
+    report(cells, history, servers, counts, args.seconds, args.rounds)
 
 
-def measure_fava(
-    db: str, tmp: str, port: int, counts: list[int], seconds: float
-) -> list[tuple[int, int, str, list[float], float]]:
+def measure_history(
+    server: Server, seconds: float, how: str, tmp: str
+) -> list[tuple[str, str, Measured]]:
+    """The 1-, 5- and 10-year groups' pages, one client, on the first server."""
     rows = []
-    server, base = fava(db, tmp, port)
-    try:
-        for n in counts:
-            clients = [
-                httpx.Client(base_url=base, timeout=120, follow_redirects=True) for _ in range(n)
-            ]
-            for page in FAVA_PAGES:
-                times, rps = load(clients, "Y10", page, seconds)
-                rows.append((0, n, page, times, rps))
-            for c0 in clients:
-                c0.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    for code in GROUPS:
+        for page in PAGES:
+            pattern = server.pages[page].replace("{code}", code)
+            one = Server(server.label, server.base, server.process, {page: pattern})
+            one.cookies = server.cookies
+            rows.append((code, page, measure(one, page, 1, seconds, how, tmp)))
     return rows
 
 
+def median_of(found: list[Measured], attr: str) -> float:
+    return statistics.median(getattr(m, attr) for m in found)
+
+
 def report(
-    load_rows: list[tuple[int, int, str, list[float], float]],
-    history_rows: list[tuple[str, str, list[float]]],
+    cells: dict[tuple[str, int, str], list[Measured]],
+    history: list[tuple[str, str, Measured]],
+    servers: list[Server],
     counts: list[int],
-    worker_counts: list[int],
     seconds: float,
+    rounds: int,
 ) -> None:
-    print(f"Ten-year group (Y10), {seconds:g} s per cell\n")
-    print("| workers (0: Fava) | clients | page | requests | p50 ms | p95 ms | req/s |")
-    print("|---|---|---|---|---|---|---|")
-    for workers, n, page, times, rps in load_rows:
+    print(f"Ten-year group (Y10), {seconds:g} s per cell, median of {rounds} rounds\n")
+    print(
+        "| server | clients | page | requests | p50 ms | p95 ms | req/s "
+        "| server CPU ms/request | client CPU ms/request | load (1 min) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (label, n, page), found in cells.items():
+        shown = page if label != "Fava" else ("balance sheet" if page == "dashboard" else "account")
         print(
-            f"| {workers} | {n} | {page} | {len(times)} | {statistics.median(times) * 1000:.1f} "
-            f"| {percentile(times, 95) * 1000:.1f} | {rps:.1f} |"
+            f"| {label} | {n} | {shown} | {sum(m.requests for m in found)} "
+            f"| {median_of(found, 'p50') * 1000:.1f} | {median_of(found, 'p95') * 1000:.1f} "
+            f"| {median_of(found, 'rps'):.1f} | {median_of(found, 'server_cpu') * 1000:.2f} "
+            f"| {median_of(found, 'client_cpu') * 1000:.2f} | {median_of(found, 'load'):.1f} |"
         )
-    by = {(w, n, p): rps for w, n, p, _, rps in load_rows}
-    for n in counts:
-        for page in PAGES:
-            if (1, n, page) in by and (2, n, page) in by:
+    labels = [s.label for s in servers]
+    for version in sorted({s.version for s in servers if s.workers}):
+        one = next((s.label for s in servers if (s.version, s.workers) == (version, 1)), "")
+        two = next((s.label for s in servers if (s.version, s.workers) == (version, 2)), "")
+        if not one or not two:
+            continue
+        for n in counts:
+            for page in PAGES:
+                a, b = cells[(one, n, page)], cells[(two, n, page)]
                 print(
-                    f"\n2 workers / 1 worker, {n} clients, {page}: "
-                    f"{by[(2, n, page)] / by[(1, n, page)]:.2f}x req/s",
+                    f"\n{two} / {one}, {n} clients, {page}: "
+                    f"{median_of(b, 'rps') / median_of(a, 'rps'):.2f}x req/s",
                     end="",
                 )
-    p95 = {(w, n, p): percentile(t, 95) for w, n, p, t, _ in load_rows}
-    best = max(worker_counts)
-    for n in counts:
-        for ours, theirs in (("dashboard", "fava balance sheet"), ("passbook", "fava account")):
-            if (0, n, theirs) in p95 and (best, n, ours) in p95:
-                print(
-                    f"\n{n} clients: {theirs} p95 / {ours} p95 ({best} workers): "
-                    f"{p95[(0, n, theirs)] / p95[(best, n, ours)]:.1f}x",
-                    end="",
-                )
-    print(f"\n\nHistory: one client, {worker_counts[0]} worker(s)\n")
-    print("| group | years | page | p50 ms | p95 ms | p50 / Y1 p50 |")
-    print("|---|---|---|---|---|---|")
-    base_p50 = {p: statistics.median(t) for c, p, t in history_rows if c == "Y1"}
-    for code, page, times in history_rows:
-        p50 = statistics.median(times)
+    if "Fava" in labels:
+        for label in labels:
+            if "worker" not in label:
+                continue
+            for n in counts:
+                for page in PAGES:
+                    fava_p95 = median_of(cells[("Fava", n, page)], "p95")
+                    ours = median_of(cells[(label, n, page)], "p95")
+                    print(
+                        f"\n{n} clients, {page}: Fava p95 / {label} p95: {fava_p95 / ours:.1f}x",
+                        end="",
+                    )
+    print(f"\n\nHistory: one client, {servers[0].label}\n")
+    print("| group | years | page | p50 ms | p95 ms | p50 / Y1 p50 | server CPU ms/request |")
+    print("|---|---|---|---|---|---|---|")
+    base = {p: m.p50 for c, p, m in history if c == "Y1"}
+    for code, page, m in history:
         print(
-            f"| {code} | {GROUPS[code]} | {page} | {p50 * 1000:.1f} | "
-            f"{percentile(times, 95) * 1000:.1f} | {p50 / base_p50[page]:.2f} |"
+            f"| {code} | {GROUPS[code]} | {page} | {m.p50 * 1000:.1f} | {m.p95 * 1000:.1f} "
+            f"| {m.p50 / base[page]:.2f} | {m.server_cpu * 1000:.2f} |"
         )
 
 

@@ -25,6 +25,8 @@ normally positive, savings owed to members and income normally negative.
 | ``Income:Activities:Vermicompost`` | BDT | revenue of an income-generating activity |
 | ``Expenses:Activities:Vermicompost`` | BDT | costs of an income-generating activity |
 | ``Expenses:Stationery`` | BDT | other expenses, by category |
+| ``Equity:SharedOut:Surplus`` | BDT | cycles' surpluses credited to members at share-out |
+| ``Equity:SharedOut:RiceSold`` | RICE, BDT | rice sold in a cycle, settled to its savers in taka |
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ DUE_TO_PARTNER = "Liabilities:DueToPartner"
 ACTIVITY_INCOME = "Income:Activities"
 ACTIVITY_COSTS = "Expenses:Activities"
 EXPENSES = "Expenses"
+INCOME = "Income"
+#: A cycle's share-out (``coopledger.shareout``): the surplus credited to members' savings,
+#: and the rice sold during the cycle settled to its savers in taka.
+SHARED_SURPLUS = "Equity:SharedOut:Surplus"
+SHARED_RICE = "Equity:SharedOut:RiceSold"
 
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -170,6 +177,19 @@ def is_kept(account: str) -> bool:
     """Accounts whose day-by-day balance a stream's state keeps: the guarded ones, and each
     activity's costs and income (a joint review counts them over the activity's months)."""
     return is_guarded(account) or activity_of(account) is not None
+
+
+@cache
+def kept_key(account: str, commodity: str) -> str | None:
+    """The name of the timeline a group's state keeps for postings to ``account`` in
+    ``commodity``, or None: the kept accounts by their name; every income and expense
+    account too, and each equity account per commodity (``Equity:Conversions:Rice/BDT``),
+    so that a cycle's close reads the cycle's surplus from the state its rules read."""
+    if is_kept(account) or account.startswith((INCOME + ":", EXPENSES + ":")):
+        return account
+    if account.startswith("Equity:"):
+        return f"{account}/{commodity}"
+    return None
 
 
 @cache

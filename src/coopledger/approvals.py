@@ -15,7 +15,7 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
@@ -521,7 +521,10 @@ def demo(ledger: Any, at: Callable[[date], None]) -> None:
     from coopledger.kernel.commands import validated  # noqa: PLC0415
 
     code, animator, manager = "JOBA", "animator.shirin", "manager.sustain"
-    day = max(e.business_date for e in ledger.events(code, after=ledger.load(code).version - 5))
+    last = max(m.meeting_date for m in ledger.reports.meetings.reconciliation(code).meetings)
+    # the day after the group's last meeting (that meeting's count of the cash box stays the
+    # count of the books that evening)
+    day = last + timedelta(days=1)
     at(day)
 
     def run(model: type[Command], key: str, by: str, **fields: Any) -> Any:

@@ -24,6 +24,7 @@ from coopledger.loans import fines, lending, products
 from coopledger.meetings import meeting
 from coopledger.plans import planning
 from coopledger.savings import cash, rice
+from coopledger.shareout import cycle as shareout
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     planning,
     field,
     approvals,
+    shareout,
     cutoff_sheet,
 )
 

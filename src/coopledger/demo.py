@@ -7,7 +7,8 @@ handfuls of rice a week (100-150 g a handful, depending on the household); the p
 sold among the members at the going price for coarse rice, some of it on credit paid back in
 the following weeks. From January 2016 each group runs a vermicompost pit financed by a
 grant the partner NGO channels from the project; the cash box and the rice sack are counted
-at every meeting, and a few counts do not match the books.
+at every meeting, and a few counts do not match the books. At the end of the year Kakoli
+Mohila Samity closes its savings cycle and shares out its surplus.
 
 Everything goes through the public API, with deterministic idempotency keys: building the
 demo twice records it once. Unions are illustrative.
@@ -202,6 +203,7 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         _plans_and_review(ledger, clock)
         _more_clusters(ledger, clock)
         approvals.demo(ledger, lambda day: setattr(clock, "now", _at(day, 13)))
+        _share_out(ledger, clock)
         _paper_group(ledger, clock)
         if progress:
             progress("clusters")
@@ -212,6 +214,29 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
     # The demo's "today" is its last business day, everywhere (loans' days late ...).
     ledger.pin_today(max(e.business_date for s in streams for e in ledger.events(s)))
     return {s: ledger.load(s).version for s in streams}
+
+
+def _share_out(ledger: Ledger, clock: _Clock) -> None:
+    """Kakoli Mohila Samity closes its first savings cycle on its last business day
+    (``docs/shareout.md``), every loan repaid: the year's service charge and vermicompost
+    margin, less its expenses, shared by savings over time (cash savings, and rice savings
+    valued at what the rice fetched); the rice sold in the year settled in taka to the
+    members who saved it."""
+    from coopledger.shareout.cycle import CloseCycle  # noqa: PLC0415
+
+    code = "KAKOLI"
+    day = max(e.business_date for e in ledger.events(code))
+    clock.now = _at(day, 14)
+    ledger.execute(
+        CloseCycle(
+            group=code,
+            date=day,
+            key=f"{code}-cycle-1-closed",
+            recorded_by="animator.delowar",
+            weighting="savings_days",
+            loans="settle",
+        )
+    )
 
 
 def _loans_week(

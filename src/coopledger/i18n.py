@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -108,14 +108,50 @@ def grams(value: int) -> Grams:
 
 
 def number(value: Decimal | int, reader: Reader = ENGLISH, *, places: int = 0) -> str:
-    """``123456.5`` -> ``1,23,456.50`` (``places`` decimals), in the reader's digits."""
-    from babel.numbers import format_decimal  # noqa: PLC0415 - Babel loads its data lazily
+    """``123456.5`` -> ``1,23,456.50`` (``places`` decimals), in the reader's digits.
+
+    What Babel's ``format_decimal`` with the pattern ``#,##,##0.00`` gives (the same
+    symbols, the same rounding: the context's, half to even; a negative zero keeps its
+    sign), without parsing the pattern and the locale on every call: a dashboard writes
+    a few hundred numbers. ``tests/test_number_format.py`` compares the two."""
+    value = value if isinstance(value, Decimal) else Decimal(value)
+    if not value.is_finite():
+        return reader.digits_of(_babel_number(value, reader.babel_locale, places))
+    point, group, minus = _symbols(reader.babel_locale)
+    whole, _, frac = f"{value.quantize(_quantum(places)):f}".lstrip("-").partition(".")
+    if len(whole) > 3:  # the subcontinent's grouping: 12,34,567
+        head, groups = whole[:-3], [whole[-3:]]
+        while head:
+            groups.append(head[-2:])
+            head = head[:-2]
+        whole = group.join(reversed(groups))
+    text = f"{whole}{point}{frac}" if places else whole
+    return reader.digits_of(f"{minus}{text}" if value.is_signed() else text)
+
+
+@cache
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+@cache
+def _symbols(locale: str) -> tuple[str, str, str]:
+    """The decimal point, the group separator and the minus sign of a Babel locale."""
+    from babel.numbers import (  # noqa: PLC0415 - Babel loads its data lazily
+        get_decimal_symbol,
+        get_group_symbol,
+        get_minus_sign_symbol,
+    )
+
+    return get_decimal_symbol(locale), get_group_symbol(locale), get_minus_sign_symbol(locale)
+
+
+def _babel_number(value: Decimal, locale: str, places: int) -> str:
+    """Babel's own formatting (infinities and NaN, and the tests' reference)."""
+    from babel.numbers import format_decimal  # noqa: PLC0415
 
     pattern = "#,##,##0" + ("." + "0" * places if places else "")
-    text = format_decimal(
-        Decimal(value), format=pattern, locale=reader.babel_locale, decimal_quantization=True
-    )
-    return reader.digits_of(text)
+    return format_decimal(value, format=pattern, locale=locale, decimal_quantization=True)
 
 
 def money(value: Decimal, reader: Reader = ENGLISH, *, sign: bool = True) -> str:
@@ -135,9 +171,15 @@ def weight(value: int, reader: Reader = ENGLISH) -> str:
 
 def day(value: date, reader: Reader = ENGLISH, *, form: str = "long") -> str:
     """A date in the reader's language (``8 January 2016``, ``৮ জানুয়ারী ২০১৬``)."""
+    return reader.digits_of(_babel_day(value, form, reader.babel_locale))
+
+
+@lru_cache(maxsize=8192)
+def _babel_day(value: date, form: str, locale: str) -> str:
+    """Babel's date, kept: a passbook page writes 150 dates, most of them again and again."""
     from babel.dates import format_date  # noqa: PLC0415
 
-    return reader.digits_of(format_date(value, format=form, locale=reader.babel_locale))
+    return format_date(value, format=form, locale=locale)
 
 
 def show(value: Any, reader: Reader = ENGLISH) -> str:

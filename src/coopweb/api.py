@@ -47,6 +47,7 @@ from coopweb.application import (
 from coopweb.field_api import field_router
 from coopweb.language import say, text
 from coopweb.security import SignInGuard
+from coopweb.shareout import API_ROUTES as SHAREOUT_ROUTES
 
 #: The largest event position SQLite and PostgreSQL can hold (a signed 64-bit integer).
 MAX_POSITION = 2**63 - 1
@@ -627,6 +628,7 @@ def api_router() -> Router:
             cluster_partners,
             programme,
             record_cluster_entry,
+            *SHAREOUT_ROUTES,
             field_router(),
         ],
         tags=["coopledger"],

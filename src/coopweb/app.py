@@ -56,6 +56,7 @@ from coopweb import (
     language,
     sheets,
 )
+from coopweb import shareout as shareout_pages
 from coopweb.accounts import Accounts, User
 from coopweb.application import (
     Coopweb,
@@ -67,6 +68,7 @@ from coopweb.application import (
 )
 from coopweb.forms import LOAN_ROWS, PAYMENT_ROWS, SALE_ROWS, as_addition, read_meeting, reason_of
 from coopweb.hookspecs import hookimpl
+from coopweb.pagecache import DEFAULT_SIZE, BooksCache
 from coopweb.plugins import plugin_manager
 from coopweb.security import SignInGuard, csv_writer, security_headers
 from coopweb.stores import SessionConfig, open_store, rotate_session, shared_secret
@@ -131,10 +133,14 @@ def panels(
     request: Request[Any, Any, Any], group: dict[str, Any], user: User, as_of: date | None
 ) -> list[Any]:
     site = Coopweb.of(request)
-    found = site.pm.hook.coopweb_group_panels(
-        app=site, ledger=site.ledger, group=group, user=user, as_of=as_of, render=site.render
-    )
-    return sorted((p for ps in found for p in ps), key=lambda p: (p.order, p.name))
+
+    def work_out() -> list[Any]:
+        found = site.pm.hook.coopweb_group_panels(
+            app=site, ledger=site.ledger, group=group, user=user, as_of=as_of, render=site.render
+        )
+        return sorted((p for ps in found for p in ps), key=lambda p: (p.order, p.name))
+
+    return list(site.kept("panels", group["code"], as_of, compute=work_out))
 
 
 # ---------------------------------------------------------------------- sign in
@@ -236,7 +242,9 @@ def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template
     as_of = as_of_param(request)
     ledger: Ledger = state(request).ledger
     template = state(request).pm.hook.coopweb_group_template(group=group) or "group.html"
-    members = [m for m in ledger.reports.groups.members(code) if m.active]
+    members, held = Coopweb.of(request).kept(
+        "meeting form", code.upper(), compute=partial(_meeting_form_books, ledger, code)
+    )
     return page(
         request,
         template,
@@ -244,8 +252,8 @@ def group_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template
         panels=panels(request, group, user, as_of),
         as_of=as_of,
         can_write=Coopweb.of(request).allowed(user, "write", Resource("group", group)),
-        form=blank_meeting(ledger, code),
-        members=members,
+        form=blank_meeting(ledger, held),
+        members=list(members),
         sale_rows=range(SALE_ROWS),
         payment_rows=range(PAYMENT_ROWS),
         loan_rows=range(LOAN_ROWS),
@@ -289,12 +297,19 @@ def _held(ledger: Ledger, code: str, day: str) -> dict[str, Any] | None:
         return None
 
 
-def blank_meeting(ledger: Ledger, code: str) -> dict[str, Any]:
-    today = ledger.today().isoformat()
+def _meeting_form_books(ledger: Ledger, code: str) -> tuple[list[Any], dict[str, Any] | None]:
+    """What the blank meeting form reads from the books: the active members, and today's
+    meeting if it is recorded."""
+    members = [m for m in ledger.reports.groups.members(code) if m.active]
+    return members, _held(ledger, code, ledger.today().isoformat())
+
+
+def blank_meeting(ledger: Ledger, held: dict[str, Any] | None) -> dict[str, Any]:
+    """A new meeting form for today (a fresh key each time), with today's meeting if held."""
     return {
-        "typed": {"date": today, "key": uuid.uuid4().hex},
+        "typed": {"date": ledger.today().isoformat(), "key": uuid.uuid4().hex},
         "errors": {},
-        "held": _held(ledger, code, today),
+        "held": held,
     }
 
 
@@ -364,12 +379,31 @@ def passbook_page(
     _, group = readable_group(request, code)
     as_of = as_of_param(request)
     last = None if request.query_params.get("all") else PASSBOOK_LINES
+    read_ledger: Ledger = state(request).read_ledger
     try:
-        book = state(request).read_ledger.reports.savings.passbook(
-            code, member, as_of=as_of, last=last
+        book = Coopweb.of(request).kept(
+            "passbook",
+            code.upper(),
+            member,
+            as_of,
+            last,
+            compute=partial(
+                read_ledger.reports.savings.passbook, code, member, as_of=as_of, last=last
+            ),
+            ledger=read_ledger,
         )
     except LedgerError as e:
         raise NotFoundException(e.message) from None
+    site = Coopweb.of(request)
+    lines_html = site.kept(
+        "passbook lines",
+        code.upper(),
+        member,
+        as_of,
+        last,
+        compute=partial(site.render, "partials/passbook_lines.html", lines=book.lines),
+        ledger=read_ledger,
+    )
     return page(
         request,
         "passbook.html",
@@ -378,6 +412,7 @@ def passbook_page(
         book=book,
         as_of=as_of,
         lines=book.lines,
+        lines_html=lines_html,
         earlier=book.earlier_lines,
     )
 
@@ -745,6 +780,7 @@ class CorePages:
             *sheets.ROUTES,
             *field_pages.ROUTES,
             *approvals_pages.ROUTES,
+            *shareout_pages.ROUTES,
             *cutoff_pages.ROUTES,
         ]
 
@@ -780,6 +816,7 @@ def create_app(
     guard: SignInGuard | None = None,
     sign_in_rate: tuple[DurationUnit, int] = ("minute", 30),
     read_ledger: Ledger | None = None,
+    page_cache: int = DEFAULT_SIZE,
 ) -> Litestar:
     """The web application over ``ledger``.
 
@@ -796,6 +833,8 @@ def create_app(
     rate limiting, counted in ``store``).
     ``read_ledger``: the same books with a read replica (``Ledger(url, read_db=...)``) that
     the report pages and the passbook read, showing its lag; writes stay on ``ledger``.
+    ``page_cache``: how many results of the books (a dashboard's panels, a passbook) each
+    worker keeps until the ledger records an event (:mod:`coopweb.pagecache`); 0: none.
     """
     from coopweb.api import api_router  # noqa: PLC0415
 
@@ -813,7 +852,7 @@ def create_app(
         ),
         autoescape=select_autoescape(["html", "xml"]),
     )
-    site = Coopweb(ledger, accounts or Accounts(ledger.db), pm, env)
+    site = Coopweb(ledger, accounts or Accounts(ledger.db), pm, env, cache=BooksCache(page_cache))
     for filters in pm.hook.coopweb_jinja_filters(app=site):
         env.filters.update(filters or {})
     statics_dirs = {name: folder for ps in pm.hook.coopweb_static_dirs() for name, folder in ps}

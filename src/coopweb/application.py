@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -39,7 +39,8 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.kernel.commands import ClusterCommand, Command, GroupCommand
 from coopledger.kernel.unit import Receipt
 from coopweb.accounts import Accounts, User
-from coopweb.language import say
+from coopweb.language import current_reader, say
+from coopweb.pagecache import BooksCache, books_version
 
 T = TypeVar("T")
 
@@ -117,7 +118,10 @@ class Coopweb:
     pm: pluggy.PluginManager
     jinja: Environment
     request: ASGIConnection[Any, Any, Any, Any] | None = None
+    #: What pages read from the books, kept by this worker until the ledger changes.
+    cache: BooksCache = field(default_factory=BooksCache, repr=False, compare=False)
     _user: Any = field(default=_NO_USER, repr=False, compare=False)
+    _versions: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
     _checked: dict[tuple[str, str, str], dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -133,7 +137,7 @@ class Coopweb:
                 bound.request = request  # the handler's Request, after the guard's connection
             return bound
         app: Coopweb = request.app.state.coopweb
-        bound = replace(app, request=request, _user=_NO_USER, _checked={})
+        bound = replace(app, request=request, _user=_NO_USER, _checked={}, _versions={})
         request.scope["coopweb"] = bound  # type: ignore[typeddict-unknown-key]
         return bound
 
@@ -179,7 +183,8 @@ class Coopweb:
         if cached is not None:
             return cached
         user = self.need_user()
-        record = (find_group if kind == "group" else find_cluster)(self.ledger, code)
+        find = find_group if kind == "group" else find_cluster
+        record = dict(self.kept(kind, code.upper(), compute=partial(find, self.ledger, code)))
         self.require(user, action, Resource(kind, record))
         self._checked[(kind, code.upper(), action)] = record
         return record
@@ -206,6 +211,27 @@ class Coopweb:
             headers=headers or {},
             context={**extra, "user": user, "nav": nav, **context},
         )
+
+    def kept(
+        self,
+        name: str,
+        /,
+        *args: Hashable,
+        compute: Callable[[], T],
+        ledger: Ledger | None = None,
+    ) -> T:
+        """``compute()``, a result read from the books of ``ledger`` (default: the
+        application's), or what this worker kept of it: the same ``name`` and ``args``, the
+        same user, reader and today, and no event recorded since (the ledger's last
+        notification id, read once per request). See :mod:`coopweb.pagecache`."""
+        if self.cache.size == 0:
+            return compute()
+        books = ledger or self.ledger
+        version = self._versions.get(id(books))
+        if version is None:
+            version = self._versions[id(books)] = books_version(books)
+        key = (name, args, version, id(books), books.today(), current_reader(), self.user)
+        return self.cache.get(key, compute)
 
     # ------------------------------------------------------------------ the application
     def render(self, template: str, /, **context: Any) -> Markup:
@@ -251,7 +277,10 @@ class Coopweb:
         else:  # another kind of stream: refused unless a plugin's permission allows it
             self.require(user, "write", Resource("stream", {"code": command.stream}))
         command = command.model_copy(update={"recorded_by": user.username})
-        receipt = self.ledger.execute(command)
+        try:
+            receipt = self.ledger.execute(command)
+        finally:
+            self._versions.clear()  # what this request reads next is read again
         if not receipt.replayed:
             self._recorded(user, command, receipt)
         return receipt

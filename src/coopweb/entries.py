@@ -85,6 +85,8 @@ TITLES: dict[str, str] = {
     "book_agreement_income": mark("Income under an agreement"),
     "receive_platform_funds": mark("Money received by the platform"),
     "end_agreement": mark("End an agreement"),
+    "close_cycle": mark("Close the savings cycle and share out"),
+    "reverse_cycle_close": mark("Reverse a cycle's close"),
 }
 
 
@@ -94,6 +96,7 @@ NUMBERS: dict[str, str] = {
     "disburse_loan": mark("the loan's number"),
     "list_extreme_poor": mark("the register entry's number"),
     "apply_safety_net": mark("the application's number"),
+    "close_cycle": mark("the cycle's number"),
 }
 
 

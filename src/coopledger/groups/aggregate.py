@@ -44,10 +44,13 @@ class Group(Chained):
     accounts, and each activity's costs and income, which joint reviews count),
     ``corrected`` (``"<position>/<part>"`` -> the latest correction's position),
     ``meetings`` (ISO date -> the meeting's position), ``loans``, ``loan_rules``, ``plans``,
-    ``reviewed``, ``cluster`` (the cluster it belongs to, from its own events).
+    ``reviewed``, ``cluster`` (the cluster it belongs to, from its own events), ``cycles``
+    (its savings cycles' closes, set by ``coopledger.shareout``; absent before the first).
     """
 
-    state_version = 4  # 3: activities' costs and income kept in ``balances``; 4: ``held``
+    # 3: activities' costs and income kept in ``balances``; 4: ``held``; 5: every income,
+    # expense and equity account kept (a cycle's close reads them), ``cycles``
+    state_version = 5
     #: The stream's type as stored with its first event: a name, not a module path.
     TOPIC = "coopledger/Group"
 
@@ -75,15 +78,13 @@ class Group(Chained):
         cluster: str | None
         held: dict[str, Any] | None  # the field ledger holding its books (coopledger.field)
         cutoff: date  # set once the cut-off from paper books is sealed (coopledger.cutoff)
-
-    def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:
-        """Trigger one event dated ``on``; returns its position."""
-        self.trigger_event(event_class, business_date=on, **stamp.fields(), **content)
-        return int(self.version)
+        cycles: list[dict[str, Any]]  # its cycles' closes (coopledger.shareout), once closed
 
     def check_date(self, on: Any, today: date, field: str = "date") -> date:
-        """A business date in range, and not before the cut-off from the paper books (the
-        years before it are kept on paper: see ``docs/cutoff.md``)."""
+        """A business date in the group's open cycle: on or after it was formed, not before
+        the cut-off from its paper books (``coopledger.cutoff``: the years before are kept
+        on paper), after its last cycle's close (``coopledger.shareout``), and not in the
+        future."""
         day: date = super().check_date(on, today, field)
         cutoff: date | None = getattr(self, "cutoff", None)
         if cutoff is not None and day < cutoff:
@@ -92,7 +93,30 @@ class Group(Chained):
                 day,
                 _("is before the cut-off from the paper books ({day})", day=cutoff),
             )
+        closed = self.closed_on()
+        if closed is not None and day <= closed:
+            raise RuleBroken(
+                field,
+                day,
+                _(
+                    "falls in a savings cycle closed on {day}: date it later, or reverse "
+                    "the close first",
+                    day=closed,
+                ),
+            )
         return day
+
+    def closed_on(self) -> date | None:
+        """The day the group's last cycle closed (a reversed close does not count)."""
+        cycles: list[dict[str, Any]] = getattr(self, "cycles", None) or []
+        open_ = [c for c in cycles if not c["reversed"]]
+        closed: date | None = open_[-1]["closed_on"] if open_ else None
+        return closed
+
+    def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:
+        """Trigger one event dated ``on``; returns its position."""
+        self.trigger_event(event_class, business_date=on, **stamp.fields(), **content)
+        return int(self.version)
 
     # ------------------------------------------------------------------ members
     def member(

@@ -160,8 +160,8 @@ class Chained(Aggregate):
     """Base of the ledger's aggregates: every event chained; the shared checks.
 
     ``chain_head`` is the hash of the latest event (set by ``LedgerEvent.mutate``);
-    ``balances`` the timelines of the accounts the rules read (``accounts.is_kept``: the
-    guarded ones, and activities' costs and income). No class-level annotations here:
+    ``balances`` the timelines of the accounts the rules read (``accounts.kept_key``: the
+    guarded ones, income and expenses, equity per commodity). No class-level annotations here:
     eventsourcing would turn them into constructor arguments.
     """
 
@@ -217,10 +217,11 @@ class Chained(Aggregate):
         day = on.isoformat()
         balances: dict[str, Timeline] = self.balances
         for p in legs:
-            if acc.is_kept(p.account):
-                timeline = balances.get(p.account)
+            key = acc.kept_key(p.account, p.commodity)
+            if key is not None:
+                timeline = balances.get(key)
                 if timeline is None:
-                    timeline = balances[p.account] = Timeline()
+                    timeline = balances[key] = Timeline()
                 timeline.add(day, sign * p.amount)
 
     def timeline(self, name: str) -> Timeline:
