@@ -50,7 +50,7 @@ def run_verifier(path: Path) -> subprocess.CompletedProcess[str]:
 def test_the_standalone_verifier_accepts_an_export(jsonl: Path) -> None:
     result = run_verifier(jsonl)
     assert result.returncode == 0, result.stderr
-    assert "12 streams: every chain intact" in result.stdout  # 9 groups, 3 clusters
+    assert "13 streams: every chain intact" in result.stdout  # 10 groups, 3 clusters
     assert len(VERIFIER.read_text().splitlines()) <= 40
     imports = [ln for ln in VERIFIER.read_text().splitlines() if ln.startswith("import")]
     assert imports == ["import hashlib", "import json", "import sys"]

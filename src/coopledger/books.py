@@ -55,6 +55,8 @@ class TrialBalance:
     as_of: date | None
     rows: list[Balance]
     totals: dict[str, Decimal | int]
+    #: The cut-off when ``as_of`` is before it: the books were kept on paper then.
+    before_cutoff: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,6 +96,8 @@ class Position:
     loans_outstanding: Decimal = Decimal("0.00")
     service_charge: Decimal = Decimal("0.00")
     written_off: Decimal = Decimal("0.00")
+    #: The cut-off when ``as_of`` is before it: the books were kept on paper then.
+    before_cutoff: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -131,7 +135,8 @@ class BookReports(Area):
             commodity: _value(commodity, sum(v for (_, c), v in raw.items() if c == commodity))
             for commodity in (TAKA, RICE)
         }
-        return TrialBalance(code.upper() if code else "*", as_of, rows, totals)
+        before = self.reports.cutoff.before(code, as_of) if code else None
+        return TrialBalance(code.upper() if code else "*", as_of, rows, totals, before)
 
     def position(self, code: str, *, as_of: date | None = None) -> Position:
         raw = self.balances(code, as_of)
@@ -175,6 +180,7 @@ class BookReports(Area):
             loans_outstanding=taka(total(acc.LOANS, TAKA)),
             service_charge=taka(-total(acc.SERVICE_CHARGE, TAKA)),
             written_off=taka(total(acc.WRITE_OFFS, TAKA)),
+            before_cutoff=self.reports.cutoff.before(code, as_of),
         )
 
     def trend(

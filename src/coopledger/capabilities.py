@@ -18,6 +18,7 @@ from types import ModuleType
 
 from coopledger import approvals, cashbook, corrections, field
 from coopledger.clusters import agreements, bank_loans, membership, partners, platform, records
+from coopledger.cutoff import sheet as cutoff_sheet
 from coopledger.groups import members
 from coopledger.loans import fines, lending, products
 from coopledger.meetings import meeting
@@ -51,6 +52,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     field,
     approvals,
     shareout,
+    cutoff_sheet,
 )
 
 

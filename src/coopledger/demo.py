@@ -204,6 +204,7 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         _more_clusters(ledger, clock)
         approvals.demo(ledger, lambda day: setattr(clock, "now", _at(day, 13)))
         _share_out(ledger, clock)
+        _paper_group(ledger, clock)
         if progress:
             progress("clusters")
     finally:
@@ -1367,3 +1368,119 @@ def _vermicompost(
         )
         cash += value
     return cash
+
+
+def _paper_group(ledger: Ledger, clock: _Clock) -> None:
+    """Beli Mohila Samity (Birol) kept paper books from 2009 and joins with a cut-off on
+    30 June 2016: its members' savings, the cash box and the sack, two loans outstanding (one
+    behind); then repayments and savings here (docs/cutoff.md)."""
+    from coopledger.cutoff.sheet import CarriedLoan, OpeningBalance, SealCutoff  # noqa: PLC0415
+
+    code, by, formed, cut = "BELI", "animator.champa", date(2009, 3, 2), date(2016, 6, 30)
+    clock.now = _at(cut)
+    ledger.execute(
+        cmd.FormGroup(
+            group=code,
+            date=formed,
+            key=f"{code}-formed",
+            recorded_by=by,
+            name="Beli Mohila Samity",
+            kind="women",
+            meeting_day="monday",
+            division="Rangpur",
+            district="Dinajpur",
+            upazila="Birol",
+            union="Dharmapur",
+            village="Baraigram",
+            partner=PARTNER,
+            animator=by,
+        )
+    )
+    people = ("Anjona Rani", "Bithi Murmu", "Champa Begum", "Dipali Tudu", "Fatema Khatun")
+    for i, name in enumerate(people, 1):
+        ledger.execute(
+            cmd.JoinMember(
+                group=code,
+                date=formed if i < 5 else date(2012, 7, 2),
+                key=f"{code}-join-{i}",
+                recorded_by=by,
+                name=name,
+                household=f"{name.split()[-1]} household",
+                gender="female",
+                community="Santal" if name.split()[-1] in ("Murmu", "Tudu") else "Hindu",
+                landless=True,
+                wellbeing="extreme-poor" if i in (2, 4) else "poor",
+            )
+        )
+    # As the paper books stood on 30 June 2016, checked by the animator with the cashier.
+    savings = [
+        (1, 41200, "1850.00", "0"),
+        (2, 36800, "1200.00", "120.00"),
+        (3, 44500, "2100.00", "0"),
+    ]
+    savings += [(4, 29900, "950.00", "85.50"), (5, 18300, "600.00", "0")]
+    loans = [
+        {
+            "member": 1,
+            "outstanding": "4000.00",
+            "rate": "12",
+            "instalments": 8,
+            "next_due": date(2016, 7, 15),
+            "purpose": "a goat",
+            "paper_ref": "R-14",
+        },
+        {
+            "member": 4,
+            "outstanding": "1500.00",
+            "rate": "12",
+            "instalments": 4,
+            "next_due": date(2016, 5, 15),
+            "purpose": "seed potatoes",
+            "paper_ref": "R-17",
+        },
+    ]
+    ledger.execute(
+        SealCutoff(
+            group=code,
+            date=cut,
+            key=f"{code}-cutoff",
+            recorded_by=by,
+            cash=Decimal("3250.00"),
+            rice_stock_grams=141700,
+            members=[
+                OpeningBalance(
+                    member=m, rice_grams=g, cash_savings=Decimal(c), owes_for_rice=Decimal(o)
+                )
+                for m, g, c, o in savings
+            ],
+            loans=[CarriedLoan.model_validate(x) for x in loans],
+            group_fund=Decimal("2255.50"),  # 3,250 + 205.50 owed + 5,500 lent - 6,700 saved
+            group_rice_grams=-29000,  # members' rice the group sold over the years
+            approved_by="Champa Begum (cashier) and animator.champa",
+            source="Beli paper registers 2009-2016",
+        )
+    )
+    for month in (7, 8, 9, 10):
+        day = date(2016, month, 15)
+        clock.now = _at(day)
+        ledger.execute(
+            cmd.RepayLoan(
+                group=code,
+                date=day,
+                key=f"{code}-repay-1-{month}",
+                recorded_by=by,
+                loan=1,
+                taka=Decimal("540.00"),
+            )
+        )
+        for m in (1, 3, 5):
+            ledger.execute(
+                cmd.SaveCash(
+                    group=code,
+                    date=day,
+                    key=f"{code}-save-{m}-{month}",
+                    recorded_by=by,
+                    member=m,
+                    taka=Decimal("50.00"),
+                )
+            )

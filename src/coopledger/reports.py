@@ -13,6 +13,7 @@
 | ``plans`` | :mod:`coopledger.plans.reports` | annual plans and joint reviews |
 | ``partners`` | :mod:`coopledger.clusters.agreement_reports` | a platform's partner register |
 | ``agreements`` | :mod:`coopledger.clusters.agreement_reports` | agreements, what falls due |
+| ``cutoff`` | :mod:`coopledger.cutoff.reports` | the cut-off from paper books; dates before it |
 
 Plugins add their own areas with :func:`area`. Taka are :class:`~decimal.Decimal`, rice is
 grams (``int``); results are dataclasses.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from coopledger.books import BookReports
     from coopledger.clusters.agreement_reports import AgreementReports, PartnerReports
     from coopledger.clusters.reports import ClusterReports
+    from coopledger.cutoff.reports import CutoffReports
     from coopledger.groups.reports import GroupReports
     from coopledger.kernel.projection import Projector
     from coopledger.kernel.storage import Database
@@ -54,6 +56,7 @@ AREAS: dict[str, str | type[Area]] = {
     "plans": "coopledger.plans.reports:PlanReports",
     "partners": "coopledger.clusters.agreement_reports:PartnerReports",
     "agreements": "coopledger.clusters.agreement_reports:AgreementReports",
+    "cutoff": "coopledger.cutoff.reports:CutoffReports",
 }
 
 
@@ -74,6 +77,7 @@ class Reports:
     plans: PlanReports
     partners: PartnerReports
     agreements: AgreementReports
+    cutoff: CutoffReports
 
     def __init__(
         self, db: Database, projector: Projector, today: Callable[[], date] = date.today

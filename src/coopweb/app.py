@@ -49,6 +49,7 @@ from coopledger.kernel.integrity import seal
 from coopweb import (
     approvals_pages,
     core_plugin,
+    cutoff_pages,
     entries,
     field_pages,
     introspection,
@@ -780,6 +781,7 @@ class CorePages:
             *field_pages.ROUTES,
             *approvals_pages.ROUTES,
             *shareout_pages.ROUTES,
+            *cutoff_pages.ROUTES,
         ]
 
 

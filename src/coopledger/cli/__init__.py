@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "backup": ("coopledger.cli.operations", "backup", "Copy the whole ledger into one file."),
     "restore": ("coopledger.cli.operations", "restore", "Put a backup back; verify; print seals."),
     "shareout": ("coopledger.cli.shareout", "shareout", "Close a savings cycle; share-out sheets."),
+    "cutoff": ("coopledger.cli.cutoff", "cutoff", "Bring a group's paper books in (cut-off)."),
 }
 #: Plugins add commands through entry points in this group (``name = "module:command"``).
 ENTRY_POINT_GROUP = "coopledger.cli"

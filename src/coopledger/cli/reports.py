@@ -4,7 +4,7 @@ the reader's language or as JSON."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +46,17 @@ def _reports(ctx: click.Context, recorded: str | None) -> Reports:
     view = as_recorded(ledger, moment if moment.tzinfo else moment.replace(tzinfo=DHAKA))
     ctx.call_on_close(view.close)
     return view
+
+
+def _before_cutoff(ctx: click.Context, who: str, cutoff: date | None) -> bool:
+    """Say that a report's day is before the group's cut-off from paper books (instead of
+    printing zeros); whether it was."""
+    if cutoff is None:
+        return False
+    from coopledger.cutoff.reports import before_note  # noqa: PLC0415
+
+    out.print(f"{who}: {words(ctx, before_note(cutoff))}")
+    return True
 
 
 @click.command()
@@ -138,6 +149,8 @@ def passbook(
     book = _reports(ctx, recorded).savings.passbook(code, member, as_of=as_of_day(as_of))
     if fmt == "json":
         click.echo(to_json(book))
+        return
+    if _before_cutoff(ctx, f"{book.group} {book.name}", book.before_cutoff):
         return
     s = Shown(reader(ctx))
     table(
@@ -234,6 +247,8 @@ def group(ctx: click.Context, code: str | None, as_of: Any, recorded: str | None
         )
         return
     p = positions[0]
+    if _before_cutoff(ctx, f"{p.group} {p.name}", p.before_cutoff):
+        return
     rows = [
         [words(ctx, _("members")), s.n(p.members)],
         [words(ctx, _("rice in stock")), s.kg(p.rice_stock_grams)],
@@ -270,6 +285,8 @@ def trial_balance(
     tb = _reports(ctx, recorded).books.trial_balance(code, as_of=as_of_day(as_of))
     if fmt == "json":
         click.echo(to_json(tb))
+        return
+    if _before_cutoff(ctx, tb.group, tb.before_cutoff):
         return
     s = Shown(reader(ctx))
     rows = [

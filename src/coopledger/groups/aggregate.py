@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
 from coopledger import accounts as acc
-from coopledger.errors import RuleBroken, UnknownMember
+from coopledger.errors import InvalidInput, RuleBroken, UnknownMember
 from coopledger.i18n import Message, _, grams, taka
 from coopledger.kernel.lines import Draft, Line
 from coopledger.kernel.postings import Posting, net
@@ -77,12 +77,22 @@ class Group(Chained):
         reviewed: list[int]
         cluster: str | None
         held: dict[str, Any] | None  # the field ledger holding its books (coopledger.field)
+        cutoff: date  # set once the cut-off from paper books is sealed (coopledger.cutoff)
         cycles: list[dict[str, Any]]  # its cycles' closes (coopledger.shareout), once closed
 
     def check_date(self, on: Any, today: date, field: str = "date") -> date:
-        """A business date in the group's open cycle: on or after it was formed, after its
-        last cycle's close (``coopledger.shareout``), and not in the future."""
+        """A business date in the group's open cycle: on or after it was formed, not before
+        the cut-off from its paper books (``coopledger.cutoff``: the years before are kept
+        on paper), after its last cycle's close (``coopledger.shareout``), and not in the
+        future."""
         day: date = super().check_date(on, today, field)
+        cutoff: date | None = getattr(self, "cutoff", None)
+        if cutoff is not None and day < cutoff:
+            raise InvalidInput(
+                field,
+                day,
+                _("is before the cut-off from the paper books ({day})", day=cutoff),
+            )
         closed = self.closed_on()
         if closed is not None and day <= closed:
             raise RuleBroken(

@@ -97,6 +97,8 @@ class Passbook:
     loan_owed: Decimal = Decimal("0.00")
     loan_overdue: Decimal = Decimal("0.00")
     earlier_lines: int = 0  # lines before the first shown (counted in every total)
+    #: The cut-off when ``as_of`` is before it: her passbook was kept on paper then.
+    before_cutoff: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -224,6 +226,7 @@ class SavingsReports(Area):
             loan_owed=taka(_loan_owed(totals)),
             loan_overdue=sum((x.arrears for x in loans), Decimal("0.00")),
             earlier_lines=earlier,
+            before_cutoff=self.reports.cutoff.before(code, as_of),
         )
 
     def member_totals(self, code: str, *, as_of: date | None = None) -> list[MemberTotals]:
