@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from coopledger import cashbook, corrections, field
+from coopledger import cashbook, corrections, field, welfare
 from coopledger.clusters import bank_loans, membership, platform, records
 from coopledger.groups import members
-from coopledger.loans import lending
-from coopledger.meetings import meeting
-from coopledger.plans import planning
+from coopledger.loans import lending, programme
+from coopledger.meetings import attendance, meeting
+from coopledger.plans import planning, work_plan
 from coopledger.savings import cash, rice
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,10 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     bank_loans,
     planning,
     field,
+    welfare,
+    attendance,
+    work_plan,
+    programme,
 )
 
 

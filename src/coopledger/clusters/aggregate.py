@@ -36,10 +36,11 @@ class Cluster(Chained):
     of the latest version's commitments), ``register`` (entry positions), ``pending``
     (applications waiting), ``bank_loans`` (number -> lender, borrower, schedule,
     collections), ``balances`` (its cash and ``Liabilities:DueToBank:*``), ``plans`` (year
-    -> planned activities), ``reviewed`` (years).
+    -> planned activities), ``reviewed`` (years), ``met_on`` (the days its platform met, ISO;
+    absent until the first meeting).
     """
 
-    state_version = 3
+    state_version = 4  # 4: ``met_on``
     #: The stream's type as stored with its first event: a name, not a module path.
     TOPIC = "coopledger/Cluster"
 
@@ -64,6 +65,7 @@ class Cluster(Chained):
         balances: dict[str, Timeline]
         plans: dict[str, list[dict[str, Any]]]
         reviewed: list[int]
+        met_on: list[str]
 
     def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:
         """Trigger one event dated ``on``; returns its position."""
