@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, Literal, cast
 
 from coopledger import commands as cmd
+from coopledger.demo_year import build_year
 from coopledger.ledger import Ledger
 from coopledger.loans.schedule import schedule as loan_schedule
 from coopledger.money import sale_value
@@ -199,6 +200,7 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         _cluster(ledger, clock)
         _plans_and_review(ledger, clock)
         _more_clusters(ledger, clock)
+        build_year(ledger, partial(setattr, clock, "now"), [g.code for g in GROUPS])
         if progress:
             progress("clusters")
     finally:

@@ -546,7 +546,9 @@ def _need_cluster(code: str | None) -> str:
 
 
 from coopledger.cli.platforms import register  # noqa: E402 - after the group it extends
+from coopledger.cli.programme import register as register_year  # noqa: E402
 
 register(report)
+register_year(report)
 
 __all__ = ["groups", "report"]

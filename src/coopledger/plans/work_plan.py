@@ -208,6 +208,14 @@ class ReviewWorkPlan(GroupCommand):
         return group.record(WorkPlanReviewed, on, unit.stamp, start=self.start, items=items)
 
 
+_STATUS_NAMES = {"done": _("done"), "partly": _("partly done"), "not": _("not done")}
+
+
+def status_name(status: str | None) -> Message | str:
+    """A task's status in words (``-``: not reviewed yet)."""
+    return _STATUS_NAMES.get(status or "", "-")
+
+
 # ---------------------------------------------------------------------- the report
 @dataclass(frozen=True)
 class PlannedTask:
@@ -320,4 +328,5 @@ __all__ = [
     "WorkPlanReports",
     "WorkPlanReviewed",
     "plan_months",
+    "status_name",
 ]
