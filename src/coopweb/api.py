@@ -45,6 +45,7 @@ from coopweb.application import (
     in_thread,
 )
 from coopweb.field_api import field_router
+from coopweb.reports_api import ROUTES as REPORT_ROUTES
 from coopweb.security import SignInGuard
 
 #: The largest event position SQLite and PostgreSQL can hold (a signed 64-bit integer).
@@ -553,6 +554,7 @@ def api_router() -> Router:
             cluster_platform,
             programme,
             record_cluster_entry,
+            *REPORT_ROUTES,
             field_router(),
         ],
         tags=["coopledger"],

@@ -46,7 +46,15 @@ from coopledger.commands import invalid
 from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
-from coopweb import core_plugin, entries, field_pages, introspection, language, sheets
+from coopweb import (
+    core_plugin,
+    entries,
+    field_pages,
+    introspection,
+    language,
+    report_pages,
+    sheets,
+)
 from coopweb.accounts import Accounts, User
 from coopweb.application import (
     Coopweb,
@@ -727,6 +735,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, Any], ...] = (
     ("coopweb.core", core_plugin),
     ("coopweb.pages", CorePages()),
     ("coopweb.introspection", introspection),
+    ("coopweb.reports", report_pages),
 )
 
 

@@ -52,6 +52,11 @@ TITLES: dict[str, str] = {
     "write_off_loan": mark("Write off a loan"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
+    "count_guests": mark("Guests at a weekly meeting"),
+    "adopt_work_plan": mark("A new group's three-month work plan"),
+    "review_work_plan": mark("Review the work plan"),
+    "receive_welfare_gift": mark("A gift for welfare"),
+    "pay_welfare": mark("The welfare fund pays"),
 }
 
 

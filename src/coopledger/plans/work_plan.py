@@ -69,7 +69,7 @@ def _known_plans(group: Group) -> dict[str, list[int]]:
 
 class WorkPlanAdopted(NoMoney, LedgerEvent):
     """A group's work plan for three months from ``start``: ``items`` numbered from 1, each
-    ``{"no", "task", "responsible", "month", "target"}``."""
+    ``{"no", "task", "responsible", "month", "done_when"}``."""
 
     start: str
     items: list[dict[str, Any]]
@@ -132,7 +132,7 @@ class WorkItem(Row):
     task: Text
     responsible: Text
     month: Month
-    target: OptionalText = ""
+    done_when: OptionalText = ""
 
 
 class ItemReview(Row):
@@ -225,7 +225,7 @@ class PlannedTask:
     task: str
     responsible: str
     month: str
-    target: str
+    done_when: str
     status: str | None  # "done", "partly", "not", None: not reviewed yet
     note: str
     reviewed_on: date | None
@@ -299,7 +299,7 @@ class WorkPlanReports(Area):
                     task=item["task"],
                     responsible=item["responsible"],
                     month=item["month"],
-                    target=item.get("target", ""),
+                    done_when=item.get("done_when", ""),
                     status=review.get("status"),
                     note=review.get("note", ""),
                     reviewed_on=date.fromisoformat(on) if on else None,

@@ -1,0 +1,129 @@
+"""The JSON API's meeting and programme reports (under ``/api/v1``, bearer tokens):
+attendance of weekly and platform meetings, a group's work plan, its welfare fund, and the
+programme's loans by place. See docs/reports.md."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Request, get
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+
+from coopledger.errors import InvalidInput
+from coopledger.i18n import _
+from coopledger.reports import plain
+from coopweb.application import as_of_param
+
+#: Who may read the programme's figures across groups.
+PROGRAMME_ROLES = ("manager", "auditor", "admin")
+
+
+def day_param(name: str, text: str) -> date | None:
+    """A ``YYYY-MM-DD`` query parameter (empty: none); a refusal names it."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(name, text, _("must be a date (YYYY-MM-DD)")) from None
+
+
+def _group(request: Request[Any, Any, Any], code: str) -> Any:
+    from coopweb import api  # noqa: PLC0415 - api imports this module
+
+    user, _group = api._group(request, code)  # noqa: SLF001 - the API's own check
+    return user
+
+
+def _cluster(request: Request[Any, Any, Any], code: str) -> Any:
+    from coopweb import api  # noqa: PLC0415 - api imports this module
+
+    user, _cluster = api._cluster(request, code)  # noqa: SLF001 - the API's own check
+    return user
+
+
+def _private(report: dict[str, Any], user: Any, rows: str, keys: tuple[str, ...]) -> Any:
+    """Names and households only for roles that work with them."""
+    if not user.sees_personal_data:
+        for r in report[rows]:
+            for key in keys:
+                r.pop(key, None)
+    return plain(report)
+
+
+@get(
+    "/groups/{code:str}/attendance",
+    summary="Weekly meetings' attendance: members and guests by gender (since, as_of)",
+    sync_to_thread=True,
+)
+def group_attendance(
+    request: Request[Any, Any, Any], code: FromPath[str], since: FromQuery[str] = ""
+) -> dict[str, Any]:
+    user = _group(request, code)
+    report = request.app.state.ledger.reports.attendance.weekly(
+        code, since=day_param("since", since), as_of=as_of_param(request)
+    )
+    return _private(report.as_dict(), user, "members", ("name",))  # type: ignore[no-any-return]
+
+
+@get(
+    "/clusters/{code:str}/attendance",
+    summary="Platform meetings' and trainings' attendance by gender (since, as_of)",
+    sync_to_thread=True,
+)
+def cluster_attendance(
+    request: Request[Any, Any, Any], code: FromPath[str], since: FromQuery[str] = ""
+) -> dict[str, Any]:
+    user = _cluster(request, code)
+    report = request.app.state.ledger.reports.attendance.platform(
+        code, since=day_param("since", since), as_of=as_of_param(request)
+    )
+    return _private(report.as_dict(), user, "members", ("name",))  # type: ignore[no-any-return]
+
+
+@get(
+    "/groups/{code:str}/work-plan",
+    summary="A group's three-month work plan and its review (start=YYYY-MM, as_of)",
+    sync_to_thread=True,
+)
+def work_plan(
+    request: Request[Any, Any, Any], code: FromPath[str], start: FromQuery[str] = ""
+) -> dict[str, Any] | None:
+    _group(request, code)
+    plan = request.app.state.ledger.reports.work_plans.plan(
+        code, start or None, as_of=as_of_param(request)
+    )
+    return None if plan is None else plain(plan)  # type: ignore[no-any-return]
+
+
+@get(
+    "/groups/{code:str}/welfare",
+    summary="The welfare fund: gifts, uses, balance (as_of)",
+    sync_to_thread=True,
+)
+def welfare(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    user = _group(request, code)
+    fund = request.app.state.ledger.reports.welfare.fund(code, as_of=as_of_param(request))
+    return _private(fund.as_dict(), user, "entries", ("name", "household"))  # type: ignore[no-any-return]
+
+
+@get(
+    "/programme/loans",
+    summary="Loans by district, upazila, union or cluster: out, recovered, PAR30 (by, as_of)",
+    sync_to_thread=True,
+)
+def programme_loans(request: Request[Any, Any, Any], by: FromQuery[str] = "district") -> Any:
+    from coopweb import api  # noqa: PLC0415 - api imports this module
+
+    user = api._user(request)  # noqa: SLF001 - the API's own sign-in check
+    if user.role not in PROGRAMME_ROLES:
+        raise PermissionDeniedException("programme figures are for managers and auditors")
+    report = request.app.state.ledger.reports.programme.loans(by=by, as_of=as_of_param(request))
+    return plain(report)
+
+
+ROUTES = [group_attendance, cluster_attendance, work_plan, welfare, programme_loans]
+
+__all__ = ["ROUTES", "day_param"]
