@@ -29,6 +29,11 @@ from coopweb.language import mark, say
 from coopweb.reports_api import PROGRAMME_ROLES, day_param
 from coopweb.security import csv_writer
 
+#: Words the books store as codes and these pages show translated (``{{ _(e.corrected) }}``).
+WORDS = (
+    *(mark("reversed"), mark("adjusted"), mark("female"), mark("male"), mark("other")),
+    *(mark("district"), mark("upazila"), mark("union"), mark("cluster")),
+)
 ATTENDANCE_COLUMNS = (
     "meeting_date",
     "meeting",
