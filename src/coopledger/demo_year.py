@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from coopledger.meetings.attendance import CountGuests, CountPlatformGuests
-from coopledger.plans.work_plan import AdoptWorkPlan, ItemReview, ReviewWorkPlan, WorkItem
+from coopledger.plans.work_plan import AdoptWorkPlan, ItemReview, ReviewWorkPlan, Status, WorkItem
 from coopledger.welfare import PayWelfare, ReceiveWelfareGift
 
 if TYPE_CHECKING:
@@ -23,7 +23,12 @@ WORK_PLAN = (
     ("Agree the rules for selling the pooled rice", "the group", "2015-12"),
     ("Visit the union council about safety-net cards", "leader", "2016-01"),
 )
-REVIEW = (("done", ""), ("done", ""), ("done", ""), ("partly", "two visits; no answer yet"))
+REVIEW: tuple[tuple[Status, str], ...] = (
+    ("done", ""),
+    ("done", ""),
+    ("done", ""),
+    ("partly", "two visits; no answer yet"),
+)
 #: (group, date, gift or use, taka, source / use, member)
 WELFARE: tuple[tuple[str, date, str, str, str, int | None], ...] = (
     ("JOBA", date(2015, 12, 4), "gift", "2500", "Haji Abdul Karim (Mohalbari)", None),
@@ -83,8 +88,7 @@ def build_year(ledger: Ledger, set_clock: Callable[[datetime], Any], groups: lis
         )
     _welfare(ledger)
     for m in ledger.reports.attendance.platform("cluster:CHIRIRBANDAR-1").meetings[:6:2]:
-        day = m.meeting_date
-        assert day is not None
+        day = m.meeting_date or date.min  # a meeting always has its day
         ledger.execute(
             CountPlatformGuests(
                 cluster="CHIRIRBANDAR-1",

@@ -10,9 +10,9 @@ roles that read across groups.
 from __future__ import annotations
 
 import io
-from urllib.parse import urlencode
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.exceptions import PermissionDeniedException
@@ -207,7 +207,9 @@ def welfare_csv(request: Request[Any, Any, Any], code: FromPath[str]) -> Respons
 # ---------------------------------------------------------------------- the programme
 def _manager(site: Coopweb) -> None:
     if site.need_user().role not in PROGRAMME_ROLES:
-        raise PermissionDeniedException(say("The programme's figures are for managers and auditors."))
+        raise PermissionDeniedException(
+            say("The programme's figures are for managers and auditors.")
+        )
 
 
 @get("/programme/loans", include_in_schema=False, sync_to_thread=True)

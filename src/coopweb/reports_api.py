@@ -33,14 +33,14 @@ def day_param(name: str, text: str) -> date | None:
 def _group(request: Request[Any, Any, Any], code: str) -> Any:
     from coopweb import api  # noqa: PLC0415 - api imports this module
 
-    user, _group = api._group(request, code)  # noqa: SLF001 - the API's own check
+    user, _group = api._group(request, code)
     return user
 
 
 def _cluster(request: Request[Any, Any, Any], code: str) -> Any:
     from coopweb import api  # noqa: PLC0415 - api imports this module
 
-    user, _cluster = api._cluster(request, code)  # noqa: SLF001 - the API's own check
+    user, _cluster = api._cluster(request, code)
     return user
 
 
@@ -95,7 +95,7 @@ def work_plan(
     plan = request.app.state.ledger.reports.work_plans.plan(
         code, start or None, as_of=as_of_param(request)
     )
-    return None if plan is None else plain(plan)  # type: ignore[no-any-return]
+    return None if plan is None else plain(plan)
 
 
 @get(
@@ -117,7 +117,7 @@ def welfare(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, A
 def programme_loans(request: Request[Any, Any, Any], by: FromQuery[str] = "district") -> Any:
     from coopweb import api  # noqa: PLC0415 - api imports this module
 
-    user = api._user(request)  # noqa: SLF001 - the API's own sign-in check
+    user = api._user(request)
     if user.role not in PROGRAMME_ROLES:
         raise PermissionDeniedException("programme figures are for managers and auditors")
     report = request.app.state.ledger.reports.programme.loans(by=by, as_of=as_of_param(request))

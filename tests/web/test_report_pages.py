@@ -116,7 +116,13 @@ def test_the_json_api_reads_the_same_reports(client: TestClient[Any]) -> None:
     r = client.post(
         "/api/v1/groups/JOBA/entries",
         headers=rina,
-        json={"command": "pay_welfare", "use": "burial", "member": 1, "taka": "301", "date": str(D2)},
+        json={
+            "command": "pay_welfare",
+            "use": "burial",
+            "member": 1,
+            "taka": "301",
+            "date": str(D2),
+        },
     )
     assert r.status_code in (400, 409, 422) and r.json().get("field") == "taka", r.text
     assert date(2015, 11, 6) == D1

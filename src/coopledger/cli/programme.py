@@ -177,7 +177,9 @@ def welfare(ctx: click.Context, code: str, as_of: Any, recorded: str | None, fmt
 @dated
 @click.pass_context
 @refusals
-def programme_loans(ctx: click.Context, by: str, as_of: Any, recorded: str | None, fmt: str) -> None:
+def programme_loans(
+    ctx: click.Context, by: str, as_of: Any, recorded: str | None, fmt: str
+) -> None:
     """Loans from the groups' funds by place or cluster: out, recovered, overdue, PAR30."""
     from coopledger.cli.reports import _reports  # noqa: PLC0415
 

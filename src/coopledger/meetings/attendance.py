@@ -189,8 +189,8 @@ class Attendance:
 
 
 def _sum(rows: list[Attended]) -> Attended:
-    members: Counter[str] = Counter({g: 0 for g in GENDERS})
-    guests: Counter[str] = Counter({g: 0 for g in GENDERS})
+    members: Counter[str] = Counter(dict.fromkeys(GENDERS, 0))
+    guests: Counter[str] = Counter(dict.fromkeys(GENDERS, 0))
     absent = 0
     for r in rows:
         members.update(r.members)
@@ -263,7 +263,9 @@ class AttendanceReports(Area):
             )
             n = int(p["member_no"])
             rates.append(
-                MemberAttendance(str(n), p["name"], p["gender"], held, came[n], share(came[n], held))
+                MemberAttendance(
+                    str(n), p["name"], p["gender"], held, came[n], share(came[n], held)
+                )
             )
         return self._result(code.upper(), since, as_of, rows, rates, [])
 
@@ -322,7 +324,9 @@ class AttendanceReports(Area):
                 if r.meeting_date and _active(s["since"], s["until"], r.meeting_date.isoformat())
             )
             rates.append(
-                MemberAttendance(who, s["name"], s["gender"], held, came[who], share(came[who], held))
+                MemberAttendance(
+                    who, s["name"], s["gender"], held, came[who], share(came[who], held)
+                )
             )
         return self._result(cluster.upper(), since, as_of, rows, rates, trainings)
 
