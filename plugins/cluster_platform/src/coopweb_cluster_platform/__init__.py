@@ -41,6 +41,7 @@ FORMS = (
     "apply_safety_net",
     "decide_safety_net",
     "hold_training",
+    "count_platform_guests",
     "adopt_cluster_plan",
     "hold_cluster_review",
 )

@@ -96,6 +96,9 @@ def command(name: str, form: dict[str, str], multi: dict[str, list[str]]) -> dic
             "facilitator": f.get("facilitator", ""),
             **counts,
         }
+    if name == "count_platform_guests":
+        counts = {k: number(k, f.get(k) or "0") for k in ("female", "male", "other")}
+        return {**base, **counts, "note": f.get("note", "")}
     if name == "adopt_cluster_plan":
         categories = {}
         for item in f.get("categories", "").split(","):
