@@ -341,3 +341,24 @@ def test_programme_loans_by_place_and_cluster_with_par30_stable_for_past_days(
     with pytest.raises(InvalidInput) as refused:
         any_ledger.reports.programme.loans(by="village")
     assert refused.value.field == "by"
+
+
+def test_the_demo_has_guests_work_plans_welfare_and_programme_loans(sqlite_ledger: Ledger) -> None:
+    from coopledger import demo  # noqa: PLC0415
+
+    demo.build(sqlite_ledger)
+    reports = sqlite_ledger.reports
+    joba = reports.attendance.weekly("JOBA", as_of=date(2016, 1, 31))
+    assert sum(joba.totals.guests.values()) > 0 and joba.totals.members["female"] > 100
+    platform = reports.attendance.platform("cluster:CHIRIRBANDAR-1")
+    assert platform.totals.guests["female"] == 6 and platform.trainings
+    kakoli = reports.work_plans.plan("KAKOLI")
+    assert kakoli is not None and (kakoli.done, len(kakoli.tasks)) == (2, 4)
+    fund = reports.welfare.fund("JOBA")
+    assert fund.balance == Decimal("300.00") and set(fund.by_use) == {
+        "winter-clothes",
+        "emergency-treatment",
+    }
+    loans = reports.programme.loans(by="cluster")
+    assert loans.rows[0].name == "CHIRIRBANDAR-1" and loans.rows[0].loans == 8
+    assert_books_balance(sqlite_ledger)

@@ -126,3 +126,31 @@ def test_the_json_api_reads_the_same_reports(client: TestClient[Any]) -> None:
     )
     assert r.status_code in (400, 409, 422) and r.json().get("field") == "taka", r.text
     assert date(2015, 11, 6) == D1
+
+
+def test_the_work_plan_and_welfare_forms_are_real_forms(client: TestClient[Any]) -> None:
+    sign_in(client, "rina")
+    page = client.get("/groups/JOBA/entries/adopt_work_plan")
+    assert page.status_code == 200
+    assert 'name="items.0.task"' in page.text and 'name="items.0.month"' in page.text
+    headers = {"x-csrftoken": client.cookies.get("csrftoken") or "", "hx-request": "true"}
+    data = {
+        "date": "2015-12-04",
+        "start": "2015-12",
+        "items.0.task": "Choose a cashier",
+        "items.0.responsible": "the group",
+        "items.0.month": "2016-03",
+    }
+    r = client.post("/groups/JOBA/entries/adopt_work_plan", data=data, headers=headers)
+    assert r.status_code == 422 and "items" in r.text  # March is not one of its three months
+    data["items.0.month"] = "2016-02"
+    r = client.post("/groups/JOBA/entries/adopt_work_plan", data=data, headers=headers)
+    assert r.status_code == 200, r.text
+    r = client.get("/groups/JOBA/work-plan?start=2015-12")
+    assert "Choose a cashier" in r.text
+    r = client.post(
+        "/groups/JOBA/entries/pay_welfare",
+        data={"date": "2015-11-20", "use": "winter-clothes", "member": "2", "taka": "300.01"},
+        headers=headers,
+    )
+    assert r.status_code == 422 and "300.00" in r.text  # the fund holds only 300 Tk
