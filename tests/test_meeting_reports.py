@@ -252,6 +252,24 @@ def test_a_reversed_welfare_use_shows_at_nought_and_returns_to_the_fund(
     fund = any_ledger.reports.welfare.fund("JOBA")
     assert fund.balance == Decimal("1000.00")
     assert (fund.entries[1].corrected, fund.entries[1].taka) == ("reversed", Decimal("0.00"))
+    any_ledger.pay_welfare("JOBA", use="burial", member=3, taka="900", date=D2)
+    gift = fund.entries[0].position
+    refused = assert_refused(  # the gift was 1,000 Tk: 900 of it is spent since
+        any_ledger,
+        "JOBA",
+        lambda: any_ledger.correct_entry(
+            "JOBA", target=gift, changes={"taka": "800"}, reason="miscounted", date=D3
+        ),
+        RuleBroken,
+        "changes.taka",
+    )
+    assert "welfare fund" in str(refused)
+    any_ledger.correct_entry(
+        "JOBA", target=gift, changes={"taka": "950"}, reason="miscounted", date=D3
+    )
+    fund = any_ledger.reports.welfare.fund("JOBA")
+    assert (fund.entries[0].corrected, fund.entries[0].taka) == ("adjusted", Decimal("950.00"))
+    assert (fund.gifts, fund.balance) == (Decimal("950.00"), Decimal("50.00"))
     assert replay_matches(any_ledger)
 
 

@@ -53,6 +53,7 @@ from coopledger.loans.lending import (
     SetLoanRules,
     WriteOffLoan,
 )
+from coopledger.meetings.attendance import CountGuests, CountPlatformGuests
 from coopledger.meetings.meeting import (
     AddToMeeting,
     CashLine,
@@ -74,14 +75,17 @@ from coopledger.plans.planning import (
     ReviewedCommitment,
     Wellbeing,
 )
+from coopledger.plans.work_plan import AdoptWorkPlan, ItemReview, ReviewWorkPlan, WorkItem
 from coopledger.savings.cash import SaveCash, WithdrawCash
 from coopledger.savings.rice import DepositRice, ReceivePayment, SellRice
+from coopledger.welfare import PayWelfare, ReceiveWelfareGift
 
 __all__ = [
     "COMMANDS",
     "AddToMeeting",
     "AdoptClusterPlan",
     "AdoptPlan",
+    "AdoptWorkPlan",
     "AdoptedFrom",
     "ApplySafetyNet",
     "ArrangeBankLoan",
@@ -95,6 +99,8 @@ __all__ = [
     "Command",
     "Commitment",
     "CorrectEntry",
+    "CountGuests",
+    "CountPlatformGuests",
     "DecideSafetyNet",
     "Deposit",
     "DepositRice",
@@ -107,6 +113,7 @@ __all__ = [
     "HoldClusterReview",
     "HoldReview",
     "HoldTraining",
+    "ItemReview",
     "JoinCluster",
     "JoinMember",
     "LeaveCluster",
@@ -118,16 +125,19 @@ __all__ = [
     "Party",
     "PayBank",
     "PayExpense",
+    "PayWelfare",
     "PlanRotation",
     "PlannedActivity",
     "ReceiveGrant",
     "ReceivePayment",
+    "ReceiveWelfareGift",
     "Recommendation",
     "RecordMeeting",
     "RecordPlatformMeeting",
     "RepayLoan",
     "RepresentativeStepsDown",
     "RescheduleLoan",
+    "ReviewWorkPlan",
     "ReviewedActivity",
     "ReviewedCommitment",
     "Sale",
@@ -137,6 +147,7 @@ __all__ = [
     "SignMou",
     "Wellbeing",
     "WithdrawCash",
+    "WorkItem",
     "WriteOffLoan",
     "command_schema",
     "commands_for",
