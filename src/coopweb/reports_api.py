@@ -8,13 +8,14 @@ from datetime import date
 from typing import Any
 
 from litestar import Request, get
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 
 from coopledger.errors import InvalidInput
 from coopledger.i18n import _
 from coopledger.reports import plain
-from coopweb.application import as_of_param
+from coopweb.accounts import User
+from coopweb.application import Coopweb, Resource, as_of_param, find_cluster, find_group
 
 #: Who may read the programme's figures across groups.
 PROGRAMME_ROLES = ("manager", "auditor", "admin")
@@ -30,21 +31,34 @@ def day_param(name: str, text: str) -> date | None:
         raise InvalidInput(name, text, _("must be a date (YYYY-MM-DD)")) from None
 
 
-def _group(request: Request[Any, Any, Any], code: str) -> Any:
-    from coopweb import api  # noqa: PLC0415 - api imports this module
-
-    user, _group = api._group(request, code)
+def _user(request: Request[Any, Any, Any]) -> User:
+    """The account of the bearer token (as the rest of the API reads it)."""
+    scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
+    user: User | None = (
+        request.app.state.accounts.by_token(token.strip())
+        if scheme.lower() == "bearer" and token.strip()
+        else None
+    )
+    if user is None:
+        raise NotAuthorizedException("send Authorization: Bearer <token> (POST /api/v1/tokens)")
     return user
 
 
-def _cluster(request: Request[Any, Any, Any], code: str) -> Any:
-    from coopweb import api  # noqa: PLC0415 - api imports this module
-
-    user, _cluster = api._cluster(request, code)
+def _group(request: Request[Any, Any, Any], code: str) -> User:
+    user = _user(request)
+    group = find_group(request.app.state.ledger, code)
+    Coopweb.of(request).require(user, "read", Resource("group", group))
     return user
 
 
-def _private(report: dict[str, Any], user: Any, rows: str, keys: tuple[str, ...]) -> Any:
+def _cluster(request: Request[Any, Any, Any], code: str) -> User:
+    user = _user(request)
+    cluster = find_cluster(request.app.state.ledger, code)
+    Coopweb.of(request).require(user, "read", Resource("cluster", cluster))
+    return user
+
+
+def _private(report: dict[str, Any], user: User, rows: str, keys: tuple[str, ...]) -> Any:
     """Names and households only for roles that work with them."""
     if not user.sees_personal_data:
         for r in report[rows]:
@@ -115,9 +129,7 @@ def welfare(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, A
     sync_to_thread=True,
 )
 def programme_loans(request: Request[Any, Any, Any], by: FromQuery[str] = "district") -> Any:
-    from coopweb import api  # noqa: PLC0415 - api imports this module
-
-    user = api._user(request)
+    user = _user(request)
     if user.role not in PROGRAMME_ROLES:
         raise PermissionDeniedException("programme figures are for managers and auditors")
     report = request.app.state.ledger.reports.programme.loans(by=by, as_of=as_of_param(request))
