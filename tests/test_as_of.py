@@ -95,16 +95,13 @@ def _step(ledger: Ledger, draw: Any, earliest: date, latest: date) -> None:
             principal=str(int(taka) * 5),
             instalments=draw(st.integers(1, 6)),
             purpose="goat",
-            approved_by="leader",
             date=day,
         ),
         "repay": lambda: ledger.repay_loan("JOBA", loan=loan, taka=taka, date=day),
         "reschedule": lambda: ledger.reschedule_loan(
-            "JOBA", loan=loan, instalments=4, reason="flood", approved_by="leader", date=day
+            "JOBA", loan=loan, instalments=4, reason="flood", date=day
         ),
-        "write_off": lambda: ledger.write_off_loan(
-            "JOBA", loan=loan, reason="moved", approved_by="leader", date=day
-        ),
+        "write_off": lambda: ledger.write_off_loan("JOBA", loan=loan, reason="moved", date=day),
         "leave": lambda: ledger.leave_member("JOBA", member=member, reason="moved", date=day),
         "meeting": lambda: ledger.record_meeting(
             "JOBA",
@@ -196,7 +193,6 @@ def test_a_reschedule_does_not_change_an_earlier_days_loan_report(any_ledger: Le
         instalments=6,
         rate="12",
         purpose="goat",
-        approved_by="leader",
         date=date(2015, 12, 1),
     )
     march = date(2016, 3, 15)
@@ -207,7 +203,6 @@ def test_a_reschedule_does_not_change_an_earlier_days_loan_report(any_ledger: Le
         loan=loan,
         instalments=10,
         reason="flood",
-        approved_by="leader",
         date=date(2016, 4, 1),
     )
     assert any_ledger.reports.loans.loans("JOBA", as_of=march) == before

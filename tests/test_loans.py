@@ -143,7 +143,6 @@ def test_a_year_of_repayments_some_late_with_arrears_and_par(any_ledger: Ledger)
         principal="10000",
         instalments=12,
         purpose="vermicompost",
-        approved_by="group meeting",
         date=date(2016, 1, 15),
     )
     other = any_ledger.disburse_loan(
@@ -152,7 +151,6 @@ def test_a_year_of_repayments_some_late_with_arrears_and_par(any_ledger: Ledger)
         principal="5000",
         instalments=5,
         purpose="goat",
-        approved_by="group meeting",
         date=date(2016, 1, 15),
     )
     for month in range(2, 8):  # member 1 pays on time for six months
@@ -190,7 +188,6 @@ def test_write_off_and_reschedule(any_ledger: Ledger) -> None:
         principal="6000",
         instalments=6,
         purpose="paddy",
-        approved_by="meeting",
         date=date(2016, 1, 15),
     )
     any_ledger.repay_loan("JOBA", loan=loan, taka="1000", date=date(2016, 2, 15))
@@ -199,15 +196,12 @@ def test_write_off_and_reschedule(any_ledger: Ledger) -> None:
         loan=loan,
         instalments=10,
         reason="flood",
-        approved_by="group meeting",
         date=date(2016, 4, 1),
     )
     (row,) = any_ledger.reports.loans.loans("JOBA", as_of=date(2016, 4, 2))
     assert row.status == "on time"
     assert sum(s["principal"] for s in row.schedule) == T("6000.00")
-    any_ledger.write_off_loan(
-        "JOBA", loan=loan, reason="member died", approved_by="platform", date=date(2016, 9, 1)
-    )
+    any_ledger.write_off_loan("JOBA", loan=loan, reason="member died", date=date(2016, 9, 1))
     (row,) = any_ledger.reports.loans.loans("JOBA")
     assert row.status == "written off"
     assert row.outstanding == 0
@@ -226,7 +220,6 @@ def test_bad_loans_are_refused_and_write_nothing(any_ledger: Ledger) -> None:
             principal="13000",
             instalments=12,
             purpose="x",
-            approved_by="y",
             date=date(2016, 2, 1),
         ),
         RuleBroken,
@@ -242,7 +235,6 @@ def test_bad_loans_are_refused_and_write_nothing(any_ledger: Ledger) -> None:
             principal="6000",
             instalments=12,
             purpose="x",
-            approved_by="y",
             date=date(2016, 2, 1),
         ),
         RuleBroken,
@@ -254,7 +246,6 @@ def test_bad_loans_are_refused_and_write_nothing(any_ledger: Ledger) -> None:
         principal="1000",
         instalments=2,
         purpose="x",
-        approved_by="y",
         date=date(2016, 2, 1),
     )
     refuse(
@@ -264,7 +255,6 @@ def test_bad_loans_are_refused_and_write_nothing(any_ledger: Ledger) -> None:
             principal="100",
             instalments=2,
             purpose="x",
-            approved_by="y",
             date=date(2016, 2, 1),
         ),
         RuleBroken,
@@ -292,7 +282,6 @@ def test_bad_loans_are_refused_and_write_nothing(any_ledger: Ledger) -> None:
             principal="100",
             instalments=2,
             purpose="x",
-            approved_by="y",
             date=date(2016, 4, 1),
         ),
         RuleBroken,
@@ -305,7 +294,6 @@ def test_bad_loans_are_refused_and_write_nothing(any_ledger: Ledger) -> None:
             principal="0",
             instalments=2,
             purpose="x",
-            approved_by="y",
             date=date(2016, 4, 1),
         )
 
@@ -335,7 +323,6 @@ def test_a_loan_is_previewed_with_its_schedule_and_nothing_is_written(
         principal=T("10000"),
         instalments=12,
         purpose="vermicompost",
-        approved_by="group meeting",
         date=date(2016, 1, 15),
         key="loan-1",
     )

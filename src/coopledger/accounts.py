@@ -13,6 +13,9 @@ normally positive, savings owed to members and income normally negative.
 | ``Income:ServiceCharge`` | BDT | service charge paid on loans |
 | ``Expenses:LoanWriteOffs`` | BDT | loan principal written off |
 | ``Liabilities:DueToBank:Krishi-Bank`` | BDT | (platform) collected for a bank, not paid over |
+| ``Liabilities:DueToPartner:P2`` | BDT | (platform) partner 2's share of income, not paid over |
+| ``Income:Agreements:A2`` | BDT | (platform) the cluster members' share of agreement 2's income |
+| ``Expenses:Agreements:A1`` | BDT | (platform) paid under agreement 1 (a guard's wages) |
 | ``Liabilities:Savings:Rice:M007`` | RICE | member 7's handful-of-rice savings |
 | ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
 | ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams) against what it fetched (taka) |
@@ -43,6 +46,7 @@ LOANS = "Assets:Loans"
 SERVICE_CHARGE = "Income:ServiceCharge"
 WRITE_OFFS = "Expenses:LoanWriteOffs"
 DUE_TO_BANK = "Liabilities:DueToBank"
+DUE_TO_PARTNER = "Liabilities:DueToPartner"
 ACTIVITY_INCOME = "Income:Activities"
 ACTIVITY_COSTS = "Expenses:Activities"
 EXPENSES = "Expenses"
@@ -103,6 +107,12 @@ def due_to_bank(lender: str) -> str:
     return f"{DUE_TO_BANK}:{component(lender_slug(lender))}"
 
 
+def due_to_partner(partner_no: int) -> str:
+    """What the platform owes partner ``partner_no`` of its register (its share of income
+    under an agreement), not yet paid over."""
+    return f"{DUE_TO_PARTNER}:P{partner_no}"
+
+
 @cache
 def rice_savings(member_no: int) -> str:
     return f"{RICE_SAVINGS}:{member_code(member_no)}"
@@ -138,7 +148,14 @@ def is_guarded(account: str) -> bool:
     """Accounts whose balance may never cross zero on any business date (a platform
     cannot pay a bank more than it collected for it)."""
     return account in (CASH, RICE_STOCK, WELFARE_FUND) or account.startswith(
-        (RECEIVABLE + ":", RICE_SAVINGS + ":", CASH_SAVINGS + ":", LOANS + ":", DUE_TO_BANK + ":")
+        (
+            RECEIVABLE + ":",
+            RICE_SAVINGS + ":",
+            CASH_SAVINGS + ":",
+            LOANS + ":",
+            DUE_TO_BANK + ":",
+            DUE_TO_PARTNER + ":",
+        )
     )
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from coopledger import cashbook, corrections, field, welfare
-from coopledger.clusters import bank_loans, membership, platform, records
+from coopledger import approvals, cashbook, corrections, field, welfare
+from coopledger.clusters import agreements, bank_loans, membership, partners, platform, records
 from coopledger.groups import members
 from coopledger.loans import lending, programme
 from coopledger.meetings import attendance, meeting
@@ -42,8 +42,11 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     platform,
     records,
     bank_loans,
+    partners,
+    agreements,
     planning,
     field,
+    approvals,
     welfare,
     attendance,
     work_plan,

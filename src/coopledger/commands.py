@@ -10,6 +10,14 @@ from __future__ import annotations
 
 import coopledger.capabilities  # noqa: F401 - fills the registry
 from coopledger.cashbook import BookActivityCost, BookActivityRevenue, PayExpense, ReceiveGrant
+from coopledger.clusters.agreements import (
+    BookAgreementIncome,
+    EndAgreement,
+    MakeAgreement,
+    PayUnderAgreement,
+    ReceivePlatformFunds,
+    Share,
+)
 from coopledger.clusters.bank_loans import (
     ArrangeBankLoan,
     CollectBankInstalment,
@@ -23,6 +31,7 @@ from coopledger.clusters.membership import (
     NameRepresentative,
     RepresentativeStepsDown,
 )
+from coopledger.clusters.partners import RegisterPartner
 from coopledger.clusters.platform import Attendee, PlanRotation, RecordPlatformMeeting
 from coopledger.clusters.records import (
     ApplySafetyNet,
@@ -93,6 +102,7 @@ __all__ = [
     "Attendee",
     "BookActivityCost",
     "BookActivityRevenue",
+    "BookAgreementIncome",
     "CashLine",
     "ClusterCommand",
     "CollectBankInstalment",
@@ -105,6 +115,7 @@ __all__ = [
     "Deposit",
     "DepositRice",
     "DisburseLoan",
+    "EndAgreement",
     "EndRole",
     "FormCluster",
     "FormGroup",
@@ -120,20 +131,24 @@ __all__ = [
     "LeaveMember",
     "ListExtremePoor",
     "LoanLine",
+    "MakeAgreement",
     "MicroProject",
     "NameRepresentative",
     "Party",
     "PayBank",
     "PayExpense",
+    "PayUnderAgreement",
     "PayWelfare",
     "PlanRotation",
     "PlannedActivity",
     "ReceiveGrant",
     "ReceivePayment",
+    "ReceivePlatformFunds",
     "ReceiveWelfareGift",
     "Recommendation",
     "RecordMeeting",
     "RecordPlatformMeeting",
+    "RegisterPartner",
     "RepayLoan",
     "RepresentativeStepsDown",
     "RescheduleLoan",
@@ -144,6 +159,7 @@ __all__ = [
     "SaveCash",
     "SellRice",
     "SetLoanRules",
+    "Share",
     "SignMou",
     "Wellbeing",
     "WithdrawCash",

@@ -23,7 +23,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Literal, cast
 
+from coopledger import approvals
 from coopledger import commands as cmd
+from coopledger.clusters.partners import PartnerKind
 from coopledger.demo_year import build_year
 from coopledger.ledger import Ledger
 from coopledger.loans.schedule import schedule as loan_schedule
@@ -200,6 +202,7 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         _cluster(ledger, clock)
         _plans_and_review(ledger, clock)
         _more_clusters(ledger, clock)
+        approvals.demo(ledger, lambda day: setattr(clock, "now", _at(day, 13)))
         build_year(ledger, partial(setattr, clock, "now"), [g.code for g in GROUPS])
         if progress:
             progress("clusters")
@@ -243,7 +246,6 @@ def _loans_week(
                         principal=principal,
                         instalments=5,
                         purpose="small trading",
-                        approved_by="group meeting",
                     )
                 ).result
             )
@@ -613,7 +615,10 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
                 recorded_by=by,
                 household_entry=found[f"ep{i}"],
                 scheme=schemes[i],
-                applied_to="Alokdihi Union Parishad",
+                partner=UNION_COUNCIL,
+                value=Decimal("1800.00"),
+                period_start=date(2016, 7, 1),
+                period_end=date(2017, 6, 30),
             ),
         )
 
@@ -650,6 +655,8 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
                         village=g.village,
                         reason="no land, no regular income, a widow or elderly head",
                         identified_by="transect-visit",
+                        group=g.code,
+                        member=_poorest(g),
                     ),
                 ),
             )
@@ -669,7 +676,7 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
                     key="training-bamboo",
                     recorded_by=by,
                     title="Bamboo management: shoot rot",
-                    facilitator="Upazila agriculture office",
+                    partner=AGRICULTURE_OFFICE,
                     members_female=8,
                     members_male=1,
                     others_female=6,
@@ -708,6 +715,7 @@ def _platform_year(ledger: Ledger, clock: _Clock) -> None:
             )
         )
     _bank_loans(schedule, run, found)
+    _services_and_agreements(schedule, run)
     for day, action in sorted(schedule, key=lambda item: item[0]):
         clock.now = _at(day)
         action()
@@ -738,7 +746,7 @@ def _bank_loans(
                         date=day,
                         key=f"bank-loan-{group}-{member}",
                         recorded_by=by,
-                        lender=BANK,
+                        partner=KRISHI_BANK,
                         group=group,
                         member=member,
                         principal=Decimal("8000.00"),
@@ -792,6 +800,123 @@ def _bank_loans(
                 ),
             )
         )
+
+
+#: The platform's partner register, in the order _services_and_agreements enters it.
+UNION_COUNCIL, KRISHI_BANK, AGRICULTURE_OFFICE, LIVESTOCK_OFFICE, PARA_VET = 1, 2, 3, 4, 5
+
+
+def _services_and_agreements(
+    schedule: list[tuple[date, Callable[[], Any]]],
+    run: Callable[[str, cmd.Command], None],
+) -> None:
+    """The platform's partner register (entered when it starts, so its other records
+    name partners by number), a vaccination camp with the para-vet, the groups' money for
+    the sapling guard, the guard paid 400 Tk a month from July 2016 (November and December
+    unpaid on the demo's last day), and the roadside plantation contract with the union
+    council (4 to 1 after 15 years; the prunings sold in its first year are the members')."""
+    code, by = "CHIRIRBANDAR-1", "manager.sustain"
+    base: dict[str, Any] = {"cluster": code, "recorded_by": by}
+    partners = [
+        (
+            "union-council",
+            "Alokdihi Union Parishad",
+            "Chairman, Alokdihi UP",
+            ["VGD and VGF cards", "old-age and widow allowances", "khas land"],
+        ),
+        ("bank", BANK, "Branch manager", ["crop and livestock loans"]),
+        (
+            "line-agency",
+            "Upazila agriculture office",
+            "Upazila agriculture officer",
+            ["training", "seed and saplings"],
+        ),
+        ("line-agency", "Upazila livestock office", "Upazila livestock officer", ["vaccines"]),
+        (
+            "service-provider",
+            "Md. Nazrul Islam, para-vet",
+            "Haripur bazar",
+            ["vaccination camps", "animal treatment"],
+        ),
+        ("ngo", "SUSTAIN", "Chirirbandar office", ["animators", "training"]),
+    ]
+    day = date(2016, 1, 20)
+    for n, (kind, name, contact, services) in enumerate(partners, start=1):
+        command = cmd.RegisterPartner(
+            **base,
+            date=day,
+            key=f"partner-{n}",
+            kind=cast(PartnerKind, kind),
+            name=name,
+            contact=contact,
+            services=services,
+        )
+        schedule.append((day, partial(run, f"partner{n}", command)))
+
+    def at(day: date, key: str, command: type[cmd.Command], **fields: Any) -> None:
+        schedule.append((day, partial(run, key, command(**base, date=day, key=key, **fields))))
+
+    at(
+        date(2016, 10, 14),
+        "vaccination-camp",
+        cmd.HoldTraining,
+        title="Livestock vaccination camp",
+        kind="vaccination-camp",
+        partner=PARA_VET,
+        members_female=31,
+        members_male=0,
+        others_female=22,
+        others_male=17,
+    )
+    at(
+        date(2016, 6, 24),
+        "guard-funds",
+        cmd.ReceivePlatformFunds,
+        source="the four groups, 600 Tk each",
+        taka=Decimal("2400.00"),
+        note="for the sapling guard",
+    )
+    at(
+        date(2016, 7, 1),
+        "guard",
+        cmd.MakeAgreement,
+        kind="payment",
+        title="Guard for the roadside saplings",
+        party="Sabita Murmu",
+        monthly=Decimal("400.00"),
+        starts_on=date(2016, 7, 1),
+    )
+    for month in (8, 9, 10, 11):
+        at(
+            date(2016, month, 5),
+            f"guard-paid-{month}",
+            cmd.PayUnderAgreement,
+            agreement=1,
+            taka=Decimal("400.00"),
+        )
+    at(
+        date(2016, 7, 8),
+        "plantation",
+        cmd.MakeAgreement,
+        kind="share",
+        title="Roadside plantation, Mohalbari to Damoir",
+        party="Alokdihi Union Parishad",
+        partner=UNION_COUNCIL,
+        starts_on=date(2016, 7, 8),
+        term_years=15,
+        shares=[
+            cmd.Share(party="cluster members", share=4),
+            cmd.Share(party="Alokdihi Union Parishad", share=1, partner=UNION_COUNCIL),
+        ],
+    )
+    at(
+        date(2016, 12, 16),
+        "plantation-prunings",
+        cmd.BookAgreementIncome,
+        agreement=2,
+        taka=Decimal("650.50"),
+        source="prunings sold at Chirirbandar bazar",
+    )
 
 
 def _poorest(g: DemoGroup) -> int:

@@ -344,9 +344,11 @@ class Ledger:
     def set_loan_rules(self, group: str, **fields: Any) -> Receipt:
         return self._do("SetLoanRules", group=group, **fields)
 
-    def disburse_loan(self, group: str, **fields: Any) -> int:
-        """Lend from the group fund; returns the loan number."""
-        return int(self._do("DisburseLoan", group=group, **fields).result)
+    def disburse_loan(self, group: str, **fields: Any) -> int | dict[str, int]:
+        """Lend from the group fund; returns the loan number, or ``{"waiting": n}`` when the
+        group's rules want a second signature on it (see :mod:`coopledger.approvals`)."""
+        result = self._do("DisburseLoan", group=group, **fields).result
+        return result if isinstance(result, dict) else int(result)
 
     def repay_loan(self, group: str, **fields: Any) -> Receipt:
         return self._do("RepayLoan", group=group, **fields)

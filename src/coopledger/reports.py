@@ -11,6 +11,8 @@
 | ``loans`` | :mod:`coopledger.loans.reports` | loans, arrears, days overdue, portfolios, PAR30 |
 | ``clusters`` | :mod:`coopledger.clusters.reports` | clusters, platforms, bank loans, programme |
 | ``plans`` | :mod:`coopledger.plans.reports` | annual plans and joint reviews |
+| ``partners`` | :mod:`coopledger.clusters.agreement_reports` | a platform's partner register |
+| ``agreements`` | :mod:`coopledger.clusters.agreement_reports` | agreements, what falls due |
 
 Plugins add their own areas with :func:`area`. Taka are :class:`~decimal.Decimal`, rice is
 grams (``int``); results are dataclasses.
@@ -30,6 +32,7 @@ from coopledger.area import Area
 
 if TYPE_CHECKING:
     from coopledger.books import BookReports
+    from coopledger.clusters.agreement_reports import AgreementReports, PartnerReports
     from coopledger.clusters.reports import ClusterReports
     from coopledger.groups.reports import GroupReports
     from coopledger.kernel.projection import Projector
@@ -49,6 +52,8 @@ AREAS: dict[str, str | type[Area]] = {
     "loans": "coopledger.loans.reports:LoanReports",
     "clusters": "coopledger.clusters.reports:ClusterReports",
     "plans": "coopledger.plans.reports:PlanReports",
+    "partners": "coopledger.clusters.agreement_reports:PartnerReports",
+    "agreements": "coopledger.clusters.agreement_reports:AgreementReports",
 }
 
 
@@ -67,6 +72,8 @@ class Reports:
     loans: LoanReports
     clusters: ClusterReports
     plans: PlanReports
+    partners: PartnerReports
+    agreements: AgreementReports
 
     def __init__(
         self, db: Database, projector: Projector, today: Callable[[], date] = date.today

@@ -45,6 +45,7 @@ from coopweb.application import (
     in_thread,
 )
 from coopweb.field_api import field_router
+from coopweb.language import say, text
 from coopweb.reports_api import ROUTES as REPORT_ROUTES
 from coopweb.security import SignInGuard
 
@@ -110,7 +111,9 @@ def _user(request: Request[Any, Any, Any]) -> User:
         else None
     )
     if user is None:
-        raise NotAuthorizedException("send Authorization: Bearer <token> (POST /api/v1/tokens)")
+        raise NotAuthorizedException(
+            say("Send Authorization: Bearer <token> (POST /api/v1/tokens).")
+        )
     return user
 
 
@@ -138,14 +141,18 @@ async def issue_token(request: Request[Any, Any, Any], data: JSONBody[Credential
     wait = await guard.retry_after(username, address)
     if wait is not None:
         raise TooManyRequestsException(
-            f"username={username!r}: too many failed sign-ins; try again in {wait} s",
+            say(
+                "username={username}: too many failed sign-ins; try again in {wait} s.",
+                username=repr(username),
+                wait=wait,
+            ),
             headers={"Retry-After": str(wait)},
             extra={"field": "username", "value": username, "retry_after": wait},
         )
     user = await in_thread(accounts.authenticate, username, data.password)
     if user is None:
         await guard.failed(username, address)
-        raise NotAuthorizedException("that username and password do not match")
+        raise NotAuthorizedException(say("That username and password do not match."))
     await guard.succeeded(username)
     issued = await in_thread(accounts.issue_token, user)
     return TokenOut(
@@ -163,7 +170,9 @@ def _token_owner(request: Request[Any, Any, Any], username: str) -> str:
     if not username or username == user.username:
         return user.username
     if user.role != "admin":
-        raise PermissionDeniedException(f"{user.username} may not manage {username}'s tokens")
+        raise PermissionDeniedException(
+            say("{user} may not manage the tokens of {owner}.", user=user.username, owner=username)
+        )
     return username
 
 
@@ -181,7 +190,9 @@ def revoke_token(
 ) -> None:
     owner = _token_owner(request, username)
     if not request.app.state.accounts.revoke_token(owner, token_id):
-        raise NotFoundException(f"token_id={token_id!r}: {owner} has no such token")
+        raise NotFoundException(
+            say("token_id={token}: {owner} has no such token.", token=repr(token_id), owner=owner)
+        )
 
 
 @delete(
@@ -277,6 +288,19 @@ def events(
         )
         for e in found
     ]
+
+
+@get(
+    "/groups/{code:str}/approvals",
+    summary="Entries that needed a second signature (status=waiting|approved|rejected)",
+    sync_to_thread=True,
+)
+def approvals(
+    request: Request[Any, Any, Any], code: FromPath[str], status: FromQuery[str | None] = None
+) -> list[dict[str, Any]]:
+    _group(request, code)
+    found = request.app.state.ledger.reports.approvals.entries(code, status=status)
+    return [_plain(a.as_dict()) for a in found]
 
 
 def _command_name(body: dict[str, Any], allowed: set[str]) -> str:
@@ -471,6 +495,28 @@ def cluster_platform(request: Request[Any, Any, Any], code: FromPath[str]) -> di
 
 
 @get(
+    "/clusters/{code:str}/agreements",
+    summary="A platform's agreements: each month due, paid or not; income split (as_of=)",
+    sync_to_thread=True,
+)
+def cluster_agreements(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _cluster(request, code)
+    report = request.app.state.ledger.reports.agreements.agreements(code, as_of=_as_of(request))
+    return _plain(report)  # type: ignore[no-any-return]
+
+
+@get(
+    "/clusters/{code:str}/partners",
+    summary="A platform's partners and what refers to each (as_of=YYYY-MM-DD)",
+    sync_to_thread=True,
+)
+def cluster_partners(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    _cluster(request, code)
+    report = request.app.state.ledger.reports.partners.register(code, as_of=_as_of(request))
+    return _plain(report)  # type: ignore[no-any-return]
+
+
+@get(
     "/programme",
     summary="Programme figures (by=district|upazila|union|cluster)",
     sync_to_thread=True,
@@ -481,7 +527,7 @@ def programme(
     """``clusters``: a comma-separated set of cluster codes (default: every cluster)."""
     user = _user(request)
     if user.role not in ("manager", "auditor", "admin"):
-        raise PermissionDeniedException("programme figures are for managers and auditors")
+        raise PermissionDeniedException(say("Programme figures are for managers and auditors."))
     chosen = [c for c in clusters.split(",") if c.strip()] or None
     rows = request.app.state.ledger.reports.clusters.programme(
         by=by, clusters=chosen, as_of=_as_of(request)
@@ -519,14 +565,18 @@ def _record_cluster(request: Request[Any, Any, Any], code: str, body: dict[str, 
         target = body.get("group")
         if not isinstance(target, str) or not target.strip():
             raise LedgerError(
-                f"group={target!r}: name the group that joins or leaves",
+                text("name the group that joins or leaves"),
                 field="group",
                 value=target if isinstance(target, str | int) else None,
             )
         if not user.can_write(find_group(request.app.state.ledger, target)):
             raise PermissionDeniedException(
-                f"{user.username} may not make group {target.upper()} join or leave a cluster: "
-                "that needs its animator or a manager of its partner organisation"
+                say(
+                    "{user} may not make group {group} join or leave a cluster: that needs "
+                    "its animator or a manager of its partner organisation.",
+                    user=user.username,
+                    group=target.upper(),
+                )
             )
     command = parse_command({**body, "cluster": cluster["code"], "recorded_by": user.username})
     receipt = Coopweb.of(request).record(user, command)
@@ -548,10 +598,13 @@ def api_router() -> Router:
             trial_balance,
             reconciliation,
             events,
+            approvals,
             record_meeting,
             record_entry,
             list_clusters,
             cluster_platform,
+            cluster_agreements,
+            cluster_partners,
             programme,
             record_cluster_entry,
             *REPORT_ROUTES,

@@ -47,6 +47,7 @@ from coopledger.errors import UnknownCluster, UnknownGroup
 from coopledger.i18n import render as in_words
 from coopledger.kernel.integrity import seal
 from coopweb import (
+    approvals_pages,
     core_plugin,
     entries,
     field_pages,
@@ -393,9 +394,11 @@ def history_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
     events = (
         ledger.events(code, after=after, limit=size) if after else ledger.events(code, limit=size)
     )
+    signed = ledger.reports.approvals.signatures(code)  # position -> (maker, checker)
     rows = [
         {
             "position": e.position,
+            "signed": signed.get(e.position),
             "wording": e.describe(),
             "business_date": e.business_date,
             "recorded_at": e.timestamp,
@@ -579,7 +582,11 @@ async def lift_lockout(request: Request[Any, Any, Any]) -> Redirect:
     if kind not in ("account", "address") or not subject:
         raise HTTPException(
             status_code=400,
-            detail=f"kind={kind!r}, subject={subject!r}: name a locked account or address",
+            detail=language.say(
+                "kind={kind}, subject={subject}: name a locked account or address.",
+                kind=repr(kind),
+                subject=repr(subject),
+            ),
         )
     await state(request).guard.clear(kind, subject)
     return Redirect("/admin/accounts")
@@ -600,6 +607,9 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]:
+    """An RFC 9457 problem: ``title`` a fixed English code a program can test, ``detail`` in
+    the reader's language (``Content-Language`` says which: her saved choice, else the
+    request's ``Accept-Language``)."""
     return Response(
         content={
             "type": "about:blank",
@@ -610,6 +620,7 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]
         },
         status_code=status,
         media_type="application/problem+json",
+        headers={"Content-Language": language.current_reader().lang},
     )
 
 
@@ -653,8 +664,14 @@ def handle_ledger(request: Request[Any, Any, Any], exc: LedgerError) -> Response
         else 422
     )
     if _wants_json(request):
+        said = exc.as_dict(language.current_reader())
         return problem(
-            status, type(exc).__name__, exc.message, field=exc.field, value=exc.as_dict()["value"]
+            status,
+            type(exc).__name__,
+            said["message"],
+            field=exc.field,
+            value=said["value"],
+            reason=said["reason"],
         )
     return page(request, "error.html", status_code=status, status=status, message=exc)
 
@@ -664,7 +681,7 @@ def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Res
     other recursion error is a crash."""
     if "deserializing" not in str(exc):
         return handle_crash(request, exc)
-    detail = "body: is nested too deeply to read"
+    detail = language.say("body: is nested too deeply to read.")
     if _wants_json(request):
         return problem(400, "Bad Request", detail, field="body", value=None)
     return page(request, "error.html", status_code=400, status=400, message=detail)
@@ -676,7 +693,7 @@ def handle_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         return problem(
             500,
             "Internal Server Error",
-            "something went wrong; nothing was recorded by this request",
+            language.say("Something went wrong; nothing was recorded."),
         )
     return page(
         request,
@@ -727,6 +744,7 @@ class CorePages:
             *entries.ROUTES,
             *sheets.ROUTES,
             *field_pages.ROUTES,
+            *approvals_pages.ROUTES,
         ]
 
 

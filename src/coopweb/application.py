@@ -99,7 +99,9 @@ def as_of_param(request: ASGIConnection[Any, Any, Any, Any]) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise HTTPException(status_code=400, detail=f"as_of={text!r}: use YYYY-MM-DD") from None
+        raise HTTPException(
+            status_code=400, detail=say("as_of={day}: use YYYY-MM-DD.", day=repr(text))
+        ) from None
 
 
 @dataclass
@@ -241,7 +243,8 @@ class Coopweb:
         command; ``recorded_by`` is set to her; the ledger's refusals are raised as they
         are, and nothing is recorded."""
         if isinstance(command, GroupCommand):
-            self.require(user, "write", Resource("group", find_group(self.ledger, command.group)))
+            action = getattr(command, "action", "write")  # "approve": a second signature
+            self.require(user, action, Resource("group", find_group(self.ledger, command.group)))
         elif isinstance(command, ClusterCommand):
             cluster = find_cluster(self.ledger, command.cluster)
             self.require(user, "write", Resource("cluster", cluster))

@@ -23,26 +23,34 @@ from typing import Any
 
 from coopweb.language import mark, text
 
-#: The words a form shows for the commands' fields (marked for the catalogs; a field not
-#: here, a plugin's, is labelled from its model).
+#: The words a form shows for the commands' fields (marked for the catalogs). A command's
+#: own ``form_labels`` come first (a plugin's, in its catalog); a field in neither is
+#: labelled from its model.
 LABELS: dict[str, str] = {
     "achieved": mark("Achieved"),
     "activities": mark("Activities"),
     "activity": mark("Activity"),
     "adopted_from": mark("Taken up from"),
-    "approved_by": mark("Approved by"),
+    "application": mark("Application"),
+    "applied_to": mark("Applied to"),
+    "attendance": mark("Attendance"),
+    "bank_loan": mark("Bank loan number"),
     "budget": mark("Budget"),
     "buyer": mark("Buyer"),
     "carry": mark("Carried forward"),
     "categories": mark("Households per category"),
     "category": mark("Category"),
+    "chair": mark("Chair"),
     "changes": mark("Changes"),
+    "commands": mark("Commands"),
     "commitments": mark("Commitments"),
     "community": mark("Community"),
     "constraints": mark("Constraints"),
     "date": mark("Date"),
+    "decisions": mark("Decisions"),
     "done_when": mark("What counts as done"),
     "end": mark("End"),
+    "entry": mark("Waiting entry number"),
     "ep_initiatives": mark("Initiatives for the extreme poor"),
     "facilitator": mark("Facilitator"),
     "facilitator_role": mark("Facilitator's role"),
@@ -52,12 +60,21 @@ LABELS: dict[str, str] = {
     "grace": mark("Grace periods"),
     "grams": mark("Rice (grams)"),
     "group": mark("Group"),
+    "guarantors": mark("Guarantors"),
+    "head": mark("Head of the household"),
+    "host": mark("Host"),
     "household": mark("Household"),
+    "household_entry": mark("Register entry"),
     "id": mark("Number"),
+    "identified_by": mark("Identified by"),
     "instalments": mark("Instalments"),
+    "introducer": mark("Introduced by"),
     "items": mark("Tasks"),
+    "kind": mark("Kind"),
     "landless": mark("Landless"),
+    "lender": mark("Lender"),
     "loan": mark("Loan number"),
+    "loan_limit": mark("Loans above this need a second signature"),
     "male": mark("Men"),
     "max_principal": mark("Largest loan"),
     "member": mark("Member number"),
@@ -68,6 +85,7 @@ LABELS: dict[str, str] = {
     "micro_project": mark("Micro-project"),
     "micro_projects": mark("Micro-projects"),
     "month": mark("Month"),
+    "months": mark("Months"),
     "name": mark("Name"),
     "no": mark("No."),
     "note": mark("Note"),
@@ -77,8 +95,11 @@ LABELS: dict[str, str] = {
     "other": mark("Others"),
     "others_female": mark("Other women"),
     "others_male": mark("Other men"),
+    "outcome": mark("Outcome"),
     "paid": mark("Paid now"),
     "part": mark("Part"),
+    "parties": mark("Parties"),
+    "party": mark("Party"),
     "payee": mark("Paid to"),
     "principal": mark("Principal"),
     "purpose": mark("Purpose"),
@@ -87,6 +108,8 @@ LABELS: dict[str, str] = {
     "recommendations": mark("Recommendations"),
     "responsible": mark("Responsible"),
     "role": mark("Role"),
+    "scheme": mark("Scheme"),
+    "signed_by": mark("Signed by"),
     "source": mark("Source"),
     "start": mark("Start"),
     "status": mark("Status"),
@@ -95,15 +118,22 @@ LABELS: dict[str, str] = {
     "target": mark("Entry number"),
     "task": mark("Task"),
     "text": mark("Text"),
+    "title": mark("Title"),
     "use": mark("Use"),
+    "value": mark("Value"),
+    "village": mark("Village"),
     "wellbeing": mark("Well-being"),
+    "what": mark("What"),
     "year": mark("Year"),
 }
 
-#: Fields the page fills itself: the command (the URL), the group (the URL), who records
-#: (the signed-in user) and the idempotency key (a hidden input made with the form).
-HIDDEN = frozenset({"command", "group", "recorded_by", "key"})
-ROWS = 6  # rows of a table or lines of a list shown on a form
+#: Fields the page fills itself: the command (the URL), who records (the signed-in user) and
+#: the idempotency key (a hidden input made with the form); and the books it records into,
+#: from the URL: ``group`` on a group's page, ``cluster`` on a platform's (where ``group``
+#: is a field to fill: the group whose representative is named, say).
+HIDDEN = frozenset({"command", "recorded_by", "key"})
+ROWS = 6  # rows of a table or lines of a list shown on a form, and how many "More rows" adds
+MAX_ROWS = 120  # a table never grows past this (an MoU, a plan: a few dozen rows at most)
 INDEX = re.compile(r"\[(\d+)\]")
 
 
@@ -112,7 +142,7 @@ class FieldSpec:
     """One input (or a table of inputs) of a command's form."""
 
     name: str
-    label: str
+    label: Any  # a marked string (the web's catalog) or a Message (the command's own)
     kind: str  # text, date, int, taka, choice, check, lines, rows, group, changes
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -179,13 +209,21 @@ def _kind(node: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, Mappin
     return found, node
 
 
-def _spec(name: str, node: Mapping[str, Any], defs: Mapping[str, Any], required: bool) -> FieldSpec:
+def _spec(
+    name: str,
+    node: Mapping[str, Any],
+    defs: Mapping[str, Any],
+    required: bool,
+    labels: Mapping[str, Any],
+) -> FieldSpec:
     node, optional = _without_null(_resolve(node, defs))
     node = _resolve(node, defs)
     kind, inner = _kind(node, defs)
     spec = FieldSpec(
         name=name,
-        label=LABELS.get(name) or str(node.get("title") or name.replace("_", " ").capitalize()),
+        label=labels.get(name)
+        or LABELS.get(name)
+        or str(node.get("title") or name.replace("_", " ").capitalize()),
         kind=kind,
         required=required and not optional,
         help=str(node.get("description", "")),
@@ -193,32 +231,69 @@ def _spec(name: str, node: Mapping[str, Any], defs: Mapping[str, Any], required:
     if kind == "choice":
         return replace(spec, choices=tuple(map(str, node["enum"])))
     if kind in ("rows", "group"):
-        spec = replace(spec, children=tuple(_children(inner, defs)))
+        spec = replace(spec, children=tuple(_children(inner, defs, labels)))
     rows = {"rows": ROWS, "lines": ROWS, "changes": 3}.get(kind, 0)
     return replace(spec, rows=rows)
 
 
-def _children(node: Mapping[str, Any], defs: Mapping[str, Any]) -> list[FieldSpec]:
+def _children(
+    node: Mapping[str, Any], defs: Mapping[str, Any], labels: Mapping[str, Any]
+) -> list[FieldSpec]:
     required = set(node.get("required", []))
     return [
-        _spec(name, sub, defs, name in required) for name, sub in node.get("properties", {}).items()
+        _spec(name, sub, defs, name in required, labels)
+        for name, sub in node.get("properties", {}).items()
     ]
 
 
-def fields_of(model: type[Any]) -> list[FieldSpec]:
-    """The inputs of a command's form, in the model's order, the date first."""
+def rows_shown(values: Mapping[str, str], name: str) -> int:
+    """How many rows the table ``name`` shows: what the form showed last time (its hidden
+    ``name._rows``), grown by ``ROWS`` when "More rows" was pressed for it."""
+    shown = values.get(f"{name}._rows", "")
+    n = int(shown) if shown.isdigit() else ROWS
+    if values.get("more") == name:
+        n += ROWS
+    return max(ROWS, min(n, MAX_ROWS))
+
+
+def fields_of(
+    model: type[Any], values: Mapping[str, str] | None = None, books: str = "group"
+) -> list[FieldSpec]:
+    """The inputs of a command's form, in the model's order, the date first; with the
+    ``values`` of a submitted form, its tables as long as they were shown (or longer).
+    ``books``: the field the page's URL fills ("group" or "cluster")."""
     schema = model.model_json_schema()
-    specs = [s for s in _children(schema, schema.get("$defs", {})) if s.name not in HIDDEN]
+    hidden = HIDDEN | {books}
+    labels = getattr(model, "form_labels", {})
+    found = _children(schema, schema.get("$defs", {}), labels)
+    specs = [s for s in found if s.name not in hidden]
+    if values is not None:
+        specs = [
+            replace(s, rows=rows_shown(values, s.name)) if s.kind in ("rows", "lines") else s
+            for s in specs
+        ]
     return sorted(specs, key=lambda s: s.name != "date")
 
 
+#: Bengali digits (U+09E6 to U+09EF) as a Bangla reader types them, read as the digits they are.
+LATIN_DIGITS = str.maketrans(
+    "\u09e6\u09e7\u09e8\u09e9\u09ea\u09eb\u09ec\u09ed\u09ee\u09ef", "0123456789"
+)
+
+
 def _scalar(form: CommandForm, spec: FieldSpec, name: str) -> tuple[bool, Any]:
-    """The value typed in input ``name`` (``False, None`` when left empty)."""
+    """The value typed in input ``name`` (``False, None`` when left empty). Numbers, amounts
+    and dates may be typed in Bengali digits, amounts with their grouping commas
+    (1,23,456.50); names and other text stay exactly as typed."""
     typed = form.values.get(name, "").strip()
     if spec.kind == "check":
         return True, bool(typed)
     if not typed:
         return False, None
+    if spec.kind in ("int", "taka", "date"):
+        typed = typed.translate(LATIN_DIGITS)
+        if spec.kind == "taka":
+            typed = typed.replace(",", "")
     if spec.kind == "int":
         if not re.fullmatch(r"[0-9]+", typed):
             form.errors[name] = text("'{value}' is not a whole number", value=typed)
@@ -275,9 +350,9 @@ def _read_into(
     return data
 
 
-def read(model: type[Any], values: Mapping[str, str]) -> CommandForm:
+def read(model: type[Any], values: Mapping[str, str], books: str = "group") -> CommandForm:
     """The command's data from a submitted form (the model then validates it)."""
-    specs = fields_of(model)
+    specs = fields_of(model, {k: str(v) for k, v in values.items()}, books)
     form = CommandForm({k: str(v) for k, v in values.items() if k != "_csrf_token"})
     form.inputs = input_names(specs)
     form.data = _read_into(form, specs, "")
@@ -303,4 +378,4 @@ def input_names(specs: list[FieldSpec] | tuple[FieldSpec, ...], prefix: str = ""
     return out
 
 
-__all__ = ["CommandForm", "FieldSpec", "fields_of", "input_names", "read"]
+__all__ = ["CommandForm", "FieldSpec", "fields_of", "input_names", "read", "rows_shown"]

@@ -29,6 +29,8 @@ def coopweb_permission(user: User, action: str, resource: Resource) -> bool | No
     record = dict(resource.record)
     if resource.type == "group" and action in ("read", "write"):
         return user.can_read(record) if action == "read" else user.can_write(record)
+    if resource.type == "group" and action == "approve":  # a second signature: a manager's
+        return user.role == "manager" and user.can_write(record)
     if resource.type == "cluster" and action in ("read", "write"):
         if action == "read":
             return user.can_read_cluster(record)

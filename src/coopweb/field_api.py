@@ -39,6 +39,7 @@ from coopledger.field import (
 from coopledger.i18n import _
 from coopweb.accounts import User
 from coopweb.application import Coopweb, Resource, find_group, in_thread
+from coopweb.language import say
 
 
 def _caller(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str, Any]]:
@@ -47,12 +48,17 @@ def _caller(request: Request[Any, Any, Any], code: str) -> tuple[User, dict[str,
     site: Coopweb = request.app.state.coopweb
     user = site.accounts.by_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
-        raise NotAuthorizedException("send Authorization: Bearer <token> (POST /api/v1/tokens)")
+        raise NotAuthorizedException(
+            say("Send Authorization: Bearer <token> (POST /api/v1/tokens).")
+        )
     group = find_group(site.ledger, code)
     if not site.allowed(user, "write", Resource("group", group)):
         raise PermissionDeniedException(
-            f"{user.username} may not take or sync group {code.upper()}: it is not assigned "
-            "to this account"
+            say(
+                "{user} may not take or sync group {group}: it is not assigned to this account.",
+                user=user.username,
+                group=code.upper(),
+            )
         )
     return user, group
 

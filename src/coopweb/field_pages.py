@@ -16,7 +16,7 @@ from coopledger.errors import InvalidInput
 from coopledger.field import apply_held, described, held_item, held_items, reject_held
 from coopledger.kernel.integrity import seal
 from coopweb.application import Coopweb, find_group, in_thread
-from coopweb.language import mark
+from coopweb.language import mark, say
 
 #: The held entries' states, as the page shows them (``{{ _(status) }}``).
 STATES = (mark("held"), mark("applied"), mark("partly applied"), mark("rejected"))
@@ -32,7 +32,7 @@ def _decider(request: Request[Any, Any, Any], code: str) -> str:
     group = find_group(Coopweb.of(request).ledger, code)
     if user.role != "manager" or not user.can_write(group):
         raise PermissionDeniedException(
-            f"only a manager of {group['partner'] or 'the group'}'s partner decides held entries"
+            say("Only a manager of the group's partner organisation decides held entries.")
         )
     return user.username
 
@@ -49,9 +49,9 @@ def _item_context(request: Request[Any, Any, Any], number: int) -> dict[str, Any
     try:
         held = held_item(ledger, number)
     except InvalidInput:
-        raise NotFoundException(f"no held entries #{number}") from None
+        raise NotFoundException(say("There are no held entries number {n}.", n=number)) from None
     if not _may_see(request, held.group):
-        raise PermissionDeniedException(f"may not see group {held.group}")
+        raise PermissionDeniedException(say("You may not see group {group}.", group=held.group))
     office = [
         (e.position, seal(e.chain_hash), e.describe())
         for e in ledger.events(held.group, after=held.base)
@@ -120,7 +120,7 @@ async def sync_now(request: Request[Any, Any, Any]) -> Template:
     Coopweb.of(request).need_user()
     ledger = Coopweb.of(request).ledger
     if not ledger.in_field:
-        raise NotFoundException("this ledger is not a field ledger")
+        raise NotFoundException(say("This ledger is not a field ledger."))
     try:  # over the network: off the event loop
         reports, error = await anyio.to_thread.run_sync(sync, ledger), None
     except LedgerError as e:

@@ -16,7 +16,7 @@ from litestar.response import Template
 
 from coopledger.i18n import Reader
 from coopweb.application import Coopweb
-from coopweb.language import chosen, read_as
+from coopweb.language import chosen, read_as, say
 
 
 @get(
@@ -36,11 +36,13 @@ def meeting_sheet(
     try:
         on = date.fromisoformat(day)
     except ValueError:
-        raise NotFoundException(f"day={day!r}: use YYYY-MM-DD") from None
+        raise NotFoundException(say("day={day}: use YYYY-MM-DD.", day=repr(day))) from None
     ledger = site.ledger
     held = ledger.reports.meetings.held_on(code, on)
     if held is None:
-        raise NotFoundException(f"no meeting of {group['code']} on {on}")
+        raise NotFoundException(
+            say("{group} held no meeting on {day}.", group=group["code"], day=on.isoformat())
+        )
     check = next(
         m
         for m in ledger.reports.meetings.reconciliation(code, as_of=on).meetings[::-1]

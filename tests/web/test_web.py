@@ -399,6 +399,26 @@ def test_api_records_a_meeting_and_reports_problems_by_field(client: TestClient[
     assert problem["field"] == "sales[0].grams"
     assert problem["value"] == 99999
     assert bad.headers["content-type"].startswith("application/problem+json")
+    assert bad.headers["content-language"] == "en"
+    # the same refusal for a Bangla reader: the detail in Bangla, the field and value as sent
+    bangla = client.post(
+        "/api/v1/groups/JOBA/meetings",
+        headers={**auth, "accept-language": "bn-BD,bn;q=0.9,en;q=0.5"},
+        json={"date": str(D3), "sales": [{"buyer": 2, "grams": 99999, "taka_per_kg": "30"}]},
+    )
+    assert bangla.status_code == 422
+    assert bangla.headers["content-language"] == "bn"
+    said = bangla.json()
+    assert (said["field"], said["value"], said["title"]) == (
+        "sales[0].grams",
+        99999,
+        problem["title"],
+    )
+    assert said["detail"] != problem["detail"]
+    assert any("\u0980" <= ch <= "\u09ff" for ch in said["reason"])  # Bengali script
+    refused = client.get("/api/v1/groups/JOBA", headers={"accept-language": "bn"})
+    assert refused.status_code == 401
+    assert any("\u0980" <= ch <= "\u09ff" for ch in refused.json()["detail"])
 
 
 @pytest.mark.parametrize(
@@ -539,7 +559,6 @@ def test_the_dashboard_shows_the_loans_panel(client: TestClient[Any], ledger: Le
         instalments=4,
         rate="12",
         purpose="goat",
-        approved_by="meeting",
         date=D1,
     )
     sign_in(client, "rina")
@@ -561,7 +580,6 @@ def test_a_late_borrowers_passbook_shows_what_she_owes_and_what_is_overdue(
         instalments=4,
         rate="12",
         purpose="goat",
-        approved_by="meeting",
         date=D1,
     )
     ledger.pin_today(date(2016, 3, 1))  # two instalments fell due, none paid
@@ -590,7 +608,6 @@ def test_loan_repayments_are_collected_in_the_meeting_form(
         instalments=4,
         rate="12",
         purpose="goat",
-        approved_by="meeting",
         date=D1,
     )
     sign_in(client, "rina")

@@ -71,24 +71,42 @@ def post(client: TestClient[Any], form: str, data: dict[str, Any]) -> Any:
     )
 
 
-def test_a_platform_year_through_the_forms(manager: TestClient[Any], ledger: Ledger) -> None:
-    assert (
-        post(
-            manager, "name_representative", {"date": str(D1), "group": "JOBA", "member": "1"}
-        ).status_code
-        == 200
+def record(client: TestClient[Any], name: str, data: dict[str, Any]) -> Any:
+    """A platform command through its core entry form (``/clusters/CP1/entries/<name>``)."""
+    r = client.post(
+        f"/clusters/CP1/entries/{name}",
+        data={**data, "_csrf_token": client.cookies.get("csrftoken")},
     )
-    post(manager, "name_representative", {"date": str(D1), "group": "DOEL", "member": "2"})
-    r = post(
+    assert r.status_code == 200, r.text
+    assert 'class="seal"' in r.text, r.text
+    return r
+
+
+def test_a_platform_year_through_the_forms(manager: TestClient[Any], ledger: Ledger) -> None:
+    listing = manager.get("/clusters/CP1").text
+    for name in ("name_representative", "sign_mou", "adopt_cluster_plan", "hold_training"):
+        assert f'href="/clusters/CP1/entries/{name}"' in listing
+    record(manager, "name_representative", {"date": str(D1), "group": "JOBA", "member": "1"})
+    record(manager, "name_representative", {"date": str(D1), "group": "DOEL", "member": "2"})
+    record(
         manager,
         "sign_mou",
         {
             "date": str(D1),
-            "parties": "JOBA | group chairperson | Member 1\nSUSTAIN | partner NGO | Coordinator",
-            "commitments": "JOBA: Meet every month\nSUSTAIN: Train the leaders",
+            "parties.0.party": "JOBA",
+            "parties.0.role": "group chairperson",
+            "parties.0.signed_by": "Member 1",
+            "parties.1.party": "SUSTAIN",
+            "parties.1.role": "partner NGO",
+            "parties.1.signed_by": "Coordinator",
+            "commitments.0.no": "1",
+            "commitments.0.party": "JOBA",
+            "commitments.0.text": "Meet every month",
+            "commitments.1.no": "2",
+            "commitments.1.party": "SUSTAIN",
+            "commitments.1.text": "Train the leaders",
         },
     )
-    assert "Recorded" in r.text
     post(
         manager,
         "record_platform_meeting",
@@ -100,7 +118,7 @@ def test_a_platform_year_through_the_forms(manager: TestClient[Any], ledger: Led
             "decisions": "list the extreme poor",
         },
     )
-    post(
+    record(
         manager,
         "list_extreme_poor",
         {
@@ -113,7 +131,7 @@ def test_a_platform_year_through_the_forms(manager: TestClient[Any], ledger: Led
         },
     )
     entry = ledger.reports.clusters.platform("CP1").extreme_poor[0].entry
-    post(
+    record(
         manager,
         "apply_safety_net",
         {
@@ -124,26 +142,37 @@ def test_a_platform_year_through_the_forms(manager: TestClient[Any], ledger: Led
         },
     )
     application = ledger.reports.clusters.platform("CP1").safety_nets[0].application
-    post(
+    record(
         manager,
         "decide_safety_net",
         {"date": str(D3), "application": str(application), "outcome": "granted", "value": "1800"},
     )
-    post(
+    record(
         manager,
         "hold_training",
         {"date": str(D3), "title": "Bamboo management", "members_female": "9", "others_male": "16"},
     )
-    post(
+    record(
         manager,
         "adopt_cluster_plan",
         {
             "date": str(D2),
             "year": "2016",
-            "categories": "extreme-poor=1, poor=4",
-            "micro_projects": "Compost",
-            "constraints": "no land",
-            "activities": "vc | 1 | Compost pits | vermicompost | 6000 | JOBA | 2015-11 | 2016-10",
+            "wellbeing.categories.0.field": "extreme-poor",
+            "wellbeing.categories.0.value": "1",
+            "wellbeing.categories.1.field": "poor",
+            "wellbeing.categories.1.value": "4",
+            "micro_projects.0.no": "1",
+            "micro_projects.0.name": "Compost",
+            "constraints.0": "no land",
+            "activities.0.id": "vc",
+            "activities.0.micro_project": "1",
+            "activities.0.name": "Compost pits",
+            "activities.0.activity": "vermicompost",
+            "activities.0.budget": "6000",
+            "activities.0.responsible": "JOBA",
+            "activities.0.start": "2015-11",
+            "activities.0.end": "2016-10",
         },
     )
     r = post(
@@ -186,18 +215,49 @@ def test_a_bad_form_shows_the_field_and_records_nothing(
     manager: TestClient[Any], ledger: Ledger
 ) -> None:
     before = ledger.load("cluster:CP1").version
-    r = post(manager, "name_representative", {"date": str(D1), "group": "NOPE", "member": "1"})
-    assert r.status_code == 422
-    assert "Nothing was recorded" in r.text
-    assert "NOPE" in r.text
-    r = post(
-        manager,
-        "apply_safety_net",
-        {"date": str(D1), "household_entry": "x", "scheme": "vgd", "applied_to": "UP"},
+    token = manager.cookies.get("csrftoken")
+    r = manager.post(
+        "/clusters/CP1/entries/name_representative",
+        data={"date": str(D1), "group": "NOPE", "member": "1", "_csrf_token": token},
     )
     assert r.status_code == 422
-    assert "household_entry" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Nothing was recorded" in r.text
+    assert 'value="NOPE"' in r.text  # refilled as typed
+    assert 'id="err-group"' in r.text  # the error next to its field
+    r = manager.post(
+        "/clusters/CP1/entries/apply_safety_net",
+        data={"date": str(D1), "household_entry": "x", "scheme": "vgd", "_csrf_token": token},
+    )
+    assert r.status_code == 422
+    assert 'id="err-household_entry"' in r.text and "&#39;x&#39;" in r.text
+    # a platform's own form: refused, shown open, what was typed kept
+    r = post(
+        manager,
+        "record_platform_meeting",
+        {"date": "2016-02-30", "chair": "JOBA", "decisions": "buy a sieve"},
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("text/html")
+    assert '<details class="card" id="record_platform_meeting" open>' in r.text
+    assert ">buy a sieve</textarea>" in r.text
+    assert 'id="err-date"' in r.text
     assert ledger.load("cluster:CP1").version == before
+
+
+def test_an_mou_of_many_commitments_grows_its_table(manager: TestClient[Any]) -> None:
+    token = manager.cookies.get("csrftoken")
+    page = manager.get("/clusters/CP1/entries/sign_mou").text
+    assert 'name="commitments.5.text"' in page and 'name="commitments.6.text"' not in page
+    typed = {"commitments.0.text": "Meet every month", "commitments._rows": "6"}
+    r = manager.post(
+        "/clusters/CP1/entries/sign_mou",
+        data={**typed, "more": "commitments", "_csrf_token": token},
+    )
+    assert r.status_code == 200  # nothing recorded, the same form six rows longer
+    assert 'name="commitments.11.text"' in r.text
+    assert 'value="Meet every month"' in r.text
+    assert "Recorded" not in r.text
 
 
 def test_roles_and_personal_data(ledger: Ledger) -> None:
@@ -214,12 +274,12 @@ def test_roles_and_personal_data(ledger: Ledger) -> None:
     page = admin.get("/clusters/CP1")
     assert page.status_code == 200
     assert "Mala" not in page.text  # personal data is not for admins
-    assert (
-        post(
-            admin, "hold_training", {"date": str(D3), "title": "x", "members_female": "1"}
-        ).status_code
-        == 403
+    r = admin.post(
+        "/clusters/CP1/entries/hold_training",
+        data={"date": str(D3), "title": "x", "_csrf_token": admin.cookies.get("csrftoken")},
     )
+    assert r.status_code == 403
+    assert post(admin, "record_platform_meeting", {"date": str(D3)}).status_code == 403
     animator = signed_in(ledger, "rina", "animator", groups=["SHAPLA"])
     assert animator.get("/clusters/CP1").status_code == 403
     assert "CP1" not in animator.get("/clusters").text
@@ -261,7 +321,15 @@ def test_the_platform_page_and_a_refusal_in_bangla(
     assert r.status_code == 200
     assert "প্রতিনিধি" in r.text and "মাসিক প্ল্যাটফর্ম সভা" in r.text
     before = ledger.load_cluster("CP1").version
-    r = post(manager, "name_representative", {"date": str(D1), "group": "JOBA", "member": "x"})
+    r = manager.post(
+        "/clusters/CP1/entries/name_representative",
+        data={
+            "date": str(D1),
+            "group": "JOBA",
+            "member": "x",
+            "_csrf_token": manager.cookies.get("csrftoken"),
+        },
+    )
     assert r.status_code == 422
     assert "কিছুই লেখা হয়নি:" in r.text and "পূর্ণসংখ্যা নয়" in r.text
     assert ledger.load_cluster("CP1").version == before
@@ -274,10 +342,20 @@ def test_guests_at_a_platform_meeting_and_the_attendance_page(
     ledger.record_platform_meeting(
         "CP1", chair="JOBA", host="DOEL", attendance=[{"group": "JOBA", "member": 1}], date=D1
     )
-    r = post(manager, "count_platform_guests", {"date": str(D1), "female": "2", "male": "x"})
-    assert "male" in r.text and "Nothing was recorded" in r.text
-    r = post(manager, "count_platform_guests", {"date": str(D1), "female": "2", "male": "1"})
-    assert r.status_code == 200 and "Attendance by gender" in r.text
+    assert 'href="/clusters/CP1/entries/count_platform_guests"' in manager.get("/clusters/CP1").text
+    assert "Attendance by gender" in manager.get("/clusters/CP1").text
+    r = manager.post(
+        "/clusters/CP1/entries/count_platform_guests",
+        data={
+            "date": str(D1),
+            "female": "2",
+            "male": "x",
+            "_csrf_token": manager.cookies.get("csrftoken"),
+        },
+    )
+    assert r.status_code == 422 and 'name="male"' in r.text
+    assert ledger.reports.attendance.platform("CP1").meetings[0].guests["female"] == 0
+    record(manager, "count_platform_guests", {"date": str(D1), "female": "2", "male": "1"})
     (meeting,) = ledger.reports.attendance.platform("CP1").meetings
     assert meeting.guests == {"female": 2, "male": 1, "other": 0}
     r = manager.get("/clusters/CP1/attendance")

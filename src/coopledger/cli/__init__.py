@@ -27,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": ("coopledger.cli.records", "import_", "Record a JSON Lines file of commands."),
     "rebuild": ("coopledger.cli.records", "rebuild", "Rebuild every projection."),
     "schema": ("coopledger.cli.records", "schema", "Print the import file's JSON Schema."),
+    "approvals": (
+        "coopledger.cli.approvals",
+        "approvals",
+        "Entries waiting for a second signature.",
+    ),
     "audit": ("coopledger.cli.audit", "audit", "Check chains, projections, snapshots, rules."),
     "verify": ("coopledger.cli.audit", "verify", "Re-walk the hash chains (prove a seal)."),
     "replay": ("coopledger.cli.audit", "replay", "Replay the events; compare projections."),

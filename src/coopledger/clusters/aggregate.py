@@ -36,11 +36,12 @@ class Cluster(Chained):
     of the latest version's commitments), ``register`` (entry positions), ``pending``
     (applications waiting), ``bank_loans`` (number -> lender, borrower, schedule,
     collections), ``balances`` (its cash and ``Liabilities:DueToBank:*``), ``plans`` (year
-    -> planned activities), ``reviewed`` (years), ``met_on`` (the days its platform met, ISO;
-    absent until the first meeting).
+    -> planned activities), ``reviewed`` (years), ``partners`` (number -> kind, name) and
+    ``agreements`` (number -> terms, payments; see ``clusters/agreements.py``), ``met_on``
+    (the days its platform met, ISO; absent until the first meeting).
     """
 
-    state_version = 4  # 4: ``met_on``
+    state_version = 5  # 5: ``met_on``
     #: The stream's type as stored with its first event: a name, not a module path.
     TOPIC = "coopledger/Cluster"
 
@@ -65,6 +66,8 @@ class Cluster(Chained):
         balances: dict[str, Timeline]
         plans: dict[str, list[dict[str, Any]]]
         reviewed: list[int]
+        partners: dict[str, dict[str, Any]]
+        agreements: dict[str, dict[str, Any]]
         met_on: list[str]
 
     def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:

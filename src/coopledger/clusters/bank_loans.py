@@ -27,9 +27,20 @@ from pydantic import Field
 
 from coopledger import accounts as acc
 from coopledger.clusters.aggregate import Cluster
+from coopledger.clusters.partners import partner
 from coopledger.errors import InvalidInput, RuleBroken
 from coopledger.i18n import Message, _, taka
-from coopledger.kernel.commands import ClusterCommand, Code, MemberNo, Number, Rate, Row, Taka, Text
+from coopledger.kernel.commands import (
+    ClusterCommand,
+    Code,
+    MemberNo,
+    Number,
+    OptionalText,
+    Rate,
+    Row,
+    Taka,
+    Text,
+)
 from coopledger.kernel.events import LedgerEvent, NoMoney
 from coopledger.kernel.integrity import canonical
 from coopledger.kernel.postings import Posting, money
@@ -45,7 +56,8 @@ table(
       member_no INTEGER NOT NULL, borrower TEXT NOT NULL, principal BIGINT NOT NULL,
       rate TEXT NOT NULL, method TEXT NOT NULL, frequency TEXT NOT NULL,
       instalments INTEGER NOT NULL, grace INTEGER NOT NULL, arranged_on TEXT NOT NULL,
-      guarantors TEXT NOT NULL, introducer TEXT NOT NULL, schedule TEXT NOT NULL""",
+      guarantors TEXT NOT NULL, introducer TEXT NOT NULL, schedule TEXT NOT NULL,
+      partner_no INTEGER""",
     ["cluster_id", "bank_loan_no"],
     "(group_code)",
 )
@@ -69,8 +81,13 @@ table(
 class BankLoanArranged(NoMoney, LedgerEvent):
     """A bank lent to a member of one of the cluster's groups, the platform's
     representatives standing as guarantors (``{"group", "member_no"}``) and an introducer
-    (the union chairman ...); the schedule is fixed here."""
+    (the union chairman ...); the schedule is fixed here.
 
+    Version 2 added ``partner_no``: the lender's number in the platform's partner register;
+    version 1 events are read without one.
+    """
+
+    class_version = 2
     bank_loan_no: int
     lender: str
     group: str
@@ -85,6 +102,11 @@ class BankLoanArranged(NoMoney, LedgerEvent):
     guarantors: list[dict[str, Any]]
     introducer: str
     schedule: list[dict[str, Any]]
+    partner_no: int | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["partner_no"] = None
 
     def apply(self, cluster: Cluster) -> None:
         cluster.bank_loans[str(self.bank_loan_no)] = {
@@ -117,6 +139,7 @@ class BankLoanArranged(NoMoney, LedgerEvent):
             guarantors=canonical(list(self.guarantors)),
             introducer=self.introducer,
             schedule=canonical(list(self.schedule)),
+            partner_no=self.partner_no,
         )
 
     def describe(self) -> Message:
@@ -147,7 +170,8 @@ class ArrangeBankLoan(ClusterCommand):
     """A bank loan to a member, the platform's representatives standing as guarantors."""
 
     command: Literal["arrange_bank_loan"] = "arrange_bank_loan"
-    lender: Text
+    lender: OptionalText = ""
+    partner: Annotated[Number | None, Field(description="the lender, in the register")] = None
     group: Code
     member: MemberNo
     principal: Taka
@@ -165,13 +189,19 @@ class ArrangeBankLoan(ClusterCommand):
         code = cluster.member_group("group", self.group)
         borrower = unit.group(code, write=False).member("member", self.member, on)
         guarantors = _guarantors(cluster, self.guarantors)
+        lender = self.lender
+        if self.partner is not None:
+            name = partner(cluster, "partner", self.partner, ("bank", "ngo"))
+            lender = lender or name
+        if not lender:
+            raise InvalidInput("lender", "", _("name the lender, or its partner number"))
         number = len(cluster.bank_loans) + 1
         cluster.record(
             BankLoanArranged,
             on,
             unit.stamp,
             bank_loan_no=number,
-            lender=self.lender,
+            lender=lender,
             group=code,
             member_no=self.member,
             borrower=borrower["name"],
@@ -192,6 +222,7 @@ class ArrangeBankLoan(ClusterCommand):
                 on,
                 self.grace,
             ),
+            partner_no=self.partner,
         )
         return number
 

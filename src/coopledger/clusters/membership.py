@@ -95,6 +95,8 @@ class ClusterFormed(NoMoney, LedgerEvent, Aggregate.Created):
         cluster.balances = {}
         cluster.plans = {}
         cluster.reviewed = []
+        cluster.partners = {}
+        cluster.agreements = {}
 
     def project(self, rows: Rows) -> None:
         rows.stream_started(self, "cluster", self.code)

@@ -5,7 +5,9 @@ Events: ``MouSigned`` (a version of the memorandum: parties and numbered commitm
 revision is a new version, earlier ones stay readable), ``ExtremePoorListed``,
 ``SafetyNetApplied`` (for a registered household), ``SafetyNetDecided`` (granted or refused,
 with the yearly value of what was granted), ``TrainingHeld`` (attendance by member and
-non-member, by gender). Commands: ``sign_mou``, ``list_extreme_poor``, ``apply_safety_net``,
+non-member, by gender; the partner who gave it). Entries, applications and trainings
+refer to members and to partners of the register (``clusters/partners.py``) by number,
+refused when unknown. Commands: ``sign_mou``, ``list_extreme_poor``, ``apply_safety_net``,
 ``decide_safety_net``, ``hold_training``. Tables: ``cluster_mous``,
 ``cluster_extreme_poor``, ``cluster_safety_nets``, ``cluster_trainings``.
 """
@@ -13,17 +15,22 @@ non-member, by gender). Commands: ``sign_mou``, ``list_extreme_poor``, ``apply_s
 from __future__ import annotations
 
 import json
+from datetime import date
+from datetime import date as Date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
 from coopledger.clusters.aggregate import Cluster
+from coopledger.clusters.partners import partner
 from coopledger.errors import InvalidInput, RuleBroken
 from coopledger.i18n import Message, _, ngettext_, taka
 from coopledger.kernel.commands import (
     ClusterCommand,
+    Code,
     Count,
+    MemberNo,
     Number,
     OptionalText,
     Row,
@@ -46,7 +53,8 @@ table(
     "cluster_extreme_poor",
     """cluster_id TEXT NOT NULL, position INTEGER NOT NULL,
       household TEXT NOT NULL, head TEXT NOT NULL, village TEXT NOT NULL,
-      reason TEXT NOT NULL, identified_by TEXT NOT NULL, listed_on TEXT NOT NULL""",
+      reason TEXT NOT NULL, identified_by TEXT NOT NULL, listed_on TEXT NOT NULL,
+      group_code TEXT, member_no INTEGER""",
     ["cluster_id", "position"],
 )
 table(
@@ -54,7 +62,8 @@ table(
     """cluster_id TEXT NOT NULL, position INTEGER NOT NULL,
       entry INTEGER NOT NULL, scheme TEXT NOT NULL, applied_to TEXT NOT NULL,
       applied_on TEXT NOT NULL, outcome TEXT, decided_on TEXT, value BIGINT,
-      note TEXT NOT NULL""",
+      note TEXT NOT NULL, partner_no INTEGER, value_applied BIGINT, period_start TEXT,
+      period_end TEXT""",
     ["cluster_id", "position"],
 )
 table(
@@ -63,7 +72,7 @@ table(
       held_on TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
       facilitator TEXT NOT NULL, members_female INTEGER NOT NULL,
       members_male INTEGER NOT NULL, others_female INTEGER NOT NULL,
-      others_male INTEGER NOT NULL""",
+      others_male INTEGER NOT NULL, partner_no INTEGER""",
     ["cluster_id", "position"],
 )
 
@@ -78,7 +87,9 @@ Scheme = Literal[
     "other",
 ]
 IdentifiedBy = Literal["well-being-analysis", "transect-visit", "other"]
-TrainingKind = Literal["training", "community-event", "workshop", "exchange-visit"]
+TrainingKind = Literal[
+    "training", "community-event", "workshop", "exchange-visit", "vaccination-camp"
+]
 CommitmentText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
 ]
@@ -179,13 +190,26 @@ class SignMou(ClusterCommand):
 # ---------------------------------------------------------------------- the register
 class ExtremePoorListed(NoMoney, LedgerEvent):
     """A household entered the platform's register of the extreme poor (its entry number
-    is the event's position)."""
+    is the event's position).
 
+    Version 2 added ``group`` and ``member_no``: the member of one of the cluster's groups
+    the household is (none when no one of the household is a member); version 1 events are
+    read with neither.
+    """
+
+    class_version = 2
     household: str
     head: str
     village: str
     reason: str
     identified_by: str
+    group: str | None
+    member_no: int | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["group"] = None
+        state["member_no"] = None
 
     def apply(self, cluster: Cluster) -> None:
         cluster.register.append(self.position)
@@ -201,7 +225,12 @@ class ExtremePoorListed(NoMoney, LedgerEvent):
             reason=self.reason,
             identified_by=self.identified_by,
             listed_on=self.business_date.isoformat(),
+            group_code=self.group,
+            member_no=self.member_no,
         )
+
+    def result(self) -> Any:
+        return self.position  # the register entry's number
 
     def describe(self) -> Message:
         return _(
@@ -222,10 +251,19 @@ class ListExtremePoor(ClusterCommand):
     village: Text
     reason: Text
     identified_by: IdentifiedBy
+    group: Annotated[Code | None, Field(description="the member's group, if a member")] = None
+    member: Annotated[MemberNo | None, Field(description="her number in that group")] = None
 
     def handle(self, unit: Unit) -> Any:
         cluster = unit.cluster(self.cluster)
         on = cluster.check_date(self.date, unit.stamp.today)
+        group = None
+        if self.group is not None or self.member is not None:
+            if self.group is None or self.member is None:
+                field = "group" if self.group is None else "member"
+                raise InvalidInput(field, None, _("give both the group and the member number"))
+            group = cluster.member_group("group", self.group)
+            unit.group(group, write=False).member("member", self.member, on)
         cluster.record(
             ExtremePoorListed,
             on,
@@ -235,6 +273,8 @@ class ListExtremePoor(ClusterCommand):
             village=self.village,
             reason=self.reason,
             identified_by=self.identified_by,
+            group=group,
+            member_no=self.member,
         )
         return cluster.version
 
@@ -242,11 +282,26 @@ class ListExtremePoor(ClusterCommand):
 # ---------------------------------------------------------------------- safety nets
 class SafetyNetApplied(NoMoney, LedgerEvent):
     """The platform applied for a safety-net service for a registered household (the
-    application's number is the event's position)."""
+    application's number is the event's position).
 
+    Version 2 added ``partner_no`` (the office applied to, in the partner register),
+    ``value`` (the benefit's worth, taka a year) and ``period_start`` / ``period_end`` (the
+    period it is for); version 1 events are read with none of them.
+    """
+
+    class_version = 2
     household_entry: int
     scheme: str
     applied_to: str
+    partner_no: int | None
+    value: Decimal | None
+    period_start: date | None
+    period_end: date | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        for name in ("partner_no", "value", "period_start", "period_end"):
+            state[name] = None
 
     def apply(self, cluster: Cluster) -> None:
         cluster.pending.append(self.position)
@@ -264,7 +319,14 @@ class SafetyNetApplied(NoMoney, LedgerEvent):
             decided_on=None,
             value=None,
             note="",
+            partner_no=self.partner_no,
+            value_applied=None if self.value is None else paisa(Decimal(self.value)),
+            period_start=self.period_start.isoformat() if self.period_start else None,
+            period_end=self.period_end.isoformat() if self.period_end else None,
         )
+
+    def result(self) -> Any:
+        return self.position  # the application's number
 
     def describe(self) -> Message:
         return _(
@@ -281,11 +343,30 @@ class ApplySafetyNet(ClusterCommand):
     command: Literal["apply_safety_net"] = "apply_safety_net"
     household_entry: Annotated[Number, Field(description="the register entry's position")]
     scheme: Scheme
-    applied_to: Text
+    applied_to: OptionalText = ""
+    partner: Annotated[Number | None, Field(description="the office, in the register")] = None
+    value: Annotated[TakaOrZero | None, Field(description="the benefit, taka a year")] = None
+    period_start: Date | None = None
+    period_end: Date | None = None
 
     def handle(self, unit: Unit) -> Any:
         cluster = unit.cluster(self.cluster)
         on = cluster.check_date(self.date, unit.stamp.today)
+        applied_to = self.applied_to
+        if self.partner is not None:
+            name = partner(cluster, "partner", self.partner)
+            applied_to = applied_to or name
+        if not applied_to:
+            raise InvalidInput("applied_to", "", _("name the office applied to, or its partner"))
+        if (self.period_start is None) != (self.period_end is None):
+            field = "period_end" if self.period_end is None else "period_start"
+            raise InvalidInput(field, None, _("give the period's first and last day"))
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise InvalidInput(
+                "period_end",
+                self.period_end,
+                _("is before the period's first day ({day})", day=self.period_start),
+            )
         if self.household_entry not in cluster.register:
             raise RuleBroken(
                 "household_entry",
@@ -298,7 +379,11 @@ class ApplySafetyNet(ClusterCommand):
             unit.stamp,
             household_entry=self.household_entry,
             scheme=self.scheme,
-            applied_to=self.applied_to,
+            applied_to=applied_to,
+            partner_no=self.partner,
+            value=self.value,
+            period_start=self.period_start,
+            period_end=self.period_end,
         )
         return cluster.version
 
@@ -370,8 +455,14 @@ class DecideSafetyNet(ClusterCommand):
 # ---------------------------------------------------------------------- trainings
 class TrainingHeld(NoMoney, LedgerEvent):
     """A training or community event, with attendance split by member/non-member and
-    gender."""
+    gender.
 
+    Version 2 added ``partner_no``: the partner who gave it (a para-vet at a vaccination
+    camp, a line agency's trainer); version 1 events are read without one.
+    """
+
+    class_version = 2
+    partner_no: int | None
     title: str
     kind: str
     facilitator: str
@@ -379,6 +470,10 @@ class TrainingHeld(NoMoney, LedgerEvent):
     members_male: int
     others_female: int
     others_male: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["partner_no"] = None
 
     def apply(self, cluster: Cluster) -> None:
         """A training changes nothing the platform's rules read."""
@@ -393,6 +488,7 @@ class TrainingHeld(NoMoney, LedgerEvent):
             kind=self.kind,
             facilitator=self.facilitator,
             **{k: getattr(self, k) for k in ATTENDANCE},
+            partner_no=self.partner_no,
         )
 
     def describe(self) -> Message:
@@ -412,6 +508,7 @@ class HoldTraining(ClusterCommand):
     title: Text
     kind: TrainingKind = "training"
     facilitator: OptionalText = ""
+    partner: Annotated[Number | None, Field(description="who gave it, in the register")] = None
     members_female: Count = 0
     members_male: Count = 0
     others_female: Count = 0
@@ -423,13 +520,18 @@ class HoldTraining(ClusterCommand):
         counts = {k: getattr(self, k) for k in ATTENDANCE}
         if not sum(counts.values()):
             raise InvalidInput("members_female", 0, _("nobody attended: count who came"))
+        facilitator = self.facilitator
+        if self.partner is not None:
+            name = partner(cluster, "partner", self.partner)
+            facilitator = facilitator or name
         cluster.record(
             TrainingHeld,
             on,
             unit.stamp,
+            partner_no=self.partner,
             title=self.title,
             kind=self.kind,
-            facilitator=self.facilitator,
+            facilitator=facilitator,
             **counts,
         )
         return cluster.version

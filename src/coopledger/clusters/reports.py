@@ -131,6 +131,8 @@ class RegisterEntry:
     reason: str
     identified_by: str
     listed_on: str
+    group: str | None = None  # the member the household is, if one
+    member_no: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,10 @@ class SafetyNet:
     decided_on: str | None
     value: Decimal | None
     note: str
+    partner_no: int | None = None  # the office applied to, in the partner register
+    value_applied: Decimal | None = None  # the benefit applied for, taka a year
+    period_start: str | None = None
+    period_end: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,7 @@ class Training:
     members_male: int
     others_female: int
     others_male: int
+    partner_no: int | None = None  # who gave it, in the partner register
 
     @property
     def members(self) -> int:
@@ -238,6 +245,7 @@ class BankLoanStatus:
     days_overdue: int
     status: str  # "on time", "late", "closed"
     schedule: list[dict[str, Any]]
+    partner_no: int | None = None  # the lender, in the partner register
 
 
 @dataclass(frozen=True)
@@ -382,7 +390,8 @@ class ClusterReports(Area):
                 RegisterEntry(**r)
                 for r in self.query(
                     "SELECT position AS entry, household, head, village, reason, identified_by, "
-                    "listed_on FROM {cluster_extreme_poor} WHERE cluster_id = ? AND "
+                    'listed_on, group_code AS "group", member_no FROM {cluster_extreme_poor} '
+                    "WHERE cluster_id = ? AND "
                     "listed_on <= ? ORDER BY position",
                     (cid, day),
                 )
@@ -392,7 +401,8 @@ class ClusterReports(Area):
                 Training(**r)
                 for r in self.query(
                     "SELECT position, held_on, title, kind, facilitator, members_female, "
-                    "members_male, others_female, others_male FROM {cluster_trainings} WHERE "
+                    "members_male, others_female, others_male, partner_no FROM "
+                    "{cluster_trainings} WHERE "
                     "cluster_id = ? AND held_on <= ? ORDER BY held_on, position",
                     (cid, day),
                 )
@@ -451,13 +461,22 @@ class ClusterReports(Area):
             "CASE WHEN decided_on <= ? THEN outcome END AS outcome, "
             "CASE WHEN decided_on <= ? THEN decided_on END AS decided_on, "
             "CASE WHEN decided_on <= ? THEN value END AS value, "
-            "CASE WHEN decided_on <= ? THEN note ELSE '' END AS note "
+            "CASE WHEN decided_on <= ? THEN note ELSE '' END AS note, "
+            "partner_no, value_applied, period_start, period_end "
             "FROM {cluster_safety_nets} WHERE cluster_id = ? AND applied_on <= ? "
             "ORDER BY position",
             (day, day, day, day, cid, day),
         )
         return [
-            SafetyNet(**{**r, "value": None if r["value"] is None else taka(int(r["value"]))})
+            SafetyNet(
+                **{
+                    **r,
+                    "value": None if r["value"] is None else taka(int(r["value"])),
+                    "value_applied": None
+                    if r["value_applied"] is None
+                    else taka(int(r["value_applied"])),
+                }
+            )
             for r in rows
         ]
 
@@ -563,6 +582,7 @@ class ClusterReports(Area):
             days_overdue=late,
             status=status(now.outstanding, ZERO, late),
             schedule=plan,
+            partner_no=loan["partner_no"],
         )
 
     # ------------------------------------------------------------------ the programme

@@ -161,6 +161,9 @@ class Command(BaseModel):
     #: What a form for it is titled (a Message of its package's catalog), if not the first
     #: sentence of its docstring.
     form_title: ClassVar[Any] = None
+    #: What a form calls its fields (field name -> a Message of its package's catalog),
+    #: before the web's own words for common fields (a plugin's "grams" of compost, say).
+    form_labels: ClassVar[dict[str, Any]] = {}
     #: Which web API endpoint accepts it: "entries" (group), "cluster-entries", "meetings"
     #: or "" (not through the web API: forming groups and clusters is an admin's job).
     endpoint: ClassVar[str] = ""

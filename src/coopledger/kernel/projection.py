@@ -426,6 +426,8 @@ _PASSBOOK = (
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, dict):  # an entry set aside for approval: {"waiting": 3}
+        return {str(k): _plain(v) for k, v in value.items()}
     return str(value)
 
 

@@ -65,6 +65,10 @@ BEFORE_SAVE: list[Callable[[Unit], None]] = []
 #: Rules on the whole unit, decided before it is saved (a capability registers its own:
 #: a group held by a field ledger refuses other ledgers' writes). They raise a refusal.
 CHECKS: list[Callable[[Unit], None]] = []
+#: Asked, in order, before a command is decided: a gate that returns True has recorded the
+#: command its own way (a second signature sets it aside as waiting: ``coopledger.approvals``)
+#: and the command's own rules are not run now.
+GATES: list[Callable[[Unit, Command], bool]] = []
 #: Called with the unit and its projection rows: more rows to write in the same
 #: transaction (a field ledger's log of the commands it recorded).
 WITH_ROWS: list[Callable[[Unit, Any], None]] = []
@@ -368,7 +372,8 @@ def _one(
     unit.stamped.append((command, unit.stamp))
     sid = stream_id(stream)
     before = len(unit.writes[sid].pending_events) if sid in unit.writes else 0
-    command.handle(unit)
+    if not any(gate(unit, command) for gate in GATES):
+        command.handle(unit)
     aggregate = unit.writes.get(sid)
     if aggregate is None:
         raise LookupError(f"{command.command_name} wrote nothing to its stream {stream}")

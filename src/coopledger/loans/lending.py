@@ -77,6 +77,12 @@ def loan_of(group: Group, field: str, loan_no: int) -> dict[str, Any]:
     return found
 
 
+def noted(message: Message, note: str) -> Message:
+    """An event's sentence with who approved it, as written by hand before second
+    signatures (``approval_note``; empty since)."""
+    return _("{what} (approved by {who})", what=message, who=note) if note else message
+
+
 def _schedule_json(rows: list[dict[str, Any]]) -> str:
     return canonical(list(rows))
 
@@ -136,7 +142,14 @@ class SetLoanRules(GroupCommand):
 
 # ---------------------------------------------------------------------- disbursing
 class LoanDisbursed(LedgerEvent):
-    """A loan from the group fund, with its schedule fixed at disbursement."""
+    """A loan from the group fund, with its schedule fixed at disbursement.
+
+    Version 2: ``approved_by`` (free text) became ``approval_note``, kept for events of
+    before second signatures and empty since (the checker is the ``EntryApproved`` that
+    recorded it: see ``coopledger.approvals``).
+    """
+
+    class_version = 2
 
     loan_no: int
     member_no: int
@@ -147,8 +160,12 @@ class LoanDisbursed(LedgerEvent):
     instalments: int
     grace: int
     purpose: str
-    approved_by: str
+    approval_note: str
     schedule: list[dict[str, Any]]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["approval_note"] = state.pop("approved_by", "")
 
     def postings(self) -> list[Posting]:
         return [money(acc.loan(self.member_no), self.principal), money(acc.CASH, -self.principal)]
@@ -182,7 +199,7 @@ class LoanDisbursed(LedgerEvent):
             grace=self.grace,
             disbursed_on=day,
             purpose=self.purpose,
-            approved_by=self.approved_by,
+            approved_by=self.approval_note,
             written_off=0,
             written_off_on=None,
         )
@@ -199,12 +216,15 @@ class LoanDisbursed(LedgerEvent):
         )
 
     def describe(self) -> Message:
-        return _(
-            "Loan {loan} of {amount} to member {no} for {purpose}",
-            loan=self.loan_no,
-            amount=taka(self.principal),
-            no=self.member_no,
-            purpose=self.purpose,
+        return noted(
+            _(
+                "Loan {loan} of {amount} to member {no} for {purpose}",
+                loan=self.loan_no,
+                amount=taka(self.principal),
+                no=self.member_no,
+                purpose=self.purpose,
+            ),
+            self.approval_note,
         )
 
     def result(self) -> Any:
@@ -223,7 +243,6 @@ class DisburseLoan(GroupCommand):
     method: Method | None = None
     frequency: Frequency | None = None
     purpose: Text
-    approved_by: Text
 
     def handle(self, unit: Unit) -> Any:
         group = unit.group(self.group)
@@ -263,7 +282,7 @@ class DisburseLoan(GroupCommand):
             instalments=self.instalments,
             grace=self.grace,
             purpose=self.purpose,
-            approved_by=self.approved_by,
+            approval_note="",
             schedule=rows,
         )
         return loan_no
@@ -426,13 +445,20 @@ class RepayLoan(GroupCommand):
 # ---------------------------------------------------------------------- rescheduling
 class LoanRescheduled(NoMoney, LedgerEvent):
     """The rest of a loan got a new schedule from this day (its principal parts sum to what
-    is owed); the schedule before stays in force for every day before."""
+    is owed); the schedule before stays in force for every day before. Version 2:
+    ``approved_by`` became ``approval_note`` (as ``LoanDisbursed``)."""
+
+    class_version = 2
 
     loan_no: int
     member_no: int
     reason: str
-    approved_by: str
+    approval_note: str
     schedule: list[dict[str, Any]]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["approval_note"] = state.pop("approved_by", "")
 
     def apply(self, group: Group) -> None:
         group.loans[str(self.loan_no)]["schedule"] = list(self.schedule)
@@ -448,7 +474,10 @@ class LoanRescheduled(NoMoney, LedgerEvent):
         )
 
     def describe(self) -> Message:
-        return _("Loan {loan} rescheduled: {reason}", loan=self.loan_no, reason=self.reason)
+        return noted(
+            _("Loan {loan} rescheduled: {reason}", loan=self.loan_no, reason=self.reason),
+            self.approval_note,
+        )
 
 
 class RescheduleLoan(GroupCommand):
@@ -461,7 +490,6 @@ class RescheduleLoan(GroupCommand):
     rate: Rate | None = None
     frequency: Frequency | None = None
     reason: Text
-    approved_by: Text
 
     def handle(self, unit: Unit) -> Any:
         group = unit.group(self.group)
@@ -489,7 +517,7 @@ class RescheduleLoan(GroupCommand):
             loan_no=self.loan,
             member_no=loan["member_no"],
             reason=self.reason,
-            approved_by=self.approved_by,
+            approval_note="",
             schedule=[settled, *rows],
         )
         return None
@@ -497,13 +525,20 @@ class RescheduleLoan(GroupCommand):
 
 # ---------------------------------------------------------------------- writing off
 class LoanWrittenOff(LedgerEvent):
-    """What was left of a loan was written off."""
+    """What was left of a loan was written off. Version 2: ``approved_by`` became
+    ``approval_note`` (as ``LoanDisbursed``)."""
+
+    class_version = 2
 
     loan_no: int
     member_no: int
     principal: Decimal
     reason: str
-    approved_by: str
+    approval_note: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["approval_note"] = state.pop("approved_by", "")
 
     def postings(self) -> list[Posting]:
         return [
@@ -536,11 +571,14 @@ class LoanWrittenOff(LedgerEvent):
         )
 
     def describe(self) -> Message:
-        return _(
-            "Loan {loan} written off ({amount}): {reason}",
-            loan=self.loan_no,
-            amount=taka(self.principal),
-            reason=self.reason,
+        return noted(
+            _(
+                "Loan {loan} written off ({amount}): {reason}",
+                loan=self.loan_no,
+                amount=taka(self.principal),
+                reason=self.reason,
+            ),
+            self.approval_note,
         )
 
 
@@ -550,7 +588,6 @@ class WriteOffLoan(GroupCommand):
     command: Literal["write_off_loan"] = "write_off_loan"
     loan: Number
     reason: Text
-    approved_by: Text
 
     def handle(self, unit: Unit) -> Any:
         group = unit.group(self.group)
@@ -567,7 +604,7 @@ class WriteOffLoan(GroupCommand):
             member_no=loan["member_no"],
             principal=left,
             reason=self.reason,
-            approved_by=self.approved_by,
+            approval_note="",
         )
         return None
 

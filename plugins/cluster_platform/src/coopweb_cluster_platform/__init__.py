@@ -19,6 +19,7 @@ from coopledger.clusters.reports import ClusterInfo
 from coopledger.i18n import Catalog
 from coopledger.kernel.streams import cluster_key
 from coopweb import Coopweb, Resource, hookimpl, in_thread, mark
+from coopweb_cluster_platform import services
 from coopweb_cluster_platform.forms import command
 
 HERE = Path(__file__).parent
@@ -30,20 +31,27 @@ WORDS = (
     *(mark("not"), mark("kept"), mark("female"), mark("male")),
     *(mark("other"), mark("extreme-poor"), mark("poor"), mark("middle"), mark("better-off")),
     *(mark("vgd"), mark("vgf"), mark("old-age-allowance"), mark("widow-allowance")),
-    *(mark("khas-land"), mark("khas-pond"), mark("shelter")),
+    *(mark("khas-land"), mark("khas-pond"), mark("shelter"), mark("vaccination-camp")),
     *(mark("group-leader"), mark("field-facilitator")),
 )
-FORMS = (
-    "record_platform_meeting",
-    "name_representative",
-    "sign_mou",
-    "list_extreme_poor",
-    "apply_safety_net",
-    "decide_safety_net",
-    "hold_training",
-    "count_platform_guests",
-    "adopt_cluster_plan",
-    "hold_cluster_review",
+#: The platform's two forms drawn from its own books (its representatives to tick, its
+#: plan's activities and MoU commitments to review); every other platform command is a
+#: core entry form (``/clusters/{code}/entries/{name}``), listed here in the field's order.
+FORMS = ("record_platform_meeting", "hold_cluster_review")
+ENTRIES = (
+    ("name_representative", mark("A group's representative")),
+    ("plan_rotation", mark("Who chairs and hosts the monthly meetings")),
+    ("sign_mou", mark("Sign the MoU (a new version)")),
+    ("adopt_cluster_plan", mark("The year's combined plan (APO)")),
+    ("list_extreme_poor", mark("An extreme-poor household on the register")),
+    ("apply_safety_net", mark("A safety-net application")),
+    ("decide_safety_net", mark("A decision on an application")),
+    ("hold_training", mark("A training or community event")),
+    ("count_platform_guests", mark("Guests at a platform meeting")),
+    ("arrange_bank_loan", mark("A bank loan guaranteed by the platform")),
+    ("collect_bank_instalment", mark("A bank loan instalment collected")),
+    ("pay_bank", mark("Money paid over to the bank")),
+    ("representative_steps_down", mark("A representative steps down")),
 )
 
 
@@ -97,9 +105,14 @@ def _platform_context(site: Coopweb, code: str) -> dict[str, Any]:
         "personal": user.sees_personal_data,
         "can_write": site.allowed(user, "write", Resource("cluster", cluster.as_dict())),
         "schemes": SCHEMES,
+        "partners": reports.partners.register(cluster.code, as_of=as_of).partners,
         "key": uuid.uuid4().hex,
         "today": ledger.today().isoformat(),
+        "entries": ENTRIES,
         "error": None,
+        "failed": "",  # the form refused, shown open with what was typed
+        "typed": {},
+        "present": [],
     }
 
 
@@ -135,7 +148,7 @@ def _platform_form(
         receipt = site.record(user, parse_command({**data, "cluster": cluster.code}))
     except LedgerError as e:
         context = _platform_context(site, code)
-        context["error"] = e
+        context.update(error=e, failed=name, typed=single, present=multi.get("present", []))
         return site.page("cluster_platform/platform.html", status_code=422, **context)
     return Redirect(f"/clusters/{cluster.code}?recorded={receipt.seal}#{name}")
 
@@ -168,4 +181,4 @@ def review_sheet(
 
 @hookimpl
 def coopweb_routes() -> list[Any]:
-    return [clusters_page, platform_page, platform_form, review_sheet]
+    return [clusters_page, platform_page, platform_form, review_sheet, *services.ROUTES]

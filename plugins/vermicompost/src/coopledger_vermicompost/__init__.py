@@ -271,6 +271,11 @@ class SellCompost(GroupCommand):
     more may be sold than was harvested and not sold, on that day and every later one."""
 
     form_title: ClassVar[Any] = _("Compost sold")
+    form_labels: ClassVar[dict[str, Any]] = {
+        "buyer": _("Buyer"),
+        "grams": _("Compost sold (grams)"),
+        "taka": _("Price paid (taka)"),
+    }
 
     command: Literal["sell_compost"] = "sell_compost"
     buyer: Text
@@ -286,6 +291,10 @@ class BuyCompostInputs(GroupCommand):
     """The group pays for inputs to its compost (worms, cow dung, rings ...)."""
 
     form_title: ClassVar[Any] = _("Inputs bought for the compost")
+    form_labels: ClassVar[dict[str, Any]] = {
+        "what": _("What was bought (worms, cow dung, rings ...)"),
+        "taka": _("Cost (taka)"),
+    }
 
     command: Literal["buy_compost_inputs"] = "buy_compost_inputs"
     what: Text
@@ -300,6 +309,11 @@ class HarvestCompost(GroupCommand):
     """Compost taken out of the pits and weighed."""
 
     form_title: ClassVar[Any] = _("Compost harvested")
+    form_labels: ClassVar[dict[str, Any]] = {
+        "grams": _("Compost weighed (grams)"),
+        "notes": _("Notes"),
+    }
+
     command: Literal["harvest_compost"] = "harvest_compost"
     grams: CompostGrams
     notes: OptionalText = ""
