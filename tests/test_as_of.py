@@ -36,6 +36,10 @@ def reports_as_of(ledger: Ledger, day: date) -> dict[str, Any]:
             "portfolio": r.loans.portfolio(["JOBA"], as_of=day),
             "trend": r.books.trend("JOBA", "Assets:Cash", "BDT", as_of=day),
             "months": r.books.monthly("JOBA", "Assets:Cash", "BDT", as_of=day),
+            "attendance": r.attendance.weekly("JOBA", as_of=day),
+            "work_plan": r.work_plans.plan("JOBA", as_of=day),
+            "welfare": r.welfare.fund("JOBA", as_of=day),
+            "programme": r.programme.loans(by="union", as_of=day),
         }
     )
 
@@ -60,6 +64,11 @@ def _step(ledger: Ledger, draw: Any, earliest: date, latest: date) -> None:
                 "leave",
                 "meeting",
                 "correct",
+                "guests",
+                "welfare_gift",
+                "welfare_use",
+                "work_plan",
+                "review",
             ]
         )
     )
@@ -103,9 +112,39 @@ def _step(ledger: Ledger, draw: Any, earliest: date, latest: date) -> None:
             counted_rice_grams=int(taka),
         ),
         "correct": lambda: _correct_a_recent_entry(ledger, draw, earliest),
+        "guests": lambda: _guests(ledger, draw, earliest, latest, member),
+        "welfare_gift": lambda: ledger.receive_welfare_gift(
+            "JOBA", source="a neighbour", taka=taka, date=day
+        ),
+        "welfare_use": lambda: ledger.pay_welfare(
+            "JOBA", use="burial", member=member, taka=taka, date=day
+        ),
+        "work_plan": lambda: ledger.adopt_work_plan(
+            "JOBA",
+            start=day.isoformat()[:7],
+            items=[{"task": "save", "responsible": "all", "month": day.isoformat()[:7]}],
+            date=day,
+        ),
+        "review": lambda: ledger.review_work_plan(
+            "JOBA",
+            start=draw(st.sampled_from(ledger.reports.work_plans.starts("JOBA") or ["2015-11"])),
+            items=[{"no": 1, "status": draw(st.sampled_from(["done", "partly", "not"]))}],
+            date=day,
+        ),
     }
     with contextlib.suppress(LedgerError):  # a refused command writes nothing; it goes on
         actions[kind]()
+
+
+def _guests(ledger: Ledger, draw: Any, earliest: date, latest: date, n: int) -> None:
+    """Guests counted at a meeting held between ``earliest`` and ``latest``."""
+    days = [
+        m.meeting_date
+        for m in ledger.reports.meetings.reconciliation("JOBA").meetings
+        if earliest <= m.meeting_date <= latest
+    ]
+    if days:
+        ledger.count_guests("JOBA", female=n, male=n - 1, date=draw(st.sampled_from(days)))
 
 
 def _correct_a_recent_entry(ledger: Ledger, draw: Any, earliest: date) -> None:

@@ -22,6 +22,9 @@ normally positive, savings owed to members and income normally negative.
 | ``Liabilities:Savings:Cash:M007`` | BDT | member 7's cash savings |
 | ``Equity:Conversions:Rice`` | RICE, BDT | rice sold (grams) against what it fetched (taka) |
 | ``Income:Grants`` | BDT | grants and donations |
+| ``Assets:WelfareFund`` | BDT | the welfare fund, kept apart from the cash box |
+| ``Income:WelfareGifts`` | BDT | gifts given for welfare |
+| ``Expenses:Welfare:Burial`` | BDT | welfare paid out, by use |
 | ``Income:Activities:Vermicompost`` | BDT | revenue of an income-generating activity |
 | ``Expenses:Activities:Vermicompost`` | BDT | costs of an income-generating activity |
 | ``Expenses:Stationery`` | BDT | other expenses, by category |
@@ -58,6 +61,9 @@ INCOME = "Income"
 #: and the rice sold during the cycle settled to its savers in taka.
 SHARED_SURPLUS = "Equity:SharedOut:Surplus"
 SHARED_RICE = "Equity:SharedOut:RiceSold"
+WELFARE_FUND = "Assets:WelfareFund"
+WELFARE_GIFTS = "Income:WelfareGifts"
+WELFARE_USES = "Expenses:Welfare"
 
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -159,7 +165,7 @@ def activity_of(account: str) -> str | None:
 def is_guarded(account: str) -> bool:
     """Accounts whose balance may never cross zero on any business date (a platform
     cannot pay a bank more than it collected for it)."""
-    return account in (CASH, RICE_STOCK) or account.startswith(
+    return account in (CASH, RICE_STOCK, WELFARE_FUND) or account.startswith(
         (
             RECEIVABLE + ":",
             RICE_SAVINGS + ":",

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from coopledger import approvals, cashbook, corrections, field
+from coopledger import approvals, cashbook, corrections, field, welfare
 from coopledger.clusters import agreements, bank_loans, membership, partners, platform, records
 from coopledger.cutoff import sheet as cutoff_sheet
 from coopledger.groups import members
-from coopledger.loans import fines, lending, products
-from coopledger.meetings import meeting
-from coopledger.plans import planning
+from coopledger.loans import fines, lending, products, programme
+from coopledger.meetings import attendance, meeting
+from coopledger.plans import planning, work_plan
 from coopledger.savings import cash, rice
 from coopledger.shareout import cycle as shareout
 
@@ -53,6 +53,10 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     approvals,
     shareout,
     cutoff_sheet,
+    welfare,
+    attendance,
+    work_plan,
+    programme,
 )
 
 

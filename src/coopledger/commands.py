@@ -65,6 +65,7 @@ from coopledger.loans.lending import (
     WriteOffLoan,
 )
 from coopledger.loans.products import DefineLoanProduct, SetLoanFineRule
+from coopledger.meetings.attendance import CountGuests, CountPlatformGuests
 from coopledger.meetings.meeting import (
     AddToMeeting,
     CashLine,
@@ -86,14 +87,17 @@ from coopledger.plans.planning import (
     ReviewedCommitment,
     Wellbeing,
 )
+from coopledger.plans.work_plan import AdoptWorkPlan, ItemReview, ReviewWorkPlan, WorkItem
 from coopledger.savings.cash import SaveCash, WithdrawCash
 from coopledger.savings.rice import DepositRice, ReceivePayment, SellRice
+from coopledger.welfare import PayWelfare, ReceiveWelfareGift
 
 __all__ = [
     "COMMANDS",
     "AddToMeeting",
     "AdoptClusterPlan",
     "AdoptPlan",
+    "AdoptWorkPlan",
     "AdoptedFrom",
     "ApplySafetyNet",
     "ArrangeBankLoan",
@@ -109,6 +113,8 @@ __all__ = [
     "Command",
     "Commitment",
     "CorrectEntry",
+    "CountGuests",
+    "CountPlatformGuests",
     "DecideSafetyNet",
     "DefineLoanProduct",
     "Deposit",
@@ -123,6 +129,7 @@ __all__ = [
     "HoldClusterReview",
     "HoldReview",
     "HoldTraining",
+    "ItemReview",
     "JoinCluster",
     "JoinMember",
     "LeaveCluster",
@@ -138,11 +145,13 @@ __all__ = [
     "PayExpense",
     "PayLoanFine",
     "PayUnderAgreement",
+    "PayWelfare",
     "PlanRotation",
     "PlannedActivity",
     "ReceiveGrant",
     "ReceivePayment",
     "ReceivePlatformFunds",
+    "ReceiveWelfareGift",
     "Recommendation",
     "RecordMeeting",
     "RecordPlatformMeeting",
@@ -150,6 +159,7 @@ __all__ = [
     "RepayLoan",
     "RepresentativeStepsDown",
     "RescheduleLoan",
+    "ReviewWorkPlan",
     "ReviewedActivity",
     "ReviewedCommitment",
     "Sale",
@@ -161,6 +171,7 @@ __all__ = [
     "SignMou",
     "Wellbeing",
     "WithdrawCash",
+    "WorkItem",
     "WriteOffLoan",
     "command_schema",
     "commands_for",

@@ -27,6 +27,7 @@ from typing import Any, Literal, cast
 from coopledger import approvals
 from coopledger import commands as cmd
 from coopledger.clusters.partners import PartnerKind
+from coopledger.demo_year import build_year
 from coopledger.ledger import Ledger
 from coopledger.loans.schedule import schedule as loan_schedule
 from coopledger.money import sale_value
@@ -205,6 +206,7 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         approvals.demo(ledger, lambda day: setattr(clock, "now", _at(day, 13)))
         _share_out(ledger, clock)
         _paper_group(ledger, clock)
+        build_year(ledger, partial(setattr, clock, "now"), [g.code for g in GROUPS])
         if progress:
             progress("clusters")
     finally:

@@ -46,6 +46,7 @@ from coopweb.application import (
 )
 from coopweb.field_api import field_router
 from coopweb.language import say, text
+from coopweb.reports_api import ROUTES as REPORT_ROUTES
 from coopweb.security import SignInGuard
 from coopweb.shareout import API_ROUTES as SHAREOUT_ROUTES
 
@@ -629,6 +630,7 @@ def api_router() -> Router:
             programme,
             record_cluster_entry,
             *SHAREOUT_ROUTES,
+            *REPORT_ROUTES,
             field_router(),
         ],
         tags=["coopledger"],

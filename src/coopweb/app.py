@@ -54,6 +54,7 @@ from coopweb import (
     field_pages,
     introspection,
     language,
+    report_pages,
     sheets,
 )
 from coopweb import shareout as shareout_pages
@@ -790,6 +791,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, Any], ...] = (
     ("coopweb.core", core_plugin),
     ("coopweb.pages", CorePages()),
     ("coopweb.introspection", introspection),
+    ("coopweb.reports", report_pages),
 )
 
 

@@ -62,6 +62,11 @@ TITLES: dict[str, str] = {
     "pay_loan_fine": mark("A fine paid"),
     "adopt_plan": mark("The annual plan"),
     "hold_review": mark("The yearly joint review"),
+    "count_guests": mark("Guests at a weekly meeting"),
+    "adopt_work_plan": mark("A new group's three-month work plan"),
+    "review_work_plan": mark("Review the work plan"),
+    "receive_welfare_gift": mark("A gift for welfare"),
+    "pay_welfare": mark("The welfare fund pays"),
     # a cluster platform's
     "join_cluster": mark("A group joins the cluster"),
     "leave_cluster": mark("A group leaves the cluster"),
@@ -87,6 +92,7 @@ TITLES: dict[str, str] = {
     "end_agreement": mark("End an agreement"),
     "close_cycle": mark("Close the savings cycle and share out"),
     "reverse_cycle_close": mark("Reverse a cycle's close"),
+    "count_platform_guests": mark("Guests at a platform meeting"),
 }
 
 

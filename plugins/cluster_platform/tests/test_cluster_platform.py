@@ -333,3 +333,31 @@ def test_the_platform_page_and_a_refusal_in_bangla(
     assert r.status_code == 422
     assert "কিছুই লেখা হয়নি:" in r.text and "পূর্ণসংখ্যা নয়" in r.text
     assert ledger.load_cluster("CP1").version == before
+
+
+def test_guests_at_a_platform_meeting_and_the_attendance_page(
+    manager: TestClient[Any], ledger: Ledger
+) -> None:
+    ledger.name_representative("CP1", group="JOBA", member=1, date=D1)
+    ledger.record_platform_meeting(
+        "CP1", chair="JOBA", host="DOEL", attendance=[{"group": "JOBA", "member": 1}], date=D1
+    )
+    assert 'href="/clusters/CP1/entries/count_platform_guests"' in manager.get("/clusters/CP1").text
+    assert "Attendance by gender" in manager.get("/clusters/CP1").text
+    r = manager.post(
+        "/clusters/CP1/entries/count_platform_guests",
+        data={
+            "date": str(D1),
+            "female": "2",
+            "male": "x",
+            "_csrf_token": manager.cookies.get("csrftoken"),
+        },
+    )
+    assert r.status_code == 422 and 'name="male"' in r.text
+    assert ledger.reports.attendance.platform("CP1").meetings[0].guests["female"] == 0
+    record(manager, "count_platform_guests", {"date": str(D1), "female": "2", "male": "1"})
+    (meeting,) = ledger.reports.attendance.platform("CP1").meetings
+    assert meeting.guests == {"female": 2, "male": 1, "other": 0}
+    r = manager.get("/clusters/CP1/attendance")
+    assert r.status_code == 200 and "Women guests" in r.text
+    assert manager.get("/clusters/CP1/attendance.csv").text.count("\n") == 3  # header, 1, total

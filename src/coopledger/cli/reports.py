@@ -564,13 +564,14 @@ def _need_cluster(code: str | None) -> str:
     return str(need(code, "--cluster"))
 
 
+from coopledger.cli.agreements import register as register_agreements  # noqa: E402
 from coopledger.cli.loan_products import register as register_loan_products  # noqa: E402
 from coopledger.cli.platforms import register  # noqa: E402 - after the group it extends
+from coopledger.cli.programme import register as register_year  # noqa: E402
 
 register(report)
-from coopledger.cli.agreements import register as register_agreements  # noqa: E402
-
 register_agreements(report)
 register_loan_products(report)
+register_year(report)
 
 __all__ = ["groups", "report"]

@@ -37,10 +37,11 @@ class Cluster(Chained):
     (applications waiting), ``bank_loans`` (number -> lender, borrower, schedule,
     collections), ``balances`` (its cash and ``Liabilities:DueToBank:*``), ``plans`` (year
     -> planned activities), ``reviewed`` (years), ``partners`` (number -> kind, name) and
-    ``agreements`` (number -> terms, payments; see ``clusters/agreements.py``).
+    ``agreements`` (number -> terms, payments; see ``clusters/agreements.py``), ``met_on``
+    (the days its platform met, ISO; absent until the first meeting).
     """
 
-    state_version = 4
+    state_version = 5  # 5: ``met_on``
     #: The stream's type as stored with its first event: a name, not a module path.
     TOPIC = "coopledger/Cluster"
 
@@ -67,6 +68,7 @@ class Cluster(Chained):
         reviewed: list[int]
         partners: dict[str, dict[str, Any]]
         agreements: dict[str, dict[str, Any]]
+        met_on: list[str]
 
     def record(self, event_class: Any, on: date, stamp: Stamp, **content: Any) -> int:
         """Trigger one event dated ``on``; returns its position."""

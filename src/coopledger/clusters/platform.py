@@ -127,7 +127,10 @@ class PlatformMeetingHeld(NoMoney, LedgerEvent):
     decisions: list[str]
 
     def apply(self, cluster: Cluster) -> None:
-        """A meeting changes nothing the platform's rules read."""
+        """The rules read only the days the platform met (guests are counted at a meeting)."""
+        if not hasattr(cluster, "met_on"):
+            cluster.met_on = []
+        cluster.met_on.append(self.business_date.isoformat())
 
     def project(self, rows: Rows) -> None:
         rows.insert(

@@ -189,6 +189,8 @@ class Group(Chained):
                 amount=shown,
                 day=on,
             )
+        if account == acc.WELFARE_FUND:
+            return _("the welfare fund holds only {amount} from {day} on", amount=shown, day=on)
         if account == acc.RICE_STOCK:
             return _(
                 "not enough rice: the group holds {amount} from {day} on", amount=shown, day=on

@@ -47,6 +47,7 @@ ENTRIES = (
     ("apply_safety_net", mark("A safety-net application")),
     ("decide_safety_net", mark("A decision on an application")),
     ("hold_training", mark("A training or community event")),
+    ("count_platform_guests", mark("Guests at a platform meeting")),
     ("arrange_bank_loan", mark("A bank loan guaranteed by the platform")),
     ("collect_bank_instalment", mark("A bank loan instalment collected")),
     ("pay_bank", mark("Money paid over to the bank")),
