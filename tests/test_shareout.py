@@ -92,6 +92,18 @@ def test_a_preview_writes_nothing_and_shows_the_same_sheet(sqlite_ledger: Ledger
     assert event.content()["shares"] == sqlite_ledger.events("JOBA")[-1].content()["shares"]
 
 
+def test_the_welfare_fund_is_not_shared_out(sqlite_ledger: Ledger) -> None:
+    """Gifts for welfare and what was paid from them stay in the welfare fund: the cycle's
+    surplus is the same with them as without them."""
+    a_cycle(sqlite_ledger)
+    [without] = sqlite_ledger.preview(CloseCycle(group="JOBA", date=CLOSE))
+    sqlite_ledger.receive_welfare_gift("JOBA", source="UP", taka=T("700"), date=date(2016, 2, 1))
+    sqlite_ledger.pay_welfare("JOBA", use="burial", member=3, taka=T("250"), date=date(2016, 3, 1))
+    [with_welfare] = sqlite_ledger.preview(CloseCycle(group="JOBA", date=CLOSE))
+    assert with_welfare.content()["shares"] == without.content()["shares"]
+    assert with_welfare.content()["surplus"] == without.content()["surplus"]
+
+
 def test_a_share_out_that_does_not_balance_is_refused(sqlite_ledger: Ledger) -> None:
     a_cycle(sqlite_ledger)
     error = assert_refused(

@@ -203,10 +203,11 @@ def build(ledger: Ledger, *, progress: Callable[[str], None] | None = None) -> d
         _cluster(ledger, clock)
         _plans_and_review(ledger, clock)
         _more_clusters(ledger, clock)
+        # guests, work plans and welfare are dated through the year: before any close
+        build_year(ledger, partial(setattr, clock, "now"), [g.code for g in GROUPS])
         approvals.demo(ledger, lambda day: setattr(clock, "now", _at(day, 13)))
         _share_out(ledger, clock)
         _paper_group(ledger, clock)
-        build_year(ledger, partial(setattr, clock, "now"), [g.code for g in GROUPS])
         if progress:
             progress("clusters")
     finally:

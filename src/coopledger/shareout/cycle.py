@@ -255,6 +255,10 @@ def _books(group: Group, first: date, last: date) -> dict[str, Any]:
     service = other = write_offs = grants = 0
     for name, amount in _moved(group, first, last).items():
         activity = acc.activity_of(name)
+        if name in (acc.WELFARE_GIFTS, acc.WELFARE_USES) or name.startswith(
+            (acc.WELFARE_GIFTS + ":", acc.WELFARE_USES + ":")
+        ):
+            continue  # the welfare fund's, kept in its own account: never shared out
         if activity is not None:
             activities[activity] = activities.get(activity, 0) - amount
         elif name == acc.SERVICE_CHARGE:
