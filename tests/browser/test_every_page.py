@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-import uvicorn
-
 import coopweb_cluster_platform
 import coopweb_rice_savings
 import coopweb_vermicompost
+import pytest
+import uvicorn
+
 from coopledger import Ledger, demo
 from coopweb import DEMO_PASSWORD, create_app, demo_accounts
 
