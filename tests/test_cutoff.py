@@ -334,6 +334,9 @@ def test_the_command_line_checks_seals_and_shows_a_sheet(tmp_path: Path) -> None
     assert '"group_fund": "5700.00"' in shown.output
     early = run("report", "group", "--group", "JOBA", "--as-of", "2016-01-01")
     assert "before the books were kept here" in early.output
+    for name in ("loans", "reconciliation"):
+        said = run("report", name, "--group", "JOBA", "--as-of", "2016-01-01")
+        assert "before the books were kept here" in said.output, (name, said.output)
 
 
 def test_the_sample_sheet_in_the_docs_is_the_one_the_web_offers() -> None:

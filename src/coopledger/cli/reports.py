@@ -322,9 +322,12 @@ def reconciliation(
     ctx: click.Context, code: str, as_of: Any, recorded: str | None, fmt: str
 ) -> None:
     """Each meeting's count of cash and rice against the books, with its seal."""
-    rec = _reports(ctx, recorded).meetings.reconciliation(code, as_of=as_of_day(as_of))
+    reports = _reports(ctx, recorded)
+    rec = reports.meetings.reconciliation(code, as_of=as_of_day(as_of))
     if fmt == "json":
         click.echo(to_json(rec))
+        return
+    if _before_cutoff(ctx, rec.group, reports.cutoff.before(code, as_of_day(as_of))):
         return
     s = Shown(reader(ctx))
     table(
@@ -422,9 +425,12 @@ def loans(
     ctx: click.Context, code: str, member: int | None, as_of: Any, recorded: str | None, fmt: str
 ) -> None:
     """A group's loans: paid, outstanding, arrears, days late, status."""
-    rows = _reports(ctx, recorded).loans.loans(code, as_of=as_of_day(as_of), member=member)
+    reports = _reports(ctx, recorded)
+    rows = reports.loans.loans(code, as_of=as_of_day(as_of), member=member)
     if fmt == "json":
         click.echo(to_json(rows))
+        return
+    if _before_cutoff(ctx, code.upper(), reports.cutoff.before(code, as_of_day(as_of))):
         return
     s = Shown(reader(ctx))
     table(
