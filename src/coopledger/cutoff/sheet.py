@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from coopledger import accounts as acc
 from coopledger.errors import InvalidInput, RuleBroken
@@ -38,6 +38,7 @@ from coopledger.kernel.commands import (
     OptionalText,
     Rate,
     Row,
+    SignedTaka,
     Taka,
     TakaOrZero,
     Text,
@@ -50,7 +51,7 @@ from coopledger.kernel.projection import Rows, table
 from coopledger.kernel.unit import Unit
 from coopledger.loans.lending import Instalments
 from coopledger.loans.schedule import Frequency, Method, add_periods, schedule
-from coopledger.money import MAX_TAKA, PAISA, paisa
+from coopledger.money import paisa
 
 #: Where the group's own fund from before the cut-off is kept (taka and rice).
 OPENING = "Equity:OpeningBalances"
@@ -74,23 +75,6 @@ table(
 )
 
 
-def _no_float(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError('give taka as a decimal string such as "12.50", not a float')
-    return value
-
-
-def _to_paisa(value: Decimal) -> Decimal:
-    return value.quantize(PAISA)
-
-
-#: Taka that may be below zero (a group's fund after losses), to the paisa.
-SignedTaka = Annotated[
-    Decimal,
-    BeforeValidator(_no_float),
-    Field(ge=-MAX_TAKA, le=MAX_TAKA, decimal_places=2, description="taka, to the paisa"),
-    AfterValidator(_to_paisa),
-]
 GramsOrZero = Annotated[int, Field(ge=0, le=100_000_000, strict=True, description="grams of rice")]
 SignedGrams = Annotated[
     int, Field(ge=-100_000_000, le=100_000_000, strict=True, description="grams of rice")

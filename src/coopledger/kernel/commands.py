@@ -63,6 +63,13 @@ Taka = Annotated[
     Field(gt=0, le=MAX_TAKA, decimal_places=2, description="taka, to the paisa"),
     AfterValidator(_to_paisa),
 ]
+#: Taka that may be below zero (a group's fund after losses, on a cut-off sheet), to the paisa.
+SignedTaka = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=-MAX_TAKA, le=MAX_TAKA, decimal_places=2, description="taka, to the paisa"),
+    AfterValidator(_to_paisa),
+]
 TakaOrZero = Annotated[
     Decimal,
     BeforeValidator(_no_float),
