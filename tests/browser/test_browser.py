@@ -7,36 +7,21 @@ installs the chromium package).
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browsing import need_chromium, served
 
 from coopledger import Ledger
 from coopledger.testing import D1, fixed_clock, seed_group
 from coopweb import create_app
 
 PASSWORD = "a-long-password"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+CHROMIUM = need_chromium()
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -52,17 +37,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Ledger
     app = create_app(ledger, load_entry_points=False, secure_cookies=False)
     app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
     app.state.accounts.save("mita", role="manager", password=PASSWORD, partner="SUSTAIN")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test server did not start"
-    yield f"http://127.0.0.1:{port}", ledger
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url, ledger
     ledger.close()
 
 

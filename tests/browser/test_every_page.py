@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,16 +16,12 @@ import coopweb_cluster_platform
 import coopweb_rice_savings
 import coopweb_vermicompost
 import pytest
-import uvicorn
+from browsing import need_chromium, served
 
 from coopledger import Ledger, demo
 from coopweb import DEMO_PASSWORD, create_app, demo_accounts
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+CHROMIUM = need_chromium()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -37,12 +29,6 @@ BANGLA = re.compile(r"[\u0980-\u09FF]")
 #: Links not followed: signing out, switching language, downloads, the API and its schema.
 SKIP = re.compile(r"^/(logout|language|api/|schema|static/)|[?&]format=|\.(csv|xlsx|json)$")
 MOST = 400  # pages in all, a bound on the walk
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +42,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         secure_cookies=False,
     )
     demo_accounts(app.state.accounts, demo.PARTNER)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
     ledger.close()
 
 

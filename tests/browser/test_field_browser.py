@@ -4,17 +4,12 @@ the new one."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browsing import need_chromium, served
 
 from coopledger import Ledger
 from coopledger.field import RecallFromField
@@ -22,22 +17,12 @@ from coopledger.sync import Office, checkout, sync
 from coopledger.testing import seed_group
 from coopweb import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+CHROMIUM = need_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 PASSWORD = "a-long-password"
 DAY = date(2016, 1, 8)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -48,26 +33,17 @@ def office(tmp_path: Path) -> Iterator[tuple[str, Ledger, str]]:
     app = create_app(ledger, load_entry_points=False, secure_cookies=False)
     rina = app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
     app.state.accounts.save("mita", role="manager", password=PASSWORD, partner="SUSTAIN")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    with Ledger(str(tmp_path / "laptop.db")) as laptop:
-        field_office = Office(url, app.state.accounts.issue_token(rina).token)
-        checkout(laptop, field_office, "JOBA")
-        ledger.execute(RecallFromField(group="JOBA", reason="laptop lost", date=DAY))
-        paper = laptop.record_meeting(
-            "JOBA", date=DAY, key="m-1", attendance=[1], deposits=[{"member": 1, "grams": 900}]
-        ).seal
-        (synced,) = sync(laptop, field_office)
-        assert synced.held == 1
-    yield url, ledger, paper
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        with Ledger(str(tmp_path / "laptop.db")) as laptop:
+            field_office = Office(url, app.state.accounts.issue_token(rina).token)
+            checkout(laptop, field_office, "JOBA")
+            ledger.execute(RecallFromField(group="JOBA", reason="laptop lost", date=DAY))
+            paper = laptop.record_meeting(
+                "JOBA", date=DAY, key="m-1", attendance=[1], deposits=[{"member": 1, "grams": 900}]
+            ).seal
+            (synced,) = sync(laptop, field_office)
+            assert synced.held == 1
+        yield url, ledger, paper
     ledger.close()
 
 

@@ -7,40 +7,25 @@ a folder to keep them in, as docs/guide.md shows them)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browsing import need_chromium, record, served, shot
 
 from coopledger import Ledger
 from coopledger.testing import seed_group
 from coopweb import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+CHROMIUM = need_chromium()
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 PASSWORD = "a-long-password"
 TODAY = date(2016, 1, 15)
 BANGLA = re.compile(r"[\u0980-\u09FF]")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -52,37 +37,9 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
     ledger.pay_expense("JOBA", category="stationery", payee="Shop", taka="500", date=TODAY)
     app = create_app(ledger, load_entry_points=False, secure_cookies=False)
     app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ledger
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url, ledger
     ledger.close()
-
-
-def shot(page: Page, name: str) -> None:
-    """Save the page (with ``COOPWEB_SCREENSHOTS``), after checking it is no wider than the
-    screen, in either language."""
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    screen = page.viewport_size["width"] if page.viewport_size else 0
-    assert wide <= screen, f"{name}: {wide} px wide on a {screen} px screen"
-    folder = os.environ.get("COOPWEB_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def record(page: Page) -> str:
-    """Press Record on an entry form; the seal it shows."""
-    page.click("#entry-form button[type=submit]:not([name])")
-    seal = page.locator("#entry-form .ok .seal")
-    expect(seal).to_be_visible()
-    return seal.inner_text()
 
 
 @pytest.mark.parametrize("lang", ["bn", "en"])
@@ -333,68 +290,57 @@ def test_a_cluster_platform_in_the_web(tmp_path: Path, lang: str) -> None:
         ledger, plugins=[coopweb_cluster_platform], load_entry_points=False, secure_cookies=False
     )
     app.state.accounts.save("mita", role="manager", password=PASSWORD, partner="SUSTAIN")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
-            context = browser.new_context(
-                base_url=f"http://127.0.0.1:{port}",
-                viewport={"width": 360, "height": 740},
-                locale="en-GB",
-            )
-            page = context.new_page()
-            page.goto("/login")
-            page.fill("input[name=username]", "mita")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/groups")
-            if lang != "en":
-                page.click(f"nav.language a[lang={lang}]")
+    with served(app) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        context = browser.new_context(
+            base_url=url,
+            viewport={"width": 360, "height": 740},
+            locale="en-GB",
+        )
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=username]", "mita")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/groups")
+        if lang != "en":
+            page.click(f"nav.language a[lang={lang}]")
+        page.goto("/clusters/CP1")
+        shot(page, f"{lang}-phone-platform-00-page")
+        numbers: dict[str, str] = {}  # given back by a receipt, typed in a later form
+        for number, (name, typed) in enumerate(PLATFORM, start=1):
             page.goto("/clusters/CP1")
-            shot(page, f"{lang}-phone-platform-00-page")
-            numbers: dict[str, str] = {}  # given back by a receipt, typed in a later form
-            for number, (name, typed) in enumerate(PLATFORM, start=1):
-                page.goto("/clusters/CP1")
-                page.click(f"a[href='/clusters/CP1/entries/{name}']")
-                for field, value in typed.items():
-                    if isinstance(value, tuple):
-                        page.select_option(f"select[name='{field}']", str(value[1]))
-                    else:
-                        page.fill(f"input[name='{field}']", str(value).format(**numbers))
-                if name == "sign_mou":  # a commitment by a party that did not sign
-                    page.fill("input[name='commitments.1.party']", "DC")
-                    before = ledger.load_cluster("CP1").version
-                    page.click("#entry-form button[type=submit]:not([name])")
-                    error = page.locator("#err-commitments\\.1\\.party")
-                    expect(error).to_be_visible()
-                    if lang == "bn":
-                        assert BANGLA.search(error.inner_text())
-                    assert ledger.load_cluster("CP1").version == before
-                    shot(page, f"{lang}-phone-platform-{number:02d}-{name}-refused")
-                    page.fill("input[name='commitments.1.party']", "UP")
+            page.click(f"a[href='/clusters/CP1/entries/{name}']")
+            for field, value in typed.items():
+                if isinstance(value, tuple):
+                    page.select_option(f"select[name='{field}']", str(value[1]))
+                else:
+                    page.fill(f"input[name='{field}']", str(value).format(**numbers))
+            if name == "sign_mou":  # a commitment by a party that did not sign
+                page.fill("input[name='commitments.1.party']", "DC")
                 before = ledger.load_cluster("CP1").version
-                assert record(page)
-                assert ledger.load_cluster("CP1").version == before + 1, name
-                given = page.locator("#entry-form .ok .number")
-                if given.count():
-                    kind = {"list_extreme_poor": "entry", "apply_safety_net": "application"}
-                    numbers[kind.get(name, name)] = given.inner_text()
-                shot(page, f"{lang}-phone-platform-{number:02d}-{name}")
-            page.goto("/clusters/CP1/entries/adopt_cluster_plan")  # the yearly plan, as it opens
-            expect(page.locator("#entry-form")).to_be_visible()
-            shot(page, f"{lang}-phone-platform-form-adopt_cluster_plan")
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        platform = ledger.reports.clusters.platform("CP1")
-        ledger.close()
+                page.click("#entry-form button[type=submit]:not([name])")
+                error = page.locator("#err-commitments\\.1\\.party")
+                expect(error).to_be_visible()
+                if lang == "bn":
+                    assert BANGLA.search(error.inner_text())
+                assert ledger.load_cluster("CP1").version == before
+                shot(page, f"{lang}-phone-platform-{number:02d}-{name}-refused")
+                page.fill("input[name='commitments.1.party']", "UP")
+            before = ledger.load_cluster("CP1").version
+            assert record(page)
+            assert ledger.load_cluster("CP1").version == before + 1, name
+            given = page.locator("#entry-form .ok .number")
+            if given.count():
+                kind = {"list_extreme_poor": "entry", "apply_safety_net": "application"}
+                numbers[kind.get(name, name)] = given.inner_text()
+            shot(page, f"{lang}-phone-platform-{number:02d}-{name}")
+        page.goto("/clusters/CP1/entries/adopt_cluster_plan")  # the yearly plan, as it opens
+        expect(page.locator("#entry-form")).to_be_visible()
+        shot(page, f"{lang}-phone-platform-form-adopt_cluster_plan")
+        browser.close()
+    platform = ledger.reports.clusters.platform("CP1")
+    ledger.close()
     assert platform.mou is not None and len(platform.mou.commitments) == 2
     assert (platform.safety_nets_applied, platform.safety_nets_granted) == (1, 1)
     assert platform.trainings[0].members_female == 9

@@ -5,39 +5,24 @@ fine of a late instalment and records its payment; every page fits the screen
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browsing import need_chromium, record, served, shot
 
 from coopledger import Ledger
 from coopledger.testing import seed_group
 from coopweb import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError("CI=true but chromium is not installed (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+CHROMIUM = need_chromium()
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 PASSWORD = "a-long-password"
 TODAY = date(2016, 3, 1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -48,32 +33,9 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
     ledger.receive_grant("JOBA", source="ALRD", purpose="fund", taka="20000", date=date(2016, 1, 1))
     app = create_app(ledger, load_entry_points=False, secure_cookies=False)
     app.state.accounts.save("rina", role="animator", password=PASSWORD, groups=["JOBA"])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ledger
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url, ledger
     ledger.close()
-
-
-def fits(page: Page, name: str) -> None:
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    screen = page.viewport_size["width"] if page.viewport_size else 0
-    assert wide <= screen, f"{name}: {wide} px wide on a {screen} px screen"
-    folder = os.environ.get("COOPWEB_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def record(page: Page) -> None:
-    page.click("#entry-form button[type=submit]:not([name=preview])")
-    expect(page.locator("#entry-form .ok .seal")).to_be_visible()
 
 
 STEPS: list[tuple[str, dict[str, object]]] = [
@@ -134,10 +96,10 @@ def test_products_and_fines_on_a_phone(site: tuple[str, Ledger], lang: str) -> N
                 else:
                     page.fill(f"input[name={field}]", str(value))
             record(page)
-            fits(page, f"{lang}-phone-loan-products-{number:02d}-{name}")
+            shot(page, f"{lang}-phone-loan-products-{number:02d}-{name}")
         page.goto("/groups/JOBA")
         expect(page.locator("#loan-products")).to_be_visible()
-        fits(page, f"{lang}-phone-loan-products-dashboard")
+        shot(page, f"{lang}-phone-loan-products-dashboard")
         browser.close()
     (loan,) = ledger.reports.loans.loans("JOBA")
     assert (loan.product, loan.fines_charged, loan.fines_owed) == (
