@@ -90,72 +90,68 @@ def _suffix(as_of: Any, since: Any = None) -> str:
 
 
 # ---------------------------------------------------------------------- attendance
-@get("/groups/{code:str}/attendance", include_in_schema=False, sync_to_thread=True)
-def group_attendance(
-    request: Request[Any, Any, Any], code: FromPath[str], since: FromQuery[str] = ""
-) -> Template:
+def _attendance(site: Coopweb, kind: str, code: str, since: str) -> tuple[Any, dict[str, Any]]:
+    """The attendance report of a group's weekly meetings or a platform's monthly ones, and
+    the group or cluster it is of (read only by whom may read it)."""
+    day = day_param("since", since)
+    reports = site.ledger.reports.attendance
+    if kind == "group":
+        return reports.weekly(code, since=day, as_of=site.as_of()), site.group(code)
+    return reports.platform(code, since=day, as_of=site.as_of()), site.cluster(code)
+
+
+def _attendance_page(request: Request[Any, Any, Any], kind: str, code: str, since: str) -> Template:
     site = Coopweb.of(request)
-    user, group = site.need_user(), site.group(code)
-    a = site.ledger.reports.attendance.weekly(
-        code, since=day_param("since", since), as_of=site.as_of()
-    )
+    user = site.need_user()
+    a, books = _attendance(site, kind, code, since)
     return site.page(
         "attendance.html",
         a=a,
-        group=group,
-        base=f"/groups/{group['code']}",
-        title=group["name"],
+        group=books if kind == "group" else None,
+        base=f"/{kind}s/{books['code']}",
+        title=books["name"],
         since=since,
         as_of=site.as_of(),
         query=_query(since, site.as_of()),
         personal=user.sees_personal_data,
     )
+
+
+def _attendance_csv(
+    request: Request[Any, Any, Any], kind: str, code: str, since: str
+) -> Response[str]:
+    site = Coopweb.of(request)
+    a, books = _attendance(site, kind, code, since)
+    name = f"{books['code']}-attendance{_suffix(site.as_of(), day_param('since', since))}"
+    return _csv(name, ATTENDANCE_COLUMNS, _attendance_rows(a))
+
+
+@get("/groups/{code:str}/attendance", include_in_schema=False, sync_to_thread=True)
+def group_attendance(
+    request: Request[Any, Any, Any], code: FromPath[str], since: FromQuery[str] = ""
+) -> Template:
+    return _attendance_page(request, "group", code, since)
 
 
 @get("/groups/{code:str}/attendance.csv", include_in_schema=False, sync_to_thread=True)
 def group_attendance_csv(
     request: Request[Any, Any, Any], code: FromPath[str], since: FromQuery[str] = ""
 ) -> Response[str]:
-    site = Coopweb.of(request)
-    group = site.group(code)
-    day = day_param("since", since)
-    a = site.ledger.reports.attendance.weekly(code, since=day, as_of=site.as_of())
-    name = f"{group['code']}-attendance{_suffix(site.as_of(), day)}"
-    return _csv(name, ATTENDANCE_COLUMNS, _attendance_rows(a))
+    return _attendance_csv(request, "group", code, since)
 
 
 @get("/clusters/{code:str}/attendance", include_in_schema=False, sync_to_thread=True)
 def cluster_attendance(
     request: Request[Any, Any, Any], code: FromPath[str], since: FromQuery[str] = ""
 ) -> Template:
-    site = Coopweb.of(request)
-    user, cluster = site.need_user(), site.cluster(code)
-    a = site.ledger.reports.attendance.platform(
-        code, since=day_param("since", since), as_of=site.as_of()
-    )
-    return site.page(
-        "attendance.html",
-        a=a,
-        group=None,
-        base=f"/clusters/{cluster['code']}",
-        title=cluster["name"],
-        since=since,
-        as_of=site.as_of(),
-        query=_query(since, site.as_of()),
-        personal=user.sees_personal_data,
-    )
+    return _attendance_page(request, "cluster", code, since)
 
 
 @get("/clusters/{code:str}/attendance.csv", include_in_schema=False, sync_to_thread=True)
 def cluster_attendance_csv(
     request: Request[Any, Any, Any], code: FromPath[str], since: FromQuery[str] = ""
 ) -> Response[str]:
-    site = Coopweb.of(request)
-    cluster = site.cluster(code)
-    day = day_param("since", since)
-    a = site.ledger.reports.attendance.platform(code, since=day, as_of=site.as_of())
-    name = f"{cluster['code']}-attendance{_suffix(site.as_of(), day)}"
-    return _csv(name, ATTENDANCE_COLUMNS, _attendance_rows(a))
+    return _attendance_csv(request, "cluster", code, since)
 
 
 # ---------------------------------------------------------------------- work plan
