@@ -387,3 +387,79 @@ def test_serve_with_two_workers_keeps_everyone_signed_in_across_a_restart(
             assert r.status_code in (302, 303)  # a form from before the restart is accepted
     finally:
         stop_server(server)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """How many established TCP connections to ``port`` the process ``pid`` holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    held = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        cols = line.split()
+        local_port = int(cols[1].split(":")[1], 16)
+        if local_port == port and cols[3] == "01" and cols[9] in inodes:  # 01: ESTABLISHED
+            held += 1
+    return held
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux only)")
+def test_two_workers_share_connections_opened_at_once(db: str) -> None:
+    """Sixteen connections opened at the same moment (as a busy office or a browser opens
+    them) are spread over both workers, not all accepted by the first to wake up: each
+    worker listens on a socket of its own (``coopweb.workers``, ``SO_REUSEPORT``)."""
+    port = free_port()
+    server = start_server(db, port, workers=2)
+    try:
+        # (a worker still starting finds its connections waiting on its own socket)
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            request = b"GET /login HTTP/1.1\r\nHost: x\r\n\r\n"
+            for c in connections:
+                c.sendall(request)
+            for c in connections:
+                assert c.recv(64).startswith(b"HTTP/1.1 200")
+            held = {pid: _connections_held(pid, port) for pid in _children(server.pid)}
+        finally:
+            for c in connections:
+                c.close()
+        serving = [n for n in held.values() if n]  # (not spawn's resource tracker)
+        assert sum(serving) == 16, held
+        assert len(serving) == 2, f"one worker took every connection: {held}"
+    finally:
+        stop_server(server)
+
+
+def test_a_second_server_on_a_port_in_use_is_refused(db: str) -> None:
+    """``SO_REUSEPORT`` must not let a second ``coopledger serve`` share the port."""
+    port = free_port()
+    server = start_server(db, port, workers=2)
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "coopledger", "--db", db, "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode != 0
+        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+    finally:
+        stop_server(server)

@@ -65,12 +65,12 @@ def serve(
 ) -> None:
     """Serve the staff web pages and the JSON API (needs the 'web' extra)."""
     try:
-        import uvicorn  # noqa: PLC0415
-
         from coopweb import DEMO_PASSWORD, Accounts  # noqa: PLC0415
         from coopweb import demo_accounts as make_demo_accounts  # noqa: PLC0415
         from coopweb.factory import READ_VAR, SECURE_VAR, STORE_VAR  # noqa: PLC0415
         from coopweb.stores import open_store, shared_secret  # noqa: PLC0415
+        from coopweb.workers import check_port_free  # noqa: PLC0415
+        from coopweb.workers import serve as serve_workers  # noqa: PLC0415
     except ImportError as e:
         raise click.ClickException(
             f"the web front end is not installed ({e.name}): pip install 'coopledger[web]'"
@@ -102,18 +102,26 @@ def serve(
     os.environ[SECURE_VAR] = "1" if secure_cookies else "0"
     if read_db:
         os.environ[READ_VAR] = read_db
+    try:
+        check_port_free(host, port)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror}") from None
     plural = "s" if workers > 1 else ""
     out.print(
         f"Serving {ledger.config.display} on [bold]http://{host}:{port}[/] with {workers} "
         f"worker{plural} (Ctrl+C stops)"
     )
-    uvicorn.run(
-        "coopweb.factory:from_environment",
+    # With several workers each listens on a socket of its own, so that the system spreads
+    # connections over them (coopweb.workers).
+    status = serve_workers(
+        workers,
+        app="coopweb.factory:from_environment",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         proxy_headers=proxy_headers,
         forwarded_allow_ips=forwarded_allow_ips,
         log_level="warning",
     )
+    if status:
+        raise SystemExit(status)
