@@ -346,3 +346,44 @@ def test_a_passbook_read_in_a_fresh_process_says_what_each_line_is(demo_db: str)
     words = [line["wording"] for line in json.loads(done.stdout)["lines"]]
     assert words and "Entry" not in words
     assert any("rice" in w for w in words)
+
+
+def test_lazy_command_tables_agree_with_the_commands_they_name() -> None:
+    """The tables that let ``--help`` and ``report --help`` list commands without importing
+    them hold each command's own name (and, for the reports, its first line of help)."""
+    import importlib  # noqa: PLC0415
+
+    from coopledger.cli import COMMANDS  # noqa: PLC0415
+    from coopledger.cli.reports import ELSEWHERE  # noqa: PLC0415
+
+    for name, (module, attribute, _text) in COMMANDS.items():  # (a summary of its help)
+        assert getattr(importlib.import_module(module), attribute).name == name
+    for name, (module, attribute, text) in ELSEWHERE.items():
+        command = getattr(importlib.import_module(module), attribute)
+        assert command.name == name
+        assert command.get_short_help_str(200) == text, name
+
+
+def test_a_group_report_does_not_import_the_platforms_or_the_loans(demo_db: str) -> None:
+    """``report group`` starts as a report should: the other reports' modules (cluster
+    platforms, agreements, loan products) and every capability are imported only when
+    asked for."""
+    import subprocess  # noqa: PLC0415
+
+    program = (
+        "import sys\nfrom coopledger.cli import main\n"
+        "try:\n    main([*sys.argv[1:]], standalone_mode=False)\n"
+        "finally:\n    print(sorted(m for m in sys.modules if m in {"
+        "'coopledger.capabilities', 'coopledger.cli.platforms', 'coopledger.cli.agreements',"
+        " 'coopledger.clusters.agreements', 'coopledger.loans.lending'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, "--db", demo_db, "report", "group", "--group", "JOBA"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "JOBA" in done.stdout
+    assert done.stdout.rstrip().endswith("[]"), done.stdout[-300:]

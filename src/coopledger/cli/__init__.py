@@ -50,35 +50,55 @@ ENTRY_POINT_GROUP = "coopledger.cli"
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported when used (their help lines are listed here)."""
+    """A group whose commands (some or all) are imported when used, from a table of
+    ``name -> (module, attribute, one-line help)``; plugins' commands, when an entry-point
+    group is named, are found the same way."""
+
+    def __init__(
+        self,
+        *args: Any,
+        lazy: dict[str, tuple[str, str, str]] | None = None,
+        entry_point_group: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+        self.entry_point_group = entry_point_group
+
+    def _plugins(self, name: str | None = None) -> list[Any]:
+        if self.entry_point_group is None:
+            return []
+        from importlib.metadata import entry_points  # noqa: PLC0415 - only when asked
+
+        if name is None:
+            return list(entry_points(group=self.entry_point_group))
+        return list(entry_points(group=self.entry_point_group, name=name))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from importlib.metadata import entry_points  # noqa: PLC0415 - only for the listing
-
-        return sorted({*COMMANDS, *(e.name for e in entry_points(group=ENTRY_POINT_GROUP))})
+        return sorted({*self.commands, *self.lazy, *(e.name for e in self._plugins())})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in COMMANDS:
-            module, attribute, _help = COMMANDS[cmd_name]
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name in self.lazy:
+            module, attribute, _help = self.lazy[cmd_name]
             found: Any = getattr(importlib.import_module(module), attribute)
             return found  # type: ignore[no-any-return]
-        from importlib.metadata import entry_points  # noqa: PLC0415 - plugins' commands
-
-        for e in entry_points(group=ENTRY_POINT_GROUP, name=cmd_name):
+        for e in self._plugins(cmd_name):
             loaded: Any = e.load()
             return loaded  # type: ignore[no-any-return]
         return None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        from importlib.metadata import entry_points  # noqa: PLC0415
-
-        rows = [(n, COMMANDS[n][2]) for n in sorted(COMMANDS)]
-        rows += [(e.name, f"(plugin {e.value})") for e in entry_points(group=ENTRY_POINT_GROUP)]
+        helps = {n: c.get_short_help_str(formatter.width) for n, c in self.commands.items()}
+        helps |= {n: h for n, (_m, _a, h) in self.lazy.items()}
+        rows = sorted(helps.items())
+        rows += [(e.name, f"(plugin {e.value})") for e in self._plugins()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, lazy=COMMANDS, entry_point_group=ENTRY_POINT_GROUP)
 @click.option(
     "--db",
     envvar="COOPLEDGER_DB",

@@ -158,8 +158,3 @@ def linked(p: Partner) -> list[Message]:
         if numbers:
             out.append(label)
     return out
-
-
-def register(group: click.Group) -> None:
-    for command in (agreements, partners):
-        group.add_command(command)

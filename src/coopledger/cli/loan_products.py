@@ -78,7 +78,3 @@ def loan_products(
         ],
         right=range(4, 6),
     )
-
-
-def register(group: click.Group) -> None:
-    group.add_command(loan_products)

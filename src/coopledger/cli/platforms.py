@@ -234,8 +234,3 @@ def programme(
             for d in data
         ],
     )
-
-
-def register(group: click.Group) -> None:
-    for command in (platform, bank_loans, programme):
-        group.add_command(command)

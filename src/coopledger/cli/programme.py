@@ -216,8 +216,3 @@ def programme_loans(
         ],
         right=range(1, 8),
     )
-
-
-def register(group: click.Group) -> None:
-    for command in (attendance, work_plan, welfare, programme_loans):
-        group.add_command(command)

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from coopledger.cli import LazyGroup
 from coopledger.cli.common import (
     Shown,
     as_of_day,
@@ -107,7 +108,64 @@ def groups(ctx: click.Context, /, fmt: str, **filters: str) -> None:
     )
 
 
-@click.group()
+#: Reports defined in other modules, imported when asked for (so that ``report group`` does
+#: not import the cluster platforms' and the loans' code): name -> (module, command, help).
+ELSEWHERE: dict[str, tuple[str, str, str]] = {
+    "platform": (
+        "coopledger.cli.platforms",
+        "platform",
+        "A cluster platform: groups, representatives, MoU, register, safety nets, trainings, "
+        "meetings.",
+    ),
+    "bank-loans": (
+        "coopledger.cli.platforms",
+        "bank_loans",
+        "Bank loans the platform guarantees: each borrower's debt, guarantors, what is held.",
+    ),
+    "programme": (
+        "coopledger.cli.platforms",
+        "programme",
+        "The programme's headline figures by district, upazila, union or cluster.",
+    ),
+    "attendance": (
+        "coopledger.cli.programme",
+        "attendance",
+        "Attendance of meetings: members and guests, by gender.",
+    ),
+    "work-plan": (
+        "coopledger.cli.programme",
+        "work_plan",
+        "A new group's three-month work plan and how far each task got.",
+    ),
+    "welfare": (
+        "coopledger.cli.programme",
+        "welfare",
+        "The welfare fund: gifts, what it paid for, what it holds.",
+    ),
+    "programme-loans": (
+        "coopledger.cli.programme",
+        "programme_loans",
+        "Loans from the groups' funds by place or cluster: out, recovered, overdue, PAR30.",
+    ),
+    "loan-products": (
+        "coopledger.cli.loan_products",
+        "loan_products",
+        "A group's loan products (limits, rate, method, frequency, fine) and its fines.",
+    ),
+    "agreements": (
+        "coopledger.cli.agreements",
+        "agreements",
+        "A platform's standing agreements: each month due, paid or not; income and its split.",
+    ),
+    "partners": (
+        "coopledger.cli.agreements",
+        "partners",
+        "A platform's partners and service providers, and what refers to each.",
+    ),
+}
+
+
+@click.group(cls=LazyGroup, lazy=ELSEWHERE)
 @click.option(
     "--read-db",
     envvar="COOPLEDGER_READ_DB",
@@ -569,15 +627,5 @@ def clusters(ctx: click.Context, as_of: Any, recorded: str | None, fmt: str) -> 
 def _need_cluster(code: str | None) -> str:
     return str(need(code, "--cluster"))
 
-
-from coopledger.cli.agreements import register as register_agreements  # noqa: E402
-from coopledger.cli.loan_products import register as register_loan_products  # noqa: E402
-from coopledger.cli.platforms import register  # noqa: E402 - after the group it extends
-from coopledger.cli.programme import register as register_year  # noqa: E402
-
-register(report)
-register_agreements(report)
-register_loan_products(report)
-register_year(report)
 
 __all__ = ["groups", "report"]
