@@ -463,3 +463,61 @@ def test_a_second_server_on_a_port_in_use_is_refused(db: str) -> None:
         assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
     finally:
         stop_server(server)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux only)")
+def test_a_worker_that_dies_is_replaced_and_stopping_leaves_no_worker_behind(db: str) -> None:
+    """A worker killed outright is started again on its own socket (the page still
+    answers), and stopping the server stops every worker and frees the port."""
+    port = free_port()
+    server = start_server(db, port, workers=2)
+    try:
+        serving = [p for p in _children(server.pid) if _listening(p, port)]
+        assert len(serving) == 2, serving
+        os.kill(serving[0], 9)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = [p for p in _children(server.pid) if _listening(p, port)]
+            if len(now) == 2 and serving[0] not in now:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the dead worker was not replaced: {now}")
+        for _ in range(8):  # fresh connections, spread over both sockets
+            assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=30).status_code == 200
+        workers = _children(server.pid)
+    finally:
+        stop_server(server)
+    deadline = time.monotonic() + 10
+    while (left := [p for p in workers if _running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"a worker outlived the server: {left}"
+    with socket.socket() as s:  # the port is free again
+        s.bind(("127.0.0.1", port))
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (an ended one not yet reaped by its
+    new parent is a zombie, state Z)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _listening(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a socket listening on ``port``."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        cols = line.split()
+        if int(cols[1].split(":")[1], 16) == port and cols[3] == "0A" and cols[9] in inodes:
+            return True  # 0A: LISTEN
+    return False
