@@ -424,6 +424,40 @@ def test_a_second_meeting_on_the_same_day_is_refused_naming_the_first(
     assert len(any_ledger.reports.meetings.reconciliation("JOBA").meetings) == 1
 
 
+def test_a_meetings_checked_lines_are_the_lines_its_stored_event_gives(
+    sqlite_ledger: Ledger,
+) -> None:
+    """The lines a meeting hands its new event (checked, postings worked out) are those the
+    event gives once stored and read back: same parts, lines, postings and passbooks."""
+    ledger = sqlite_ledger
+    seed_group(ledger, members=3)
+    pending: list[Any] = []
+    unit_module.BEFORE_SAVE.append(lambda unit: pending.extend(unit.pending()))
+    try:
+        ledger.record_meeting(
+            "JOBA",
+            date=D1,
+            attendance=[1, 2, 3],
+            deposits=[{"member": 1, "grams": 1400}, {"member": 2, "grams": 900}],
+            sales=[{"buyer": 3, "grams": 1000, "taka_per_kg": "32.5", "paid": "10"}],
+            savings=[{"member": 1, "taka": "20"}],
+            withdrawals=[{"member": 1, "taka": "5"}],
+            counted_cash="25",
+        )
+        ledger.add_to_meeting("JOBA", date=D1, payments=[{"member": 3, "taka": "2.5"}])
+    finally:
+        unit_module.BEFORE_SAVE.pop()
+    assert len(pending) == 2
+    mapper = ledger.app.mapper
+    for live in pending:
+        stored = mapper.to_domain_event(mapper.to_stored_event(live))
+        given, built = list(live.lines()), list(stored.lines())
+        assert given == built
+        assert [line.legs() for _, line in given] == [line.legs() for _, line in built]
+        assert [line.passbook() for _, line in given] == [line.passbook() for _, line in built]
+        assert live.postings() == stored.postings()
+
+
 # ---------------------------------------------------------------------- errors
 def test_a_database_refusal_is_not_retried_as_another_writer(any_ledger: Ledger) -> None:
     seed_group(any_ledger)

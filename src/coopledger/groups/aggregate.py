@@ -168,6 +168,12 @@ class Group(Chained):
     ) -> None:
         """Refuse postings dated ``on`` that would take a guarded account below zero on that
         day or any later one (counting the ``draft``'s lines, dated ``on`` too)."""
+        sign_of, guarded = acc.normal_sign, acc.is_guarded
+        for account, _commodity, amount in legs:
+            if sign_of(account) * amount < 0 and guarded(account):
+                break
+        else:
+            return  # the usual case: no leg takes a guarded account down, so no net does
         for (account, commodity), delta in net(legs).items():
             if not acc.is_guarded(account):
                 continue

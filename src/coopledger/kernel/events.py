@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -126,6 +128,10 @@ class LedgerEvent(Aggregate.Event):
 
     # ------------------------------------------------------------------ common
     def mutate(self, aggregate: Any) -> Any:
+        given = _GIVEN.get()
+        if given is not None:  # the event just created from lines already checked
+            _GIVEN.set(None)
+            _keep_lines(self, given)
         aggregate = super().mutate(aggregate)
         aggregate.chain_head = self.chain_hash
         return aggregate
@@ -158,13 +164,35 @@ def cached_lines(
     attribute of an event is stored with it. The entry is dropped when the event is (a weak
     reference's callback, cheaper than ``weakref.finalize``), so an id is never reused while
     its entry stands."""
-    key = id(event)
-    found = _LINES.get(key)
+    found = _LINES.get(id(event))
     if found is not None:
         return found[1]
-    lines = list(build())
+    return _keep_lines(event, list(build()))
+
+
+def _keep_lines(event: LedgerEvent, lines: list[tuple[str, Line]]) -> list[tuple[str, Line]]:
+    key = id(event)
     _LINES[key] = (weakref.ref(event, lambda _ref, key=key: _LINES.pop(key, None)), lines)  # type: ignore[misc]
     return lines
+
+
+#: Lines handed to the next event created (see :func:`giving_lines`).
+_GIVEN: ContextVar[list[tuple[str, Line]] | None] = ContextVar("given_lines", default=None)
+
+
+@contextmanager
+def giving_lines(lines: list[tuple[str, Line]]) -> Iterator[None]:
+    """Within the block, the next event created (and so applied: eventsourcing applies an
+    event as soon as it creates it) takes ``lines`` as its cached lines instead of building
+    them again from its stored fields: a command hands over the lines it has just checked,
+    each with its postings already worked out. ``lines`` must be what the event's own
+    ``lines`` would build from the fields it is given (same parts, same order, equal
+    lines)."""
+    token = _GIVEN.set(lines)
+    try:
+        yield
+    finally:
+        _GIVEN.reset(token)
 
 
 class NoMoney:

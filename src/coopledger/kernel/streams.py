@@ -100,11 +100,17 @@ class Timeline:
 
     def add(self, day: str, amount: int) -> None:
         self.total += amount
-        if not self.days or day > self.days[-1]:
-            self.days.append(day)
+        days = self.days
+        if days:
+            last = days[-1]
+            if day == last:  # the usual case: another entry of the latest day
+                self.deltas[-1] += amount
+                return
+        if not days or day > last:
+            days.append(day)
             self.deltas.append(amount)
             return
-        i = bisect_left(self.days, day)
+        i = bisect_left(days, day)
         if self.days[i] == day:
             self.deltas[i] += amount
         else:
@@ -216,13 +222,14 @@ class Chained(Aggregate):
         """Record postings dated ``on`` in the kept accounts' timelines."""
         day = on.isoformat()
         balances: dict[str, Timeline] = self.balances
-        for p in legs:
-            key = acc.kept_key(p.account, p.commodity)
+        kept_key = acc.kept_key
+        for account, commodity, amount in legs:
+            key = kept_key(account, commodity)
             if key is not None:
                 timeline = balances.get(key)
                 if timeline is None:
                     timeline = balances[key] = Timeline()
-                timeline.add(day, sign * p.amount)
+                timeline.add(day, sign * amount)
 
     def timeline(self, name: str) -> Timeline:
         """A running count by business day that a capability keeps besides the guarded

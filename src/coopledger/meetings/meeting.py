@@ -36,7 +36,7 @@ from coopledger.kernel.commands import (
     Taka,
     TakaOrZero,
 )
-from coopledger.kernel.events import LedgerEvent, OneLine, cached_lines
+from coopledger.kernel.events import LedgerEvent, OneLine, cached_lines, giving_lines
 from coopledger.kernel.integrity import seal
 from coopledger.kernel.lines import Delta, Draft, Line
 from coopledger.kernel.postings import Posting
@@ -310,14 +310,21 @@ def _row_lines(command: Any) -> Iterator[tuple[str, int, Line]]:
         yield "loan_repayments", i, RepaymentLine(r.loan, 0, r.taka)
 
 
-def _checked(group: Group, on: date, command: Any) -> dict[str, list[dict[str, Any]]]:
-    """Every row checked in order, each seeing the ones before it; by section."""
+def _checked(
+    group: Group, on: date, command: Any
+) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[str, Line]]]:
+    """Every row checked in order, each seeing the ones before it: the lines' stored fields
+    by section, and the checked lines with their part names, in the order the event's
+    ``lines`` gives them (handed to the event: see :func:`giving_lines`)."""
     draft = Draft()
     out: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS}
+    parts: list[tuple[str, Line]] = []
     for part, i, line in _row_lines(command):
         checked = group.check_line(line, on, f"{part}[{i}].", draft)
-        out["repayments" if part == "loan_repayments" else part].append(checked.data())
-    return out
+        section = "repayments" if part == "loan_repayments" else part
+        out[section].append(checked.data())
+        parts.append((f"{section}.{i}", checked))
+    return out, parts
 
 
 class _MeetingRows(GroupCommand):
@@ -355,7 +362,7 @@ class RecordMeeting(_MeetingRows):
                     seal=seal(held[1]),
                 ),
             )
-        lines = _checked(group, on, self)
+        lines, checked = _checked(group, on, self)
         count = group.check_line(
             CountLine(
                 list(self.attendance), self.counted_cash, self.counted_rice_grams, self.notes
@@ -365,16 +372,17 @@ class RecordMeeting(_MeetingRows):
             Draft(),
         )
         c: Any = count
-        group.record(
-            MeetingRecorded,
-            on,
-            unit.stamp,
-            attendance=c.attendance,
-            **lines,
-            counted_cash=c.counted_cash,
-            counted_rice_grams=c.counted_rice_grams,
-            notes=c.notes,
-        )
+        with giving_lines(checked):
+            group.record(
+                MeetingRecorded,
+                on,
+                unit.stamp,
+                attendance=c.attendance,
+                **lines,
+                counted_cash=c.counted_cash,
+                counted_rice_grams=c.counted_rice_grams,
+                notes=c.notes,
+            )
         return group.version
 
 
@@ -392,12 +400,13 @@ class AddToMeeting(_MeetingRows):
             raise RuleBroken(
                 "date", on, _("no meeting of {day} is recorded; record the meeting first", day=on)
             )
-        lines = _checked(group, on, self)
-        if not any(lines.values()):
+        lines, checked = _checked(group, on, self)
+        if not checked:
             raise InvalidInput("deposits", [], _("add at least one entry"))
-        group.record(
-            MeetingSupplemented, on, unit.stamp, meeting=held[0], **lines, notes=self.notes
-        )
+        with giving_lines(checked):
+            group.record(
+                MeetingSupplemented, on, unit.stamp, meeting=held[0], **lines, notes=self.notes
+            )
         return group.version
 
 
