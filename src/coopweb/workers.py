@@ -13,7 +13,8 @@ of the client's address and port), as nginx's ``reuseport`` does. Each worker ru
 uvicorn's own server and health check (:class:`uvicorn.supervisors.multiprocess.Process`);
 this module only gives each its socket, restarts a worker that dies (on its socket, so
 connections that arrive meanwhile wait in its queue instead of being refused), and stops
-them all on ``SIGINT`` or ``SIGTERM``. Elsewhere (or with one worker) ``uvicorn.run`` is
+them all on ``SIGINT``, ``SIGTERM`` or ``SIGQUIT``; ``SIGHUP`` (a service manager's reload)
+replaces each worker in turn. Elsewhere (or with one worker) ``uvicorn.run`` is
 used as before.
 
 Before binding, the port is checked with a plain socket: ``SO_REUSEPORT`` would otherwise
@@ -80,18 +81,25 @@ class Workers:
         self.sockets: list[socket.socket] = []
         self.processes: list[Process] = []
         self.stopping = threading.Event()
+        self.reloading = threading.Event()
         self.failed = False
 
     def run(self) -> int:
         """Serve until told to stop; the exit status (non-zero when a worker cannot start)."""
         host, port = self.config.host, self.config.port
         check_port_free(host, port)
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
             signal.signal(sig, lambda *_: self.stopping.set())
+        # SIGHUP (systemd's reload): every worker replaced in turn, on its socket
+        signal.signal(signal.SIGHUP, lambda *_: self.reloading.set())
         try:
-            self.sockets = [listening_socket(host, port) for _ in range(self.count)]
-            self.processes = [self._start(i) for i in range(self.count)]
+            for i in range(self.count):  # kept as made, so that a failure stops those made
+                self.sockets.append(listening_socket(host, port))
+                self.processes.append(self._start(i))
             while not self.stopping.wait(0.5):
+                if self.reloading.is_set():
+                    self.reloading.clear()
+                    self._reload()
                 self._keep_alive()
         finally:
             for process in self.processes:
@@ -101,6 +109,14 @@ class Workers:
             for sock in self.sockets:
                 sock.close()
         return STARTUP_FAILURE if self.failed else 0
+
+    def _reload(self) -> None:
+        for i, process in enumerate(self.processes):
+            if self.stopping.is_set():
+                return
+            process.terminate()
+            process.join()
+            self.processes[i] = self._start(i)
 
     def _start(self, i: int) -> Process:
         process = Process(self.config, [self.sockets[i]])
@@ -120,6 +136,8 @@ class Workers:
                 self.failed = True
                 self.stopping.set()
                 return
+            if self.stopping.is_set():
+                return  # it ended because everything is stopping (Ctrl+C reaches every worker)
             log.warning("worker %s died (exit %s): starting another", process.pid, process.exitcode)
             self.processes[i] = self._start(i)
 

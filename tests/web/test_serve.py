@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -521,3 +522,33 @@ def _listening(pid: int, port: int) -> bool:
         if int(cols[1].split(":")[1], 16) == port and cols[3] == "0A" and cols[9] in inodes:
             return True  # 0A: LISTEN
     return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux only)")
+def test_sighup_replaces_every_worker_and_the_server_goes_on(db: str) -> None:
+    """A service manager's reload (``SIGHUP``) replaces each worker in turn, on its socket;
+    the server goes on answering and still stops cleanly afterwards."""
+    port = free_port()
+    server = start_server(db, port, workers=2)
+    try:
+        before = {p for p in _children(server.pid) if _listening(p, port)}
+        assert len(before) == 2, before
+        server.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = {p for p in _children(server.pid) if _listening(p, port)}
+            if len(now) == 2 and not now & before:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the workers were not replaced: {before} -> {now}")
+        for _ in range(8):
+            assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=30).status_code == 200
+        workers = _children(server.pid)
+    finally:
+        stop_server(server)
+    assert server.returncode == 0
+    deadline = time.monotonic() + 10
+    while (left := [p for p in workers if _running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"a worker outlived the server: {left}"
