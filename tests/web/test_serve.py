@@ -402,8 +402,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _connections_held(pid: int, port: int) -> int:
-    """How many established TCP connections to ``port`` the process ``pid`` holds."""
+def _sockets(pid: int, port: int, state: str) -> int:
+    """How many TCP sockets on local ``port`` in ``state`` (``/proc/net/tcp``: 01
+    established, 0A listening) the process ``pid`` holds."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -415,10 +416,14 @@ def _connections_held(pid: int, port: int) -> int:
     held = 0
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         cols = line.split()
-        local_port = int(cols[1].split(":")[1], 16)
-        if local_port == port and cols[3] == "01" and cols[9] in inodes:  # 01: ESTABLISHED
+        if int(cols[1].split(":")[1], 16) == port and cols[3] == state and cols[9] in inodes:
             held += 1
     return held
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """How many established TCP connections to ``port`` the process ``pid`` holds."""
+    return _sockets(pid, port, "01")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux only)")
@@ -489,12 +494,17 @@ def test_a_worker_that_dies_is_replaced_and_stopping_leaves_no_worker_behind(db:
         workers = _children(server.pid)
     finally:
         stop_server(server)
+    _none_left(workers)
+    with socket.socket() as s:  # the port is free again
+        s.bind(("127.0.0.1", port))
+
+
+def _none_left(workers: list[int]) -> None:
+    """Every one of ``workers`` ends within seconds of its server."""
     deadline = time.monotonic() + 10
     while (left := [p for p in workers if _running(p)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not left, f"a worker outlived the server: {left}"
-    with socket.socket() as s:  # the port is free again
-        s.bind(("127.0.0.1", port))
 
 
 def _running(pid: int) -> bool:
@@ -509,19 +519,7 @@ def _running(pid: int) -> bool:
 
 def _listening(pid: int, port: int) -> bool:
     """Whether process ``pid`` holds a socket listening on ``port``."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        cols = line.split()
-        if int(cols[1].split(":")[1], 16) == port and cols[3] == "0A" and cols[9] in inodes:
-            return True  # 0A: LISTEN
-    return False
+    return _sockets(pid, port, "0A") > 0
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux only)")
@@ -548,7 +546,4 @@ def test_sighup_replaces_every_worker_and_the_server_goes_on(db: str) -> None:
     finally:
         stop_server(server)
     assert server.returncode == 0
-    deadline = time.monotonic() + 10
-    while (left := [p for p in workers if _running(p)]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not left, f"a worker outlived the server: {left}"
+    _none_left(workers)
